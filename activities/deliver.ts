@@ -1,0 +1,171 @@
+import { ApplicationFailure, Context, log } from '@temporalio/activity';
+import type { Client } from '@temporalio/client';
+import type { Dispatcher } from 'undici';
+import type { Config } from '../src/config';
+import type { Db } from '../src/db/pool';
+import { insertAttempt, recordSubscriptionSuccess, type AttemptOutcome } from '../src/db/repos/attempts';
+import { disableSubscription, signingSecrets, type SubscriptionRow } from '../src/db/repos/subscriptions';
+import { isAddressNotAllowedError } from '../src/security/guarded-dispatcher';
+import { buildWebhookHeaders } from '../src/signing/standard-webhooks';
+import { FailureTypes, attemptFailedSignal, type AttemptReport, type RetryPolicyInput } from '../workflows/messages';
+import { backoffMs, classifyResponse } from './http-outcome';
+import { sendWebhook } from './send-webhook';
+
+export interface DeliverInput {
+  deliveryId: string;
+  eventId: string;
+  subscriptionId: string;
+  round: number;
+  retryPolicy: RetryPolicyInput;
+}
+
+export interface DeliverDeps {
+  db: Db;
+  dispatcher: Dispatcher;
+  config: Pick<Config, 'requestTimeoutMs' | 'responseBodyLimitBytes'>;
+  temporal: Client;
+}
+
+type Target = Pick<SubscriptionRow, 'url' | 'secret' | 'previous_secret' | 'previous_secret_expires_at'> & {
+  type: string;
+  data_text: string;
+  created_at: Date;
+  active: boolean;
+};
+
+// The body and the secrets are read here, at each attempt, so they never enter Temporal history and
+// a rotated secret, a changed URL or a disabled subscription applies to the very next attempt.
+const LOAD_TARGET_SQL = `
+  SELECT e.type, e.data::text AS data_text, e.created_at,
+         s.url, s.secret, s.previous_secret, s.previous_secret_expires_at, (s.active AND s.deleted_at IS NULL) AS active
+  FROM events e CROSS JOIN subscriptions s WHERE e.id = $1 AND s.id = $2`;
+
+export function createDeliver(deps: DeliverDeps) {
+  return async function deliver(input: DeliverInput): Promise<AttemptReport> {
+    const { attempt } = Context.current().info;
+    const { rows } = await deps.db.query<Target>(LOAD_TARGET_SQL, [input.eventId, input.subscriptionId]);
+    const target = rows[0];
+    if (!target) {
+      throw ApplicationFailure.nonRetryable('event or subscription no longer exists', FailureTypes.eventMissing);
+    }
+    if (!target.active) {
+      throw ApplicationFailure.nonRetryable('subscription is disabled or deleted', FailureTypes.subscriptionInactive);
+    }
+
+    const body = `{"type":${JSON.stringify(target.type)},"timestamp":${JSON.stringify(target.created_at.toISOString())},"data":${target.data_text}}`;
+    const startedAt = new Date();
+    const headers = buildWebhookHeaders({
+      id: input.eventId,
+      timestampSeconds: Math.floor(startedAt.getTime() / 1000),
+      body,
+      secrets: signingSecrets(target, startedAt),
+    });
+
+    let statusCode: number | undefined;
+    let excerpt: string | undefined;
+    let retryAfter: string | undefined;
+    let error: { cls: string; message: string; refused: boolean } | undefined;
+    try {
+      const res = await sendWebhook({
+        url: target.url,
+        headers,
+        body,
+        dispatcher: deps.dispatcher,
+        timeoutMs: deps.config.requestTimeoutMs,
+        bodyLimit: deps.config.responseBodyLimitBytes,
+      });
+      ({ statusCode, retryAfter } = res);
+      excerpt = res.bodyExcerpt;
+    } catch (err) {
+      error = describeNetworkError(err);
+    }
+    const durationMs = Date.now() - startedAt.getTime();
+    const verdict = statusCode === undefined ? undefined : classifyResponse(statusCode, retryAfter, Date.now());
+    const outcome: AttemptOutcome = verdict?.kind === 'success' ? 'succeeded' : error?.refused ? 'refused' : 'failed';
+
+    await bestEffort('attempt log', () =>
+      insertAttempt(deps.db, {
+        deliveryId: input.deliveryId,
+        subscriptionId: input.subscriptionId,
+        eventId: input.eventId,
+        round: input.round,
+        attempt,
+        startedAt,
+        durationMs,
+        statusCode: statusCode ?? null,
+        responseBody: excerpt ?? null,
+        errorClass: error?.cls ?? (verdict?.kind === 'success' ? null : 'HttpStatus'),
+        errorMessage: error?.message ?? (verdict && verdict.kind !== 'success' ? verdict.reason : null),
+        outcome,
+      }),
+    );
+
+    const report: AttemptReport = { round: input.round, attempt, at: startedAt.toISOString(), durationMs, statusCode };
+    if (verdict?.kind === 'success') {
+      await bestEffort('last-success mark', () => recordSubscriptionSuccess(deps.db, input.subscriptionId));
+      return report;
+    }
+
+    report.error = error ? `${error.cls}: ${error.message}` : verdict?.reason;
+    if (error?.refused) {
+      throw ApplicationFailure.create({ message: report.error, type: FailureTypes.addressRefused, nonRetryable: true, details: [report] });
+    }
+    if (verdict?.kind === 'stop') {
+      if (verdict.disableSubscription) {
+        await disableSubscription(deps.db, input.subscriptionId, `endpoint answered 410 Gone (delivery ${input.deliveryId})`);
+      }
+      throw ApplicationFailure.create({ message: verdict.reason, type: FailureTypes.http, nonRetryable: true, details: [report] });
+    }
+
+    const retryAfterMs = verdict?.kind === 'retry' ? verdict.retryAfterMs : undefined;
+    const isLast = attempt >= input.retryPolicy.maxAttempts;
+    if (!isLast) {
+      const delay = retryAfterMs ?? backoffMs(input.retryPolicy, attempt);
+      report.nextAttemptAt = new Date(Date.now() + delay).toISOString();
+      await bestEffort('retry notice', () => notifyWorkflow(deps.temporal, report));
+    }
+    throw ApplicationFailure.create({
+      message: report.error ?? 'delivery failed',
+      type: error ? FailureTypes.network : FailureTypes.http,
+      details: [report],
+      nextRetryDelay: retryAfterMs,
+    });
+  };
+}
+
+/** Tells the workflow a retry is coming, so its status query and search attribute say `retrying`. */
+async function notifyWorkflow(temporal: Client, report: AttemptReport): Promise<void> {
+  const { workflowExecution } = Context.current().info;
+  if (!workflowExecution) return;
+  await temporal.workflow.getHandle(workflowExecution.workflowId, workflowExecution.runId).signal(attemptFailedSignal, report);
+}
+
+function describeNetworkError(err: unknown): { cls: string; message: string; refused: boolean } {
+  if (isAddressNotAllowedError(err)) {
+    return { cls: 'AddressNotAllowed', message: rootMessage(err), refused: true };
+  }
+  const e = err as { name?: string; code?: string; message?: string };
+  if (e?.name === 'TimeoutError' || e?.name === 'AbortError') {
+    return { cls: 'Timeout', message: 'no complete response within the request timeout', refused: false };
+  }
+  return { cls: e?.code ?? e?.name ?? 'Error', message: rootMessage(err), refused: false };
+}
+
+function rootMessage(err: unknown): string {
+  let e = err as { message?: string; cause?: unknown } | undefined;
+  const parts: string[] = [];
+  for (let depth = 0; e && depth < 4; depth++, e = e.cause as typeof e) {
+    if (e.message && !parts.includes(e.message)) parts.push(e.message);
+  }
+  return parts.join(': ').slice(0, 500) || 'unknown error';
+}
+
+// The HTTP request has already happened; failing the activity now would resend it, so bookkeeping
+// that fails is logged, never thrown.
+async function bestEffort(what: string, fn: () => Promise<unknown>): Promise<void> {
+  try {
+    await fn();
+  } catch (err) {
+    log.warn(`could not write ${what}`, { error: (err as Error).message });
+  }
+}

@@ -1,0 +1,51 @@
+import { request, type Dispatcher } from 'undici';
+
+export interface SendResult {
+  statusCode: number;
+  retryAfter?: string;
+  /** At most the configured number of bytes, decoded leniently as UTF-8. */
+  bodyExcerpt: string;
+}
+
+/**
+ * One signed POST. Redirects are not followed (undici's request does not follow them), the whole
+ * exchange is bounded by one timeout, and at most `bodyLimit` bytes of the answer are read so a
+ * receiver streaming gigabytes cannot exhaust the worker.
+ */
+export async function sendWebhook(opts: {
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+  dispatcher: Dispatcher;
+  timeoutMs: number;
+  bodyLimit: number;
+}): Promise<SendResult> {
+  const signal = AbortSignal.timeout(opts.timeoutMs);
+  const res = await request(opts.url, {
+    method: 'POST',
+    headers: { ...opts.headers, 'user-agent': 'hookflow/0.1' },
+    body: opts.body,
+    dispatcher: opts.dispatcher,
+    signal,
+    headersTimeout: opts.timeoutMs,
+    bodyTimeout: opts.timeoutMs,
+  });
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of res.body as AsyncIterable<Buffer>) {
+      if (size < opts.bodyLimit) chunks.push(chunk.subarray(0, opts.bodyLimit - size));
+      size += chunk.length;
+      if (size >= opts.bodyLimit) break;
+    }
+  } finally {
+    // Breaking out early leaves the rest unread; destroying drops that connection instead of draining it.
+    if (size >= opts.bodyLimit) res.body.destroy();
+  }
+  const retryAfter = res.headers['retry-after'];
+  return {
+    statusCode: res.statusCode,
+    retryAfter: Array.isArray(retryAfter) ? retryAfter[0] : retryAfter,
+    bodyExcerpt: Buffer.concat(chunks).toString('utf8'),
+  };
+}

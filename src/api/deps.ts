@@ -1,0 +1,11 @@
+import type { Client } from '@temporalio/client';
+import type { Config } from '../config';
+import type { Db } from '../db/pool';
+import type { FanoutDispatcher } from '../dispatch/fanout';
+
+export interface ApiDeps {
+  config: Config;
+  db: Db;
+  temporal: Client;
+  fanout: FanoutDispatcher;
+}

@@ -1,0 +1,151 @@
+import { WorkflowNotFoundError } from '@temporalio/client';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { listAttempts } from '../../db/repos/attempts';
+import { findPlannedDelivery } from '../../db/repos/events';
+import { listDeliveries } from '../../temporal/visibility';
+import { discardSignal, redeliverSignal, statusQuery, type DeliveryStatus } from '../../../workflows/messages';
+import type { ApiDeps } from '../deps';
+import { badRequest, conflict, notFound } from '../problem';
+import { decodeCursor, encodeCursor, idParam, listOf, paginationQuery, problemResponses, problemSchema } from '../schemas/common';
+import {
+  attemptResponse,
+  bulkRedeliverBody,
+  bulkResult,
+  deliveryStatusResponse,
+  deliverySummary,
+  listDeliveriesQuery,
+  signalAccepted,
+} from '../schemas/deliveries';
+import { signalMatching } from './delivery-signals';
+
+const tags = ['deliveries'];
+const withConflict = { ...problemResponses, 409: problemSchema };
+
+export const deliveryRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) => {
+  const { temporal, db } = deps;
+
+  /** Current status from the workflow's own `status` query; Postgres only knows not-yet-started ones. */
+  async function statusOf(id: string): Promise<DeliveryStatus> {
+    try {
+      return await temporal.workflow.getHandle(id).query(statusQuery);
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
+      const planned = await findPlannedDelivery(db, id);
+      if (!planned) throw notFound('delivery', id);
+      const { rows } = await db.query<{ type: string }>('SELECT type FROM events WHERE id = $1', [planned.eventId]);
+      return {
+        deliveryId: id,
+        eventId: planned.eventId,
+        subscriptionId: planned.subscriptionId,
+        eventType: rows[0]?.type ?? '',
+        state: 'scheduled',
+        attempts: 0,
+        roundCount: 0,
+        rounds: [],
+      };
+    }
+  }
+
+  app.get(
+    '/deliveries',
+    { schema: { tags, querystring: listDeliveriesQuery, response: { 200: listOf(deliverySummary), ...problemResponses } } },
+    async (req) => {
+      const { limit, cursor, ...filter } = req.query;
+      const pageToken = cursor === undefined ? undefined : decodeCursor(cursor, z.string());
+      if (cursor !== undefined && pageToken === undefined) {
+        throw badRequest([{ path: 'query.cursor', message: 'is not a cursor this API issued' }]);
+      }
+      const page = await listDeliveries(temporal, filter, {
+        pageSize: limit,
+        pageToken: pageToken === undefined ? undefined : Buffer.from(pageToken, 'base64'),
+      });
+      return {
+        data: page.items,
+        nextCursor: page.nextPageToken ? encodeCursor(Buffer.from(page.nextPageToken).toString('base64')) : null,
+      };
+    },
+  );
+
+  app.get(
+    '/deliveries/:id',
+    { schema: { tags, params: idParam('delivery'), response: { 200: deliveryStatusResponse, ...problemResponses } } },
+    async (req) => statusOf(req.params.id),
+  );
+
+  app.get(
+    '/deliveries/:id/attempts',
+    {
+      schema: {
+        tags,
+        params: idParam('delivery'),
+        querystring: paginationQuery,
+        response: { 200: listOf(attemptResponse), ...problemResponses },
+      },
+    },
+    async (req) => {
+      const afterId = req.query.cursor === undefined ? undefined : decodeCursor(req.query.cursor, z.number().int());
+      if (req.query.cursor !== undefined && afterId === undefined) {
+        throw badRequest([{ path: 'query.cursor', message: 'is not a cursor this API issued' }]);
+      }
+      if (!(await findPlannedDelivery(db, req.params.id))) throw notFound('delivery', req.params.id);
+      const rows = await listAttempts(db, req.params.id, { limit: req.query.limit + 1, afterId });
+      const page = rows.slice(0, req.query.limit);
+      return {
+        data: page.map((r) => ({
+          id: r.id,
+          round: r.round,
+          attempt: r.attempt,
+          startedAt: r.started_at.toISOString(),
+          durationMs: r.duration_ms,
+          statusCode: r.status_code,
+          responseBody: r.response_body,
+          errorClass: r.error_class,
+          errorMessage: r.error_message,
+          outcome: r.outcome,
+        })),
+        nextCursor: rows.length > req.query.limit ? encodeCursor(page[page.length - 1]!.id) : null,
+      };
+    },
+  );
+
+  app.post(
+    '/deliveries/:id/redeliver',
+    { schema: { tags, params: idParam('delivery'), response: { 202: signalAccepted, ...withConflict } } },
+    async (req, reply) => {
+      const status = await statusOf(req.params.id);
+      if (!['delivering', 'retrying', 'dead_lettered'].includes(status.state) || status.completedAt) {
+        throw conflict(`delivery ${req.params.id} is ${status.state}${status.completedAt ? ' and closed' : ''}; only a retrying or dead-lettered delivery can be redelivered`);
+      }
+      await temporal.workflow.getHandle(req.params.id).signal(redeliverSignal);
+      return reply.code(202).send({ id: req.params.id, accepted: true as const, signal: 'redeliver' as const });
+    },
+  );
+
+  app.post(
+    '/deliveries/:id/discard',
+    { schema: { tags, params: idParam('delivery'), response: { 202: signalAccepted, ...withConflict } } },
+    async (req, reply) => {
+      const status = await statusOf(req.params.id);
+      if (status.completedAt || status.state === 'scheduled') {
+        throw conflict(`delivery ${req.params.id} is ${status.state}; only an open delivery can be discarded`);
+      }
+      await temporal.workflow.getHandle(req.params.id).signal(discardSignal, { reason: 'discarded through the API' });
+      return reply.code(202).send({ id: req.params.id, accepted: true as const, signal: 'discard' as const });
+    },
+  );
+
+  app.post(
+    '/deliveries/redeliver',
+    { schema: { tags, body: bulkRedeliverBody, response: { 202: bulkResult, ...problemResponses } } },
+    async (req, reply) => {
+      const { status, subscriptionId, eventType, since } = req.body;
+      const result = await signalMatching(
+        temporal,
+        { status, subscriptionId, eventType, since: since ? new Date(since) : undefined },
+        'redeliver',
+      );
+      return reply.code(202).send(result);
+    },
+  );
+};

@@ -1,0 +1,31 @@
+import type { Client } from '@temporalio/client';
+import { forEachBounded } from '../../dispatch/start-deliveries';
+import { forEachDelivery, type DeliveryListFilter } from '../../temporal/visibility';
+import { discardSignal, redeliverSignal } from '../../../workflows/messages';
+
+const SIGNAL_CONCURRENCY = 16;
+// A single bulk call touches at most this many deliveries; callers repeat it for more.
+export const BULK_LIMIT = 10_000;
+
+/** Signals every matching open delivery, a bounded number at a time. */
+export async function signalMatching(
+  temporal: Client,
+  filter: DeliveryListFilter,
+  signal: 'redeliver' | { discard: string },
+): Promise<{ matched: number; signalled: number }> {
+  let signalled = 0;
+  const matched = await forEachDelivery(temporal, { ...filter, openOnly: true }, BULK_LIMIT, async (page) => {
+    const { ok } = await forEachBounded(page, SIGNAL_CONCURRENCY, async (d) => {
+      // A delivery that closed between the listing and the signal fails here and is not counted.
+      const handle = temporal.workflow.getHandle(d.id);
+      if (signal === 'redeliver') await handle.signal(redeliverSignal);
+      else await handle.signal(discardSignal, { reason: signal.discard });
+    });
+    signalled += ok.length;
+  });
+  return { matched, signalled };
+}
+
+export function discardOpenDeliveries(temporal: Client, subscriptionId: string, reason: string) {
+  return signalMatching(temporal, { subscriptionId }, { discard: reason });
+}

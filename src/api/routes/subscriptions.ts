@@ -1,0 +1,160 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Config } from '../../config';
+import {
+  getSubscription,
+  insertSubscription,
+  listSubscriptions,
+  rotateSecret,
+  softDeleteSubscription,
+  updateSubscription,
+  type SubscriptionRow,
+} from '../../db/repos/subscriptions';
+import { newId } from '../../ids';
+import { urlPolicy } from '../../security/policy-from-config';
+import { checkWebhookUrl } from '../../security/url-guard';
+import { generateSecret } from '../../signing/standard-webhooks';
+import type { ApiDeps } from '../deps';
+import { badRequest, notFound } from '../problem';
+import { decodeCursor, encodeCursor, idParam, listOf, paginationQuery, problemResponses } from '../schemas/common';
+import {
+  createSubscriptionBody,
+  createdSubscriptionResponse,
+  rotateSecretBody,
+  secretResponse,
+  subscriptionResponse,
+  updateSubscriptionBody,
+} from '../schemas/subscriptions';
+import { discardOpenDeliveries } from './delivery-signals';
+
+const cursorSchema = z.object({ createdAt: z.string(), id: z.string() });
+const tags = ['subscriptions'];
+
+export const subscriptionRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) => {
+  const { db, config } = deps;
+  const present = (row: SubscriptionRow) => toResponse(row, config);
+
+  app.post(
+    '/subscriptions',
+    { schema: { tags, body: createSubscriptionBody, response: { 201: createdSubscriptionResponse, ...problemResponses } } },
+    async (req, reply) => {
+      await assertUrlAllowed(req.body.url, config);
+      const row = await insertSubscription(db, {
+        id: newId('sub'),
+        url: req.body.url,
+        eventTypes: req.body.eventTypes,
+        description: req.body.description ?? null,
+        secret: req.body.secret ?? generateSecret(),
+        retryPolicy: effectiveOverride(req.body.retryPolicy, config),
+        metadata: req.body.metadata,
+      });
+      return reply.code(201).send({ ...present(row), secret: row.secret });
+    },
+  );
+
+  app.get(
+    '/subscriptions',
+    { schema: { tags, querystring: paginationQuery, response: { 200: listOf(subscriptionResponse), ...problemResponses } } },
+    async (req) => {
+      const after = req.query.cursor === undefined ? undefined : decodeCursor(req.query.cursor, cursorSchema);
+      if (req.query.cursor !== undefined && !after) throw badRequest([{ path: 'query.cursor', message: 'is not a cursor this API issued' }]);
+      const rows = await listSubscriptions(db, { limit: req.query.limit + 1, after });
+      const page = rows.slice(0, req.query.limit);
+      const last = page[page.length - 1];
+      return {
+        data: page.map(present),
+        nextCursor: rows.length > req.query.limit && last ? encodeCursor({ createdAt: last.created_at.toISOString(), id: last.id }) : null,
+      };
+    },
+  );
+
+  app.get(
+    '/subscriptions/:id',
+    { schema: { tags, params: idParam('subscription'), response: { 200: subscriptionResponse, ...problemResponses } } },
+    async (req) => present(await mustGet(deps, req.params.id)),
+  );
+
+  app.patch(
+    '/subscriptions/:id',
+    {
+      schema: { tags, params: idParam('subscription'), body: updateSubscriptionBody, response: { 200: subscriptionResponse, ...problemResponses } },
+    },
+    async (req) => {
+      const current = await mustGet(deps, req.params.id);
+      if (req.body.url !== undefined) await assertUrlAllowed(req.body.url, config);
+      const { retryPolicy, ...rest } = req.body;
+      const row = await updateSubscription(db, current.id, {
+        ...rest,
+        ...(retryPolicy === undefined ? {} : { retryPolicy: retryPolicy === null ? null : effectiveOverride(retryPolicy, config) }),
+      });
+      if (!row) throw notFound('subscription', req.params.id);
+      return present(row);
+    },
+  );
+
+  app.delete(
+    '/subscriptions/:id',
+    { schema: { tags, params: idParam('subscription'), response: { 204: z.null().describe('Deleted'), ...problemResponses } } },
+    async (req, reply) => {
+      if (!(await softDeleteSubscription(db, req.params.id))) throw notFound('subscription', req.params.id);
+      // The activity already refuses to send for a deleted subscription; the discard signal ends
+      // deliveries that are waiting in backoff or as dead letters right away instead of at their next attempt.
+      await discardOpenDeliveries(deps.temporal, req.params.id, 'subscription deleted').catch((err: unknown) =>
+        req.log.warn({ err, subscriptionId: req.params.id }, 'could not discard open deliveries; they end at their next attempt'),
+      );
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.get(
+    '/subscriptions/:id/secret',
+    { schema: { tags, params: idParam('subscription'), response: { 200: secretResponse, ...problemResponses } } },
+    async (req) => ({ secret: (await mustGet(deps, req.params.id)).secret }),
+  );
+
+  app.post(
+    '/subscriptions/:id/secret/rotate',
+    { schema: { tags, params: idParam('subscription'), body: rotateSecretBody, response: { 200: secretResponse, ...problemResponses } } },
+    async (req) => {
+      const row = await rotateSecret(db, req.params.id, generateSecret(), req.body.graceSeconds);
+      if (!row) throw notFound('subscription', req.params.id);
+      return { secret: row.secret };
+    },
+  );
+};
+
+async function mustGet(deps: ApiDeps, id: string): Promise<SubscriptionRow> {
+  const row = await getSubscription(deps.db, id);
+  if (!row) throw notFound('subscription', id);
+  return row;
+}
+
+async function assertUrlAllowed(url: string, config: Config): Promise<void> {
+  const verdict = await checkWebhookUrl(url, urlPolicy(config), { requireHttps: config.env === 'production' });
+  if (!verdict.ok) throw badRequest([{ path: 'body.url', message: verdict.reason }]);
+}
+
+/** Only the fields the caller set are stored, so later changes to server defaults still apply to the rest. */
+function effectiveOverride(policy: Partial<Config['retry']> | undefined, config: Config): Partial<Config['retry']> | null {
+  if (!policy || Object.keys(policy).length === 0) return null;
+  const merged = { ...config.retry, ...policy };
+  if (merged.initialIntervalMs > merged.maxIntervalMs) {
+    throw badRequest([{ path: 'body.retryPolicy.maxIntervalMs', message: `must be at least initialIntervalMs (${merged.initialIntervalMs})` }]);
+  }
+  return policy;
+}
+
+export function toResponse(row: SubscriptionRow, config: Config): z.infer<typeof subscriptionResponse> {
+  return {
+    id: row.id,
+    url: row.url,
+    eventTypes: row.event_types,
+    description: row.description,
+    retryPolicy: { ...config.retry, ...(row.retry_policy ?? {}) },
+    metadata: row.metadata,
+    active: row.active,
+    disabledReason: row.disabled_reason,
+    createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
+  };
+}

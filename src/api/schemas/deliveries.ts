@@ -1,0 +1,87 @@
+import { z } from 'zod';
+import { EVENT_TYPE_PATTERN, ID_PATTERN } from './common';
+
+export const deliveryStates = ['scheduled', 'delivering', 'retrying', 'succeeded', 'dead_lettered', 'discarded'] as const;
+
+const id = z.string().regex(ID_PATTERN, 'must be an ID (letters, digits, _ . : -; at most 128)');
+
+export const listDeliveriesQuery = z.object({
+  status: z.enum(deliveryStates).optional(),
+  subscriptionId: id.optional(),
+  eventType: z.string().regex(EVENT_TYPE_PATTERN, 'must be an event type such as "invoice.paid"').optional(),
+  eventId: id.optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().max(8192).optional(),
+});
+
+export const deliverySummary = z.object({
+  id: z.string(),
+  eventId: z.string(),
+  subscriptionId: z.string(),
+  eventType: z.string(),
+  status: z.string(),
+  startedAt: z.string().nullable(),
+  closedAt: z.string().nullable(),
+});
+
+const attemptReport = z.object({
+  round: z.number(),
+  attempt: z.number(),
+  at: z.string(),
+  durationMs: z.number(),
+  statusCode: z.number().optional(),
+  error: z.string().optional(),
+  nextAttemptAt: z.string().optional(),
+});
+
+export const deliveryStatusResponse = z.object({
+  deliveryId: z.string(),
+  eventId: z.string(),
+  subscriptionId: z.string(),
+  eventType: z.string(),
+  state: z.enum(deliveryStates),
+  attempts: z.number(),
+  roundCount: z.number(),
+  rounds: z.array(
+    z.object({
+      round: z.number(),
+      trigger: z.enum(['initial', 'redeliver']),
+      startedAt: z.string(),
+      endedAt: z.string().optional(),
+      attempts: z.number(),
+      outcome: z.enum(['succeeded', 'failed', 'discarded', 'superseded']).optional(),
+      lastStatusCode: z.number().optional(),
+      lastError: z.string().optional(),
+    }),
+  ),
+  lastResponse: attemptReport.optional(),
+  nextAttemptAt: z.string().optional(),
+  deadLetteredAt: z.string().optional(),
+  retentionEndsAt: z.string().optional(),
+  completedAt: z.string().optional(),
+});
+
+export const attemptResponse = z.object({
+  id: z.number(),
+  round: z.number(),
+  attempt: z.number(),
+  startedAt: z.string(),
+  durationMs: z.number(),
+  statusCode: z.number().nullable(),
+  responseBody: z.string().nullable(),
+  errorClass: z.string().nullable(),
+  errorMessage: z.string().nullable(),
+  outcome: z.string(),
+});
+
+export const bulkRedeliverBody = z
+  .object({
+    status: z.literal('dead_lettered', { message: 'only "dead_lettered" deliveries can be redelivered in bulk' }),
+    subscriptionId: id.optional(),
+    eventType: z.string().regex(EVENT_TYPE_PATTERN, 'must be an event type such as "invoice.paid"').optional(),
+    since: z.iso.datetime({ offset: true, message: 'must be an ISO-8601 date-time' }).optional(),
+  })
+  .strict();
+
+export const signalAccepted = z.object({ id: z.string(), accepted: z.literal(true), signal: z.enum(['redeliver', 'discard']) });
+export const bulkResult = z.object({ matched: z.number(), signalled: z.number() });

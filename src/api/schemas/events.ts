@@ -1,0 +1,30 @@
+import { z } from 'zod';
+import { EVENT_TYPE_PATTERN, ID_PATTERN } from './common';
+
+export const eventInput = z
+  .object({
+    type: z.string().max(200).regex(EVENT_TYPE_PATTERN, 'must be dot-separated words of letters, digits and _, such as "invoice.paid"'),
+    data: z.unknown().refine((v) => v !== undefined, 'is required (any JSON value)'),
+    id: z.string().regex(ID_PATTERN, 'must be letters, digits, _ . : - (at most 128)').optional(),
+  })
+  .strict();
+
+export const BATCH_MAX = 100;
+export const batchInput = z.object({ events: z.array(eventInput).min(1).max(BATCH_MAX) }).strict();
+
+export const idempotencyHeaders = z.object({
+  'idempotency-key': z.string().min(1).max(255).regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces').optional(),
+});
+
+export const acceptedEvent = z.object({
+  id: z.string(),
+  type: z.string(),
+  createdAt: z.string(),
+  deliveries: z.array(z.object({ id: z.string(), subscriptionId: z.string() })),
+});
+
+export const eventDetail = acceptedEvent.extend({
+  data: z.unknown(),
+  dispatchedAt: z.string().nullable(),
+  deliveries: z.array(z.object({ id: z.string(), subscriptionId: z.string(), status: z.string() })),
+});

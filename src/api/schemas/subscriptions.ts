@@ -1,0 +1,90 @@
+import { z } from 'zod';
+import { isValidSecret } from '../../signing/standard-webhooks';
+
+const DAY_MS = 86_400_000;
+
+export const retryPolicySchema = z
+  .object({
+    maxAttempts: z.number().int().min(1).max(50),
+    initialIntervalMs: z.number().int().min(1).max(DAY_MS),
+    backoffCoefficient: z.number().min(1).max(10),
+    maxIntervalMs: z.number().int().min(1).max(7 * DAY_MS),
+  })
+  .partial()
+  .strict()
+  .refine((p) => p.initialIntervalMs === undefined || p.maxIntervalMs === undefined || p.initialIntervalMs <= p.maxIntervalMs, {
+    message: 'initialIntervalMs must not exceed maxIntervalMs',
+    path: ['maxIntervalMs'],
+  })
+  .describe('Overrides of the default retry policy; omitted fields keep the server default');
+
+const eventTypeFilter = z
+  .string()
+  .max(200)
+  .regex(/^(\*|[a-zA-Z0-9_]+(\.[a-zA-Z0-9_]+)*(\.\*)?)$/, 'must be an event type, "*", or a prefix wildcard such as "invoice.*"');
+
+const metadataSchema = z
+  .record(z.string().max(100), z.unknown())
+  .refine((m) => JSON.stringify(m).length <= 4096, 'must serialise to at most 4096 bytes');
+
+export const subscriptionFields = {
+  url: z.url({ message: 'must be an absolute http(s) URL' }).max(2048),
+  eventTypes: z.array(eventTypeFilter).min(1).max(100),
+  description: z.string().max(500).nullable(),
+  retryPolicy: retryPolicySchema,
+  metadata: metadataSchema,
+};
+
+export const createSubscriptionBody = z
+  .object({
+    url: subscriptionFields.url,
+    eventTypes: subscriptionFields.eventTypes.default(['*']),
+    description: subscriptionFields.description.optional(),
+    secret: z
+      .string()
+      .refine(isValidSecret, 'must be "whsec_" followed by base64 of 24 to 64 random bytes')
+      .optional(),
+    retryPolicy: retryPolicySchema.optional(),
+    metadata: metadataSchema.default({}),
+  })
+  .strict();
+
+export const updateSubscriptionBody = z
+  .object({
+    url: subscriptionFields.url.optional(),
+    eventTypes: subscriptionFields.eventTypes.optional(),
+    description: subscriptionFields.description.optional(),
+    retryPolicy: retryPolicySchema.nullable().optional(),
+    metadata: metadataSchema.optional(),
+    active: z.boolean().optional(),
+  })
+  .strict()
+  .refine((b) => Object.values(b).some((v) => v !== undefined), 'send at least one field to change');
+
+export const rotateSecretBody = z
+  .object({
+    graceSeconds: z.number().int().min(0).max(30 * 86_400).default(86_400),
+  })
+  .strict()
+  .default({ graceSeconds: 86_400 });
+
+export const subscriptionResponse = z.object({
+  id: z.string(),
+  url: z.string(),
+  eventTypes: z.array(z.string()),
+  description: z.string().nullable(),
+  retryPolicy: z.object({
+    maxAttempts: z.number(),
+    initialIntervalMs: z.number(),
+    backoffCoefficient: z.number(),
+    maxIntervalMs: z.number(),
+  }),
+  metadata: z.record(z.string(), z.unknown()),
+  active: z.boolean(),
+  disabledReason: z.string().nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+
+export const createdSubscriptionResponse = subscriptionResponse.extend({ secret: z.string() });
+export const secretResponse = z.object({ secret: z.string() });

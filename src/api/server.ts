@@ -1,0 +1,55 @@
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import type { Logger } from 'pino';
+import { requireApiKey } from './auth';
+import type { ApiDeps } from './deps';
+import { installErrorHandling } from './problem';
+import { deliveryRoutes } from './routes/deliveries';
+import { eventRoutes } from './routes/events';
+import { healthRoutes } from './routes/health';
+import { subscriptionRoutes } from './routes/subscriptions';
+
+export interface BuildServerOptions extends ApiDeps {
+  logger?: Logger | false;
+}
+
+/** The HTTP API, built from explicit dependencies so tests can start it against real backends. */
+export async function buildServer(opts: BuildServerOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: opts.logger || undefined,
+    disableRequestLogging: false,
+    // Explicit timeouts: a slow client cannot hold a connection forever.
+    requestTimeout: 30_000,
+    connectionTimeout: 30_000,
+    keepAliveTimeout: 5_000,
+    bodyLimit: 1024 * 1024,
+    ajv: undefined,
+  }) as unknown as FastifyInstance;
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  installErrorHandling(app);
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      info: { title: 'hookflow', version: '0.1.0', description: 'Durable webhook delivery on Temporal.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+
+  await app.register(healthRoutes, opts);
+  await app.register(
+    async (v1) => {
+      requireApiKey(v1, opts.config.apiKeys);
+      await v1.register(subscriptionRoutes, opts);
+      await v1.register(eventRoutes, opts);
+      await v1.register(deliveryRoutes, opts);
+    },
+    { prefix: '/v1' },
+  );
+  return app;
+}

@@ -1,0 +1,143 @@
+import { z } from 'zod';
+
+// Env vars are strings; these helpers turn them into typed values with messages a human can act on.
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const commaList = z
+  .string()
+  .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
+
+const envSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    HOST: z.string().min(1).default('127.0.0.1'),
+    PORT: int(0, 65535).default(3000),
+    DATABASE_URL: z.url({ message: 'must be a postgres:// URL' }).optional(),
+    DATABASE_POOL_SIZE: int(1, 200).default(10),
+    TEMPORAL_ADDRESS: z.string().regex(/^[^\s:]+:\d+$/, 'must be host:port').optional(),
+    TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+    HOOKFLOW_TASK_QUEUE: z.string().min(1).default('hookflow-deliveries'),
+    HOOKFLOW_API_KEYS: commaList
+      .pipe(z.array(z.string().min(16, 'each API key must be at least 16 characters')))
+      .optional(),
+    HOOKFLOW_ALLOW_PRIVATE_URLS: bool.optional(),
+    HOOKFLOW_ALLOWED_CIDRS: commaList.default([]),
+    HOOKFLOW_PAYLOAD_KEY: z.string().optional(),
+    HOOKFLOW_RETRY_MAX_ATTEMPTS: int(1, 100).default(8),
+    HOOKFLOW_RETRY_INITIAL_INTERVAL_MS: int(1, 86_400_000).default(5_000),
+    HOOKFLOW_RETRY_BACKOFF_COEFFICIENT: z.coerce.number().min(1).max(10).default(3),
+    HOOKFLOW_RETRY_MAX_INTERVAL_MS: int(1, 7 * 86_400_000).default(2 * 3_600_000),
+    HOOKFLOW_REQUEST_TIMEOUT_MS: int(100, 300_000).default(15_000),
+    HOOKFLOW_RESPONSE_BODY_LIMIT_BYTES: int(0, 1_048_576).default(4_096),
+    HOOKFLOW_MAX_PAYLOAD_BYTES: int(1_024, 1_900_000).default(262_144),
+    HOOKFLOW_DEAD_LETTER_RETENTION_SECONDS: int(1, 366 * 86_400).default(7 * 86_400),
+    HOOKFLOW_AUTO_DISABLE_AFTER: int(0, 10_000).default(5),
+    HOOKFLOW_SWEEP_INTERVAL_MS: int(100, 3_600_000).default(10_000),
+    HOOKFLOW_SWEEP_GRACE_MS: int(0, 3_600_000).default(5_000),
+    HOOKFLOW_DISPATCH_CONCURRENCY: int(1, 1_000).default(32),
+    HOOKFLOW_DATA_DIR: z.string().min(1).default('.hookflow'),
+  })
+  .superRefine((env, ctx) => {
+    if (env.HOOKFLOW_RETRY_INITIAL_INTERVAL_MS > env.HOOKFLOW_RETRY_MAX_INTERVAL_MS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['HOOKFLOW_RETRY_MAX_INTERVAL_MS'],
+        message: 'must be at least HOOKFLOW_RETRY_INITIAL_INTERVAL_MS',
+      });
+    }
+  });
+
+export type Env = z.infer<typeof envSchema>;
+
+export interface RetryPolicyConfig {
+  maxAttempts: number;
+  initialIntervalMs: number;
+  backoffCoefficient: number;
+  maxIntervalMs: number;
+}
+
+export interface Config {
+  env: Env['NODE_ENV'];
+  logLevel: Env['LOG_LEVEL'];
+  host: string;
+  port: number;
+  databaseUrl?: string;
+  databasePoolSize: number;
+  temporal: { address?: string; namespace: string; taskQueue: string };
+  apiKeys: string[];
+  /** undefined = not set by the operator; `dev` then allows private URLs with a warning. */
+  allowPrivateUrls?: boolean;
+  allowedCidrs: string[];
+  payloadKey?: string;
+  retry: RetryPolicyConfig;
+  requestTimeoutMs: number;
+  responseBodyLimitBytes: number;
+  maxPayloadBytes: number;
+  deadLetterRetentionSeconds: number;
+  autoDisableAfter: number;
+  sweepIntervalMs: number;
+  sweepGraceMs: number;
+  dispatchConcurrency: number;
+  dataDir: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses the environment once. Every bad variable is reported, not only the first. */
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
+  // Empty strings come from `FOO=` in shells and compose files; treat them as unset.
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}${describeValue(cleaned, i.path)}`),
+    );
+  }
+  const e = parsed.data;
+  return {
+    env: e.NODE_ENV,
+    logLevel: e.LOG_LEVEL,
+    host: e.HOST,
+    port: e.PORT,
+    databaseUrl: e.DATABASE_URL,
+    databasePoolSize: e.DATABASE_POOL_SIZE,
+    temporal: { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE, taskQueue: e.HOOKFLOW_TASK_QUEUE },
+    apiKeys: e.HOOKFLOW_API_KEYS ?? [],
+    allowPrivateUrls: e.HOOKFLOW_ALLOW_PRIVATE_URLS,
+    allowedCidrs: e.HOOKFLOW_ALLOWED_CIDRS,
+    payloadKey: e.HOOKFLOW_PAYLOAD_KEY,
+    retry: {
+      maxAttempts: e.HOOKFLOW_RETRY_MAX_ATTEMPTS,
+      initialIntervalMs: e.HOOKFLOW_RETRY_INITIAL_INTERVAL_MS,
+      backoffCoefficient: e.HOOKFLOW_RETRY_BACKOFF_COEFFICIENT,
+      maxIntervalMs: e.HOOKFLOW_RETRY_MAX_INTERVAL_MS,
+    },
+    requestTimeoutMs: e.HOOKFLOW_REQUEST_TIMEOUT_MS,
+    responseBodyLimitBytes: e.HOOKFLOW_RESPONSE_BODY_LIMIT_BYTES,
+    maxPayloadBytes: e.HOOKFLOW_MAX_PAYLOAD_BYTES,
+    deadLetterRetentionSeconds: e.HOOKFLOW_DEAD_LETTER_RETENTION_SECONDS,
+    autoDisableAfter: e.HOOKFLOW_AUTO_DISABLE_AFTER,
+    sweepIntervalMs: e.HOOKFLOW_SWEEP_INTERVAL_MS,
+    sweepGraceMs: e.HOOKFLOW_SWEEP_GRACE_MS,
+    dispatchConcurrency: e.HOOKFLOW_DISPATCH_CONCURRENCY,
+    dataDir: e.HOOKFLOW_DATA_DIR,
+  };
+}
+
+const SECRET_VARS = new Set(['HOOKFLOW_API_KEYS', 'HOOKFLOW_PAYLOAD_KEY', 'DATABASE_URL']);
+
+function describeValue(env: Record<string, string | undefined>, path: PropertyKey[]): string {
+  const name = String(path[0] ?? '');
+  const value = env[name];
+  if (value === undefined) return ' (not set)';
+  // Never echo secrets back into logs, even when they are malformed.
+  return SECRET_VARS.has(name) ? '' : ` (got ${JSON.stringify(value)})`;
+}

@@ -1,0 +1,149 @@
+import type { PoolClient } from 'pg';
+import type { RetryPolicyConfig } from '../../config';
+import type { Db } from '../pool';
+
+export interface SubscriptionRow {
+  id: string;
+  url: string;
+  event_types: string[];
+  description: string | null;
+  secret: string;
+  previous_secret: string | null;
+  previous_secret_expires_at: Date | null;
+  retry_policy: Partial<RetryPolicyConfig> | null;
+  metadata: Record<string, unknown>;
+  active: boolean;
+  disabled_reason: string | null;
+  last_success_at: Date | null;
+  deleted_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface NewSubscription {
+  id: string;
+  url: string;
+  eventTypes: string[];
+  description: string | null;
+  secret: string;
+  retryPolicy: Partial<RetryPolicyConfig> | null;
+  metadata: Record<string, unknown>;
+}
+
+export type SubscriptionPatch = Partial<Omit<NewSubscription, 'id' | 'secret'>> & { active?: boolean };
+
+type Queryable = Db | PoolClient;
+
+export async function insertSubscription(db: Queryable, s: NewSubscription): Promise<SubscriptionRow> {
+  const { rows } = await db.query<SubscriptionRow>(
+    `INSERT INTO subscriptions (id, url, event_types, description, secret, retry_policy, metadata)
+     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *`,
+    [s.id, s.url, s.eventTypes, s.description, s.secret, s.retryPolicy, s.metadata],
+  );
+  return rows[0]!;
+}
+
+export async function getSubscription(db: Queryable, id: string): Promise<SubscriptionRow | undefined> {
+  const { rows } = await db.query<SubscriptionRow>(
+    'SELECT * FROM subscriptions WHERE id = $1 AND deleted_at IS NULL',
+    [id],
+  );
+  return rows[0];
+}
+
+/** Keyset pagination on (created_at, id): stable under concurrent inserts, unlike OFFSET. */
+export async function listSubscriptions(
+  db: Queryable,
+  opts: { limit: number; after?: { createdAt: string; id: string } },
+): Promise<SubscriptionRow[]> {
+  const params: unknown[] = [opts.limit];
+  let where = 'deleted_at IS NULL';
+  if (opts.after) {
+    params.push(opts.after.createdAt, opts.after.id);
+    where += ' AND (created_at, id) > ($2::timestamptz, $3)';
+  }
+  const { rows } = await db.query<SubscriptionRow>(
+    `SELECT * FROM subscriptions WHERE ${where} ORDER BY created_at, id LIMIT $1`,
+    params,
+  );
+  return rows;
+}
+
+const PATCH_COLUMNS: Record<keyof SubscriptionPatch, string> = {
+  url: 'url',
+  eventTypes: 'event_types',
+  description: 'description',
+  retryPolicy: 'retry_policy',
+  metadata: 'metadata',
+  active: 'active',
+};
+
+export async function updateSubscription(
+  db: Queryable,
+  id: string,
+  patch: SubscriptionPatch,
+): Promise<SubscriptionRow | undefined> {
+  const sets: string[] = [];
+  const params: unknown[] = [id];
+  for (const [key, column] of Object.entries(PATCH_COLUMNS) as [keyof SubscriptionPatch, string][]) {
+    if (patch[key] === undefined) continue;
+    params.push(patch[key]);
+    sets.push(`${column} = $${params.length}`);
+  }
+  // Re-enabling clears the reason it was disabled for.
+  if (patch.active === true) sets.push('disabled_reason = NULL');
+  sets.push('updated_at = now()');
+  const { rows } = await db.query<SubscriptionRow>(
+    `UPDATE subscriptions SET ${sets.join(', ')} WHERE id = $1 AND deleted_at IS NULL RETURNING *`,
+    params,
+  );
+  return rows[0];
+}
+
+export async function softDeleteSubscription(db: Queryable, id: string): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `UPDATE subscriptions SET deleted_at = now(), active = false, updated_at = now()
+     WHERE id = $1 AND deleted_at IS NULL`,
+    [id],
+  );
+  return rowCount === 1;
+}
+
+export async function rotateSecret(
+  db: Queryable,
+  id: string,
+  newSecret: string,
+  graceSeconds: number,
+): Promise<SubscriptionRow | undefined> {
+  const { rows } = await db.query<SubscriptionRow>(
+    `UPDATE subscriptions
+     SET previous_secret = CASE WHEN $3::int > 0 THEN secret END,
+         previous_secret_expires_at = CASE WHEN $3::int > 0 THEN now() + make_interval(secs => $3) END,
+         secret = $2, updated_at = now()
+     WHERE id = $1 AND deleted_at IS NULL RETURNING *`,
+    [id, newSecret, graceSeconds],
+  );
+  return rows[0];
+}
+
+/** Disables only a still-active subscription, so the first reason recorded wins. */
+export async function disableSubscription(db: Queryable, id: string, reason: string): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `UPDATE subscriptions SET active = false, disabled_reason = $2, updated_at = now()
+     WHERE id = $1 AND active AND deleted_at IS NULL`,
+    [id, reason],
+  );
+  return rowCount === 1;
+}
+
+/** Secrets valid right now: the current one first, then the previous one during its grace period. */
+export function signingSecrets(
+  row: Pick<SubscriptionRow, 'secret' | 'previous_secret' | 'previous_secret_expires_at'>,
+  now = new Date(),
+): string[] {
+  const secrets = [row.secret];
+  if (row.previous_secret && row.previous_secret_expires_at && row.previous_secret_expires_at > now) {
+    secrets.push(row.previous_secret);
+  }
+  return secrets;
+}

@@ -1,0 +1,80 @@
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import type { RetryPolicyConfig, Config } from '../config';
+import {
+  HookflowEventId,
+  HookflowEventType,
+  HookflowStatus,
+  HookflowSubscriptionId,
+} from '../temporal/search-attributes';
+import type { DeliveryInput } from '../../workflows/messages';
+
+export interface StartableDelivery {
+  deliveryId: string;
+  eventId: string;
+  subscriptionId: string;
+  eventType: string;
+  retryPolicy: Partial<RetryPolicyConfig> | null;
+}
+
+export type StartSettings = Pick<Config, 'retry' | 'requestTimeoutMs' | 'deadLetterRetentionSeconds'> & {
+  temporal: Pick<Config['temporal'], 'taskQueue'>;
+};
+
+/**
+ * Starts one delivery workflow. The workflow ID is the delivery ID; USE_EXISTING plus
+ * REJECT_DUPLICATE make a repeated start (client retry, sweeper, second replica) a no-op even when
+ * the first delivery already finished.
+ */
+export async function startDelivery(temporal: Client, settings: StartSettings, d: StartableDelivery): Promise<void> {
+  const input: DeliveryInput = {
+    deliveryId: d.deliveryId,
+    eventId: d.eventId,
+    subscriptionId: d.subscriptionId,
+    eventType: d.eventType,
+    retryPolicy: { ...settings.retry, ...(d.retryPolicy ?? {}) },
+    requestTimeoutMs: settings.requestTimeoutMs,
+    deadLetterRetentionSeconds: settings.deadLetterRetentionSeconds,
+  };
+  try {
+    await temporal.workflow.start('deliveryWorkflow', {
+      workflowId: d.deliveryId,
+      taskQueue: settings.temporal.taskQueue,
+      args: [input],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      typedSearchAttributes: [
+        { key: HookflowStatus, value: 'scheduled' },
+        { key: HookflowSubscriptionId, value: d.subscriptionId },
+        { key: HookflowEventId, value: d.eventId },
+        { key: HookflowEventType, value: d.eventType },
+      ],
+    });
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) return;
+    throw err;
+  }
+}
+
+/** Runs `fn` over `items` with at most `limit` in flight; collects failures instead of stopping. */
+export async function forEachBounded<T>(
+  items: T[],
+  limit: number,
+  fn: (item: T) => Promise<void>,
+): Promise<{ ok: T[]; failed: { item: T; error: unknown }[] }> {
+  const ok: T[] = [];
+  const failed: { item: T; error: unknown }[] = [];
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) {
+      const item = items[next++]!;
+      try {
+        await fn(item);
+        ok.push(item);
+      } catch (error) {
+        failed.push({ item, error });
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  return { ok, failed };
+}

@@ -1,0 +1,17 @@
+import { Client, Connection } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
+import type { Config } from '../config';
+
+export interface TemporalClientHandle {
+  client: Client;
+  connection: Connection;
+}
+
+export async function connectClient(
+  config: Pick<Config, 'temporal'>,
+  dataConverter?: DataConverter,
+): Promise<TemporalClientHandle> {
+  const connection = await Connection.connect({ address: config.temporal.address ?? 'localhost:7233' });
+  const client = new Client({ connection, namespace: config.temporal.namespace, dataConverter });
+  return { client, connection };
+}

@@ -1,0 +1,37 @@
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import type { Client } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
+import type { Dispatcher } from 'undici';
+import { createActivities } from '../../activities';
+import type { Config } from '../config';
+import type { Db } from '../db/pool';
+
+export interface WorkerDeps {
+  config: Config;
+  db: Db;
+  temporal: Client;
+  http: Dispatcher;
+  dataConverter?: DataConverter;
+  /** A prebuilt bundle (tests build one once); otherwise the worker bundles workflows/ itself. */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+  tuning?: Partial<Pick<WorkerOptions, 'maxConcurrentActivityTaskExecutions' | 'maxConcurrentWorkflowTaskExecutions'>>;
+}
+
+export const WORKFLOWS_PATH = require.resolve('../../workflows');
+
+export async function createWorker(deps: WorkerDeps): Promise<{ worker: Worker; connection: NativeConnection }> {
+  const connection = await NativeConnection.connect({ address: deps.config.temporal.address ?? 'localhost:7233' });
+  const worker = await Worker.create({
+    connection,
+    namespace: deps.config.temporal.namespace,
+    taskQueue: deps.config.temporal.taskQueue,
+    ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    activities: createActivities({ db: deps.db, http: deps.http, config: deps.config, temporal: deps.temporal }),
+    dataConverter: deps.dataConverter,
+    // Deliveries are I/O-bound: many concurrent HTTP attempts cost little CPU.
+    maxConcurrentActivityTaskExecutions: 200,
+    shutdownGraceTime: '20s',
+    ...deps.tuning,
+  });
+  return { worker, connection };
+}

@@ -1,0 +1,211 @@
+import {
+  ActivityCancellationType,
+  ActivityFailure,
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  continueAsNew,
+  isCancellation,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { createActivities } from '../activities';
+import { HookflowStatus } from '../src/temporal/search-attributes';
+import {
+  FailureTypes,
+  attemptFailedSignal,
+  discardSignal,
+  redeliverSignal,
+  statusQuery,
+  type AttemptReport,
+  type DeliveryInput,
+  type DeliveryState,
+  type DeliveryStatus,
+  type RoundSummary,
+} from './messages';
+
+type Activities = ReturnType<typeof createActivities>;
+
+// Enough rounds for an operator to read the recent story; the totals cover the rest.
+const ROUNDS_KEPT = 20;
+// Far below Temporal's 51,200-event limit, so a delivery redelivered many times stays healthy.
+const HISTORY_SOFT_LIMIT = 5_000;
+
+type RoundResult =
+  | { kind: 'succeeded'; report: AttemptReport }
+  | { kind: 'failed'; report?: AttemptReport }
+  | { kind: 'discarded'; reason: string }
+  | { kind: 'superseded' };
+
+/**
+ * One delivery of one event to one subscription. Temporal's retry policy is the only retry loop;
+ * this workflow only decides what happens between rounds: success, dead letter, redeliver, discard.
+ */
+export async function deliveryWorkflow(input: DeliveryInput): Promise<DeliveryStatus> {
+  const status: DeliveryStatus = input.carried ?? {
+    deliveryId: input.deliveryId,
+    eventId: input.eventId,
+    subscriptionId: input.subscriptionId,
+    eventType: input.eventType,
+    state: 'scheduled',
+    attempts: 0,
+    roundCount: 0,
+    rounds: [],
+  };
+  let request: { kind: 'redeliver' } | { kind: 'discard'; reason: string } | undefined;
+  let roundScope: CancellationScope | undefined;
+
+  setHandler(statusQuery, () => status);
+  setHandler(redeliverSignal, () => {
+    if (request?.kind === 'discard') return;
+    request = { kind: 'redeliver' };
+    // A redeliver during a round skips the pending backoff: the round is cancelled and a new one starts now.
+    roundScope?.cancel();
+  });
+  setHandler(discardSignal, (args) => {
+    request = { kind: 'discard', reason: args?.reason ?? 'discarded by operator' };
+    roundScope?.cancel();
+  });
+  setHandler(attemptFailedSignal, (report) => {
+    const current = status.rounds[status.rounds.length - 1];
+    if (!current || current.round !== report.round || current.endedAt) return;
+    recordAttempt(status, current, report);
+    setState(status, 'retrying');
+  });
+
+  const activities = proxyActivities<Activities>({
+    // Covers the HTTP timeout plus the database reads and the attempt-log write around it.
+    startToCloseTimeout: input.requestTimeoutMs + 15_000,
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+    retry: {
+      maximumAttempts: input.retryPolicy.maxAttempts,
+      initialInterval: input.retryPolicy.initialIntervalMs,
+      backoffCoefficient: input.retryPolicy.backoffCoefficient,
+      maximumInterval: input.retryPolicy.maxIntervalMs,
+      nonRetryableErrorTypes: [FailureTypes.subscriptionInactive, FailureTypes.eventMissing, FailureTypes.addressRefused],
+    },
+  });
+  const bookkeeping = proxyActivities<Activities>({
+    startToCloseTimeout: '30s',
+    retry: { initialInterval: '1s', maximumInterval: '1m', backoffCoefficient: 2 },
+  });
+
+  let trigger: RoundSummary['trigger'] = status.roundCount === 0 ? 'initial' : 'redeliver';
+  for (;;) {
+    {
+      const round = startRound(status, trigger);
+      setState(status, 'delivering');
+      roundScope = new CancellationScope();
+      const result = await runRound(roundScope, () =>
+        activities.deliver({
+          deliveryId: input.deliveryId,
+          eventId: input.eventId,
+          subscriptionId: input.subscriptionId,
+          round: round.round,
+          retryPolicy: input.retryPolicy,
+        }),
+      );
+      roundScope = undefined;
+      endRound(status, round, result);
+
+      if (result.kind === 'succeeded') return finish(status, 'succeeded');
+      if (result.kind === 'discarded') return finish(status, 'discarded');
+      if (result.kind === 'superseded') {
+        if (request?.kind === 'discard') return finish(status, 'discarded');
+        request = undefined;
+        trigger = 'redeliver';
+        continue;
+      }
+
+      setState(status, 'dead_lettered');
+      status.deadLetteredAt = new Date().toISOString();
+      status.retentionEndsAt = new Date(Date.now() + input.deadLetterRetentionSeconds * 1000).toISOString();
+      await bookkeeping.reportDeadLetter({
+        subscriptionId: input.subscriptionId,
+        deliveryId: input.deliveryId,
+        eventId: input.eventId,
+        eventType: input.eventType,
+        at: status.deadLetteredAt,
+        lastStatusCode: status.lastResponse?.statusCode,
+        lastError: status.lastResponse?.error,
+      });
+    }
+
+    const retentionLeftMs = Date.parse(status.retentionEndsAt ?? '') - Date.now();
+    const decided = retentionLeftMs > 0 && (await condition(() => request !== undefined, retentionLeftMs));
+    if (!decided) return finish(status, 'dead_lettered');
+    if (request?.kind === 'discard') return finish(status, 'discarded');
+    request = undefined;
+    trigger = 'redeliver';
+    status.deadLetteredAt = undefined;
+    status.retentionEndsAt = undefined;
+
+    if (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > HISTORY_SOFT_LIMIT) {
+      // The redeliver is carried over by starting the next run in a fresh round.
+      return continueAsNew<typeof deliveryWorkflow>({ ...input, carried: { ...status, state: 'delivering' } });
+    }
+  }
+}
+
+async function runRound(scope: CancellationScope, attempt: () => Promise<AttemptReport>): Promise<RoundResult> {
+  try {
+    return { kind: 'succeeded', report: await scope.run(attempt) };
+  } catch (err) {
+    if (isCancellation(err)) return { kind: 'superseded' };
+    const cause = err instanceof ActivityFailure ? err.cause : undefined;
+    if (cause instanceof ApplicationFailure) {
+      const report = cause.details?.[0] as AttemptReport | undefined;
+      if (cause.type === FailureTypes.subscriptionInactive || cause.type === FailureTypes.eventMissing) {
+        return { kind: 'discarded', reason: cause.message };
+      }
+      return { kind: 'failed', report };
+    }
+    return { kind: 'failed', report: undefined };
+  }
+}
+
+function startRound(status: DeliveryStatus, trigger: RoundSummary['trigger']): RoundSummary {
+  status.roundCount += 1;
+  const round: RoundSummary = { round: status.roundCount, trigger, startedAt: new Date().toISOString(), attempts: 0 };
+  status.rounds.push(round);
+  if (status.rounds.length > ROUNDS_KEPT) status.rounds.shift();
+  status.nextAttemptAt = undefined;
+  return round;
+}
+
+function endRound(status: DeliveryStatus, round: RoundSummary, result: RoundResult): void {
+  round.endedAt = new Date().toISOString();
+  round.outcome = result.kind;
+  if ((result.kind === 'succeeded' || result.kind === 'failed') && result.report) {
+    recordAttempt(status, round, result.report);
+  }
+  if (result.kind === 'discarded') round.lastError = result.reason;
+  status.nextAttemptAt = undefined;
+}
+
+function recordAttempt(status: DeliveryStatus, round: RoundSummary, report: AttemptReport): void {
+  // Reports can arrive twice for one attempt (signal, then the final result); count each attempt once.
+  if (report.attempt > round.attempts) {
+    status.attempts += report.attempt - round.attempts;
+    round.attempts = report.attempt;
+  }
+  round.lastStatusCode = report.statusCode;
+  round.lastError = report.error;
+  status.lastResponse = report;
+  status.nextAttemptAt = report.nextAttemptAt;
+}
+
+function setState(status: DeliveryStatus, state: DeliveryState): void {
+  if (status.state === state) return;
+  status.state = state;
+  upsertSearchAttributes([{ key: HookflowStatus, value: state }]);
+}
+
+function finish(status: DeliveryStatus, state: DeliveryState): DeliveryStatus {
+  setState(status, state);
+  status.nextAttemptAt = undefined;
+  status.completedAt = new Date().toISOString();
+  return status;
+}

@@ -1,0 +1,3 @@
+// The worker bundles this file: every workflow type it can run is exported here.
+export { deliveryWorkflow } from './delivery';
+export { deadLetterWorkflow } from './dead-letters';

@@ -1,0 +1,114 @@
+// Signals, queries and the shapes they carry. Imported by the workflows and by the API/CLI side,
+// so it must stay free of side effects and Node built-ins.
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+
+export type DeliveryState = 'scheduled' | 'delivering' | 'retrying' | 'succeeded' | 'dead_lettered' | 'discarded';
+
+export interface RetryPolicyInput {
+  maxAttempts: number;
+  initialIntervalMs: number;
+  backoffCoefficient: number;
+  maxIntervalMs: number;
+}
+
+export interface DeliveryInput {
+  deliveryId: string;
+  eventId: string;
+  subscriptionId: string;
+  eventType: string;
+  retryPolicy: RetryPolicyInput;
+  requestTimeoutMs: number;
+  deadLetterRetentionSeconds: number;
+  /** Present only after continue-as-new: the state carried over from the previous run. */
+  carried?: DeliveryStatus;
+}
+
+/** What one HTTP attempt produced; small on purpose (no bodies beyond a short excerpt). */
+export interface AttemptReport {
+  round: number;
+  attempt: number;
+  at: string;
+  durationMs: number;
+  statusCode?: number;
+  error?: string;
+  /** When the next attempt is due, if the activity knows one will follow. */
+  nextAttemptAt?: string;
+}
+
+export type RoundOutcome = 'succeeded' | 'failed' | 'discarded' | 'superseded';
+
+export interface RoundSummary {
+  round: number;
+  trigger: 'initial' | 'redeliver';
+  startedAt: string;
+  endedAt?: string;
+  attempts: number;
+  outcome?: RoundOutcome;
+  lastStatusCode?: number;
+  lastError?: string;
+}
+
+export interface DeliveryStatus {
+  deliveryId: string;
+  eventId: string;
+  subscriptionId: string;
+  eventType: string;
+  state: DeliveryState;
+  /** Total HTTP attempts across all rounds. */
+  attempts: number;
+  roundCount: number;
+  /** The most recent rounds (older ones are summarised by roundCount and attempts). */
+  rounds: RoundSummary[];
+  lastResponse?: AttemptReport;
+  nextAttemptAt?: string;
+  deadLetteredAt?: string;
+  retentionEndsAt?: string;
+  completedAt?: string;
+}
+
+export const statusQuery = defineQuery<DeliveryStatus>('status');
+export const redeliverSignal = defineSignal('redeliver');
+export const discardSignal = defineSignal<[{ reason?: string }?]>('discard');
+/** Sent by the delivery activity after a failed attempt that will be retried. */
+export const attemptFailedSignal = defineSignal<[AttemptReport]>('attemptFailed');
+
+export interface DeadLetterNotice {
+  deliveryId: string;
+  eventId: string;
+  eventType: string;
+  at: string;
+  lastStatusCode?: number;
+  lastError?: string;
+  /** The subscription's last successful delivery, read when the notice was sent. */
+  subscriptionLastSuccessAt?: string;
+}
+
+export interface DeadLetterInput {
+  subscriptionId: string;
+  autoDisableAfter: number;
+  keep: number;
+  carried?: DeadLetterState;
+}
+
+export interface DeadLetterState {
+  subscriptionId: string;
+  total: number;
+  consecutive: number;
+  lastDeadLetterAt?: string;
+  autoDisabledAt?: string;
+  recent: DeadLetterNotice[];
+}
+
+export const deadLetteredSignal = defineSignal<[DeadLetterNotice]>('deadLettered');
+export const deadLetterStatusQuery = defineQuery<DeadLetterState>('status');
+
+export const deadLetterWorkflowId = (subscriptionId: string): string => `dead-letters-${subscriptionId}`;
+
+/** ApplicationFailure types the delivery activity raises; the workflow branches on them. */
+export const FailureTypes = {
+  subscriptionInactive: 'SubscriptionInactive',
+  eventMissing: 'EventMissing',
+  http: 'HttpError',
+  network: 'NetworkError',
+  addressRefused: 'AddressNotAllowed',
+} as const;
