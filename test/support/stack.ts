@@ -1,0 +1,133 @@
+// A real hookflow stack for one test file: its own database and task queue on the shared
+// Temporal dev server and PostgreSQL that test/run.ts started.
+import { randomBytes } from 'node:crypto';
+import { Client as PgClient } from 'pg';
+import pino from 'pino';
+import { loadConfig, type Config } from '../../src/config';
+import { migrate } from '../../src/db/migrate';
+import { createPool, type Db } from '../../src/db/pool';
+import { startApi, type RunningApi } from '../../src/runtime/api';
+import { startWorker, type RunningWorker } from '../../src/runtime/worker';
+import { connectClient, type TemporalClientHandle } from '../../src/temporal/client';
+
+export const API_KEY = 'test-key-0123456789abcdef';
+
+export interface Stack {
+  config: Config;
+  db: Db;
+  temporal: TemporalClientHandle;
+  api: RunningApi;
+  worker?: RunningWorker;
+  url: string;
+  /** fetch against the API with the API key. */
+  call(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; headers: Headers }>;
+  startWorker(): Promise<RunningWorker>;
+  stop(): Promise<void>;
+}
+
+function required(name: string): string {
+  const v = process.env[name];
+  if (!v) throw new Error(`${name} is not set: run integration tests through "npm test" (test/run.ts)`);
+  return v;
+}
+
+export async function createTestDatabase(): Promise<string> {
+  const adminUrl = required('HOOKFLOW_TEST_DATABASE_URL');
+  const name = `t_${randomBytes(6).toString('hex')}`;
+  const admin = new PgClient({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+export async function startStack(env: Record<string, string> = {}, opts: { worker?: boolean } = {}): Promise<Stack> {
+  const databaseUrl = await createTestDatabase();
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    HOST: '127.0.0.1',
+    PORT: '0',
+    DATABASE_URL: databaseUrl,
+    TEMPORAL_ADDRESS: required('HOOKFLOW_TEST_TEMPORAL_ADDRESS'),
+    HOOKFLOW_TASK_QUEUE: `test-${randomBytes(4).toString('hex')}`,
+    HOOKFLOW_API_KEYS: API_KEY,
+    HOOKFLOW_ALLOW_PRIVATE_URLS: 'true',
+    HOOKFLOW_RETRY_INITIAL_INTERVAL_MS: '50',
+    HOOKFLOW_RETRY_MAX_INTERVAL_MS: '200',
+    HOOKFLOW_RETRY_BACKOFF_COEFFICIENT: '2',
+    HOOKFLOW_RETRY_MAX_ATTEMPTS: '3',
+    HOOKFLOW_REQUEST_TIMEOUT_MS: '2000',
+    HOOKFLOW_SWEEP_INTERVAL_MS: '500',
+    HOOKFLOW_SWEEP_GRACE_MS: '300',
+    ...env,
+  });
+  const log = pino({ level: process.env.HOOKFLOW_TEST_LOG ?? 'silent' });
+  const db = createPool(databaseUrl, 10);
+  await migrate(db);
+  const temporal = await connectClient(config);
+  const api = await startApi({ config, db, temporal: temporal.client, log });
+  const stack: Stack = {
+    config,
+    db,
+    temporal,
+    api,
+    url: api.url,
+    async call(method, path, body, headers = {}) {
+      const res = await fetch(api.url + path, {
+        method,
+        headers: {
+          authorization: `Bearer ${API_KEY}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...headers,
+        },
+        body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+      });
+      const text = await res.text();
+      let parsed: unknown = text;
+      try {
+        parsed = text ? JSON.parse(text) : undefined;
+      } catch {
+        /* keep the raw text */
+      }
+      return { status: res.status, body: parsed, headers: res.headers };
+    },
+    async startWorker() {
+      stack.worker = await startWorker({
+        config,
+        db,
+        temporal: temporal.client,
+        log,
+        workflowBundle: { codePath: required('HOOKFLOW_TEST_WORKFLOW_BUNDLE') },
+      });
+      return stack.worker;
+    },
+    async stop() {
+      await api.stop();
+      await stack.worker?.stop();
+      await temporal.connection.close();
+      await db.end();
+    },
+  };
+  if (opts.worker !== false) await stack.startWorker();
+  return stack;
+}
+
+/** Polls until `fn` returns a truthy value; fails with the last value seen. Bounded in time. */
+export async function waitFor<T>(fn: () => Promise<T> | T, what: string, timeoutMs = 20_000, everyMs = 100): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      last = await fn();
+      if (last) return last;
+    } catch (err) {
+      lastError = err;
+    }
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last value ${JSON.stringify(last)}${lastError ? `, last error ${(lastError as Error).message}` : ''}`);
+}
