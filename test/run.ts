@@ -24,7 +24,9 @@ const files = (dirs: string[]) =>
 
 async function main(): Promise<number> {
   const suite = process.argv[2] ?? 'all';
-  const only = process.argv.slice(3);
+  // Flags (e.g. --test-name-pattern=...) go to node:test; other arguments name test files.
+  const nodeTestFlags = process.argv.slice(3).filter((a) => a.startsWith('--'));
+  const only = process.argv.slice(3).filter((a) => !a.startsWith('--'));
   const selected = only.length > 0 ? only : files(suites[suite] ?? [`test/${suite}`]);
   const needsBackends = selected.some((f) => !f.includes(`${path.sep}unit${path.sep}`) && !f.startsWith('test/unit'));
   const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'test' };
@@ -54,15 +56,15 @@ async function main(): Promise<number> {
       });
       console.log(`[test] Temporal ${temporal.address}, PostgreSQL ${pg.url.replace(/:[^:@]*@/, ':***@')}, ready in ${Date.now() - t0} ms`);
     }
-    return await runNodeTest(selected, env);
+    return await runNodeTest(selected, env, nodeTestFlags);
   } finally {
     for (const c of cleanups) await c().catch((err: unknown) => console.error('[test] cleanup failed', err));
   }
 }
 
-function runNodeTest(testFiles: string[], env: NodeJS.ProcessEnv): Promise<number> {
+function runNodeTest(testFiles: string[], env: NodeJS.ProcessEnv, flags: string[]): Promise<number> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...testFiles], {
+    const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...flags, ...testFiles], {
       stdio: 'inherit',
       env,
     });

@@ -1,0 +1,75 @@
+// Small assertions shared by the API integration tests (test/integration/api-*.test.ts).
+import assert from 'node:assert/strict';
+import type { Db } from '../../src/db/pool';
+import { waitFor, type Stack } from './stack';
+
+export interface ApiResponse {
+  status: number;
+  body: any;
+  headers: Headers;
+}
+
+/** Asserts an RFC 9457 problem with the given status and, when given, exactly these field paths. */
+export function assertProblem(res: ApiResponse, status: number, paths?: string[]): void {
+  const shown = JSON.stringify(res.body);
+  assert.equal(res.status, status, shown);
+  assert.match(res.headers.get('content-type') ?? '', /^application\/problem\+json/, shown);
+  assert.equal(res.body.status, status, shown);
+  assert.equal(typeof res.body.title, 'string', shown);
+  assert.equal(typeof res.body.type, 'string', shown);
+  assert.equal(typeof res.body.detail, 'string', shown);
+  if (paths) {
+    assert.ok(Array.isArray(res.body.errors), `expected field errors: ${shown}`);
+    assert.deepEqual([...new Set(res.body.errors.map((e: { path: string }) => e.path))].sort(), [...paths].sort(), shown);
+    for (const e of res.body.errors) assert.ok(typeof e.message === 'string' && e.message.length > 0, shown);
+  }
+}
+
+/** A fingerprint of everything the API can write, to prove a request wrote nothing. */
+export async function dbFingerprint(db: Db): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const [table, key] of [
+    ['subscriptions', 'id'],
+    ['events', 'id'],
+    ['event_deliveries', 'delivery_id'],
+    ['delivery_attempts', 'id'],
+  ] as const) {
+    const { rows } = await db.query<{ n: number; digest: string | null }>(
+      `SELECT count(*)::int AS n, md5(string_agg(t::text, '|' ORDER BY t.${key})) AS digest FROM ${table} t`,
+    );
+    out[table] = `${rows[0]!.n}:${rows[0]!.digest ?? ''}`;
+  }
+  return out;
+}
+
+export async function createSubscription(stack: Stack, body: Record<string, unknown>): Promise<any> {
+  const res = await stack.call('POST', '/v1/subscriptions', body);
+  assert.equal(res.status, 201, JSON.stringify(res.body));
+  return res.body;
+}
+
+/** Waits until the delivery's `status` query reports `state`. */
+export function waitForState(stack: Stack, deliveryId: string, state: string, timeoutMs = 20_000): Promise<any> {
+  return waitFor(
+    async () => {
+      const r = await stack.call('GET', `/v1/deliveries/${deliveryId}`);
+      return r.status === 200 && r.body.state === state ? r.body : undefined;
+    },
+    `delivery ${deliveryId} to be ${state}`,
+    timeoutMs,
+  );
+}
+
+/** Waits until Temporal visibility lists exactly `count` deliveries for the query string. */
+export function waitForListed(stack: Stack, query: string, count: number, timeoutMs = 20_000): Promise<any[]> {
+  return waitFor(
+    async () => {
+      const r = await stack.call('GET', `/v1/deliveries?${query}`);
+      return r.status === 200 && r.body.data.length === count ? (r.body.data as any[]) : undefined;
+    },
+    `${count} deliveries listed for ?${query}`,
+    timeoutMs,
+  );
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
