@@ -25,7 +25,7 @@ async function withEnv<T>(vars: Record<string, string | undefined>, fn: () => Pr
   }
 }
 
-test('resolution order: TEMPORAL_CLI_PATH wins, and a bad value is a clear error', async () => {
+void test('resolution order: TEMPORAL_CLI_PATH wins, and a bad value is a clear error', async () => {
   const dir = await mkdtemp(path.join(tmpdir(), 'hookflow-cli-'));
   try {
     const fake = path.join(dir, 'fake-temporal');
@@ -49,7 +49,7 @@ test('resolution order: TEMPORAL_CLI_PATH wins, and a bad value is a clear error
   }
 });
 
-test('dev server registers search attributes, stops cleanly and restarts on the same db', { timeout: 20 * 60_000 }, async (t) => {
+void test('dev server registers search attributes, stops cleanly and restarts on the same db', { timeout: 20 * 60_000 }, async (t) => {
   const cli = await resolveTemporalCli({ onProgress: (l) => t.diagnostic(l) });
   t.diagnostic(`temporal CLI: ${JSON.stringify(cli)}`);
   const dir = await mkdtemp(path.join(tmpdir(), 'hookflow-devserver-'));

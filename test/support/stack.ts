@@ -9,6 +9,7 @@ import { createPool, type Db } from '../../src/db/pool';
 import { startApi, type RunningApi } from '../../src/runtime/api';
 import { startWorker, type RunningWorker } from '../../src/runtime/worker';
 import { connectClient, type TemporalClientHandle } from '../../src/temporal/client';
+import { createDataConverter } from '../../src/temporal/payload-codec';
 
 export const API_KEY = 'test-key-0123456789abcdef';
 
@@ -67,7 +68,7 @@ export async function startStack(env: Record<string, string> = {}, opts: { worke
   const log = pino({ level: process.env.HOOKFLOW_TEST_LOG ?? 'silent' });
   const db = createPool(databaseUrl, 10);
   await migrate(db);
-  const temporal = await connectClient(config);
+  const temporal = await connectClient(config, createDataConverter(config));
   const api = await startApi({ config, db, temporal: temporal.client, log });
   const stack: Stack = {
     config,
