@@ -1,0 +1,178 @@
+// Runs `temporal server start-dev` as a child process and tells us only once it really serves gRPC.
+import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
+import { Connection } from '@temporalio/client';
+import type { ResolvedTemporalCli } from './cli-binary';
+
+export interface DevServerOptions {
+  cli: ResolvedTemporalCli;
+  /** Persistent SQLite file; omit for an in-memory server. */
+  dbFilename?: string;
+  ip?: string;
+  /** 0 or omitted: pick a free port. */
+  port?: number;
+  /** 0: pick a free port. Omitted: port + 1000 when port is fixed, else a free port. */
+  uiPort?: number;
+  headless?: boolean;
+  namespace?: string;
+  /** `Name=Keyword` pairs. */
+  searchAttributes: string[];
+  codecEndpoint?: string;
+  /** Passed as `--sqlite-pragma KEY=VALUE`, e.g. { journal_mode: 'wal', synchronous: 'normal' }. */
+  sqlitePragmas?: Record<string, string>;
+  /** Values are JSON literals: { 'limit.x': '100', 'some.key': '"text"' }. */
+  dynamicConfig?: Record<string, string>;
+  logLevel?: string;
+  onLog?: (line: string) => void;
+  readyTimeoutMs?: number;
+}
+
+export interface DevServer {
+  address: string;
+  uiUrl?: string;
+  pid?: number;
+  stop(): Promise<void>;
+}
+
+const STOP_GRACE_MS = 10_000;
+
+export async function freePort(ip = '127.0.0.1'): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, ip, () => {
+      const addr = srv.address();
+      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+const hostPort = (ip: string, port: number): string => (ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`);
+
+function commonArgs(o: DevServerOptions): string[] {
+  const args: string[] = [];
+  if (o.dbFilename) args.push('--db-filename', o.dbFilename);
+  if (o.namespace && o.namespace !== 'default') args.push('--namespace', o.namespace);
+  for (const sa of o.searchAttributes) args.push('--search-attribute', sa);
+  if (o.codecEndpoint) args.push('--ui-codec-endpoint', o.codecEndpoint);
+  for (const [k, v] of Object.entries(o.sqlitePragmas ?? {})) args.push('--sqlite-pragma', `${k}=${v}`);
+  for (const [k, v] of Object.entries(o.dynamicConfig ?? {})) args.push('--dynamic-config-value', `${k}=${v}`);
+  return args;
+}
+
+/**
+ * Starts a dev server. The child is killed on stop() and on normal process exit; callers that handle
+ * SIGINT/SIGTERM must call stop() themselves (an uncaught signal skips 'exit' handlers).
+ */
+export async function startDevServer(opts: DevServerOptions): Promise<DevServer> {
+  if (!('path' in opts.cli)) return startViaSdk(opts);
+  const ip = opts.ip ?? '127.0.0.1';
+  // Ports we picked can be stolen between close() and the server's bind: one retry with fresh ports.
+  const pickedPorts = !opts.port || (!opts.headless && !opts.uiPort);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await spawnOnce(opts.cli.path, ip, opts);
+    } catch (err) {
+      if (attempt >= 2 || !pickedPorts || !/address already in use/i.test(String(err))) throw err;
+    }
+  }
+}
+
+async function spawnOnce(bin: string, ip: string, opts: DevServerOptions): Promise<DevServer> {
+  const port = opts.port || (await freePort(ip));
+  const uiPort = opts.headless ? undefined : opts.uiPort || (opts.port && opts.uiPort === undefined ? port + 1000 : await freePort(ip));
+  const args = ['server', 'start-dev', '--ip', ip, '--port', String(port), '--log-level', opts.logLevel ?? 'warn', '--color', 'never'];
+  args.push(...(uiPort === undefined ? ['--headless'] : ['--ui-port', String(uiPort)]), ...commonArgs(opts));
+
+  const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const tail: string[] = [];
+  const onData = (chunk: Buffer): void => {
+    for (const line of chunk.toString().split('\n')) {
+      if (!line.trim()) continue;
+      tail.push(line);
+      if (tail.length > 30) tail.shift();
+      opts.onLog?.(line);
+    }
+  };
+  child.stdout?.on('data', onData);
+  child.stderr?.on('data', onData);
+  const exited = new Promise<string>((resolve) => {
+    child.once('exit', (code, signal) => resolve(`exited (code ${code}, signal ${signal})`));
+    child.once('error', (err) => resolve(`failed to spawn: ${err.message}`));
+  });
+  // Synchronous kill is all an 'exit' handler can do; it keeps a forgotten server from outliving us.
+  const killOnExit = (): void => void child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  const stop = async (): Promise<void> => {
+    process.removeListener('exit', killOnExit);
+    await stopChild(child, exited);
+  };
+
+  const address = hostPort(ip, port);
+  try {
+    await waitUntilServing(address, exited, opts.readyTimeoutMs ?? 60_000);
+  } catch (err) {
+    await stop();
+    throw new Error(`Temporal dev server ${bin} did not come up: ${(err as Error).message}\n${tail.join('\n')}`);
+  }
+  return { address, uiUrl: uiPort === undefined ? undefined : `http://${hostPort(ip, uiPort)}`, pid: child.pid, stop };
+}
+
+async function waitUntilServing(address: string, exited: Promise<string>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let early: string | undefined;
+  void exited.then((why) => (early = why));
+  let lastError = 'timeout';
+  while (Date.now() < deadline) {
+    if (early) throw new Error(`process ${early}`);
+    // lazy + explicit close: a failed Connection.connect() would leak its gRPC channel.
+    const conn = Connection.lazy({ address, connectTimeout: 1000 });
+    try {
+      await conn.ensureConnected();
+      await conn.workflowService.getSystemInfo({});
+      return;
+    } catch (err) {
+      lastError = (err as Error).message;
+      await new Promise((r) => setTimeout(r, 200));
+    } finally {
+      await conn.close();
+    }
+  }
+  throw new Error(`not reachable at ${address} within ${timeoutMs} ms (${lastError})`);
+}
+
+async function stopChild(child: ChildProcess, exited: Promise<string>): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** No local binary: the SDK downloads (and caches) the CLI itself, which needs internet access. */
+async function startViaSdk(opts: DevServerOptions): Promise<DevServer> {
+  const ip = opts.ip ?? '127.0.0.1';
+  const port = opts.port || (await freePort(ip));
+  const uiPort = opts.headless ? undefined : opts.uiPort || (await freePort(ip));
+  const extraArgs = commonArgs({ ...opts, dbFilename: undefined, namespace: undefined });
+  // Lazy: @temporalio/testing pulls in the native worker runtime and is a dev dependency.
+  const { TestWorkflowEnvironment } = await import('@temporalio/testing');
+  const env = await TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: { type: 'cached-download' },
+      ip,
+      port,
+      ui: uiPort !== undefined,
+      uiPort,
+      dbFilename: opts.dbFilename,
+      namespace: opts.namespace,
+      log: { format: 'pretty', level: opts.logLevel ?? 'warn' },
+      extraArgs,
+    },
+  });
+  return {
+    address: env.address,
+    uiUrl: uiPort === undefined ? undefined : `http://${hostPort(ip, uiPort)}`,
+    stop: () => env.teardown(),
+  };
+}

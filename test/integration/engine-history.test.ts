@@ -1,0 +1,115 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { temporal } from '@temporalio/proto';
+import { Worker } from '@temporalio/worker';
+
+// Histories recorded by an earlier version of the workflows. Replaying them against today's code is
+// what catches a non-deterministic change; re-record with HOOKFLOW_RECORD_HISTORIES=1 only when a
+// change is deliberately incompatible (and versioned with patched()).
+const FIXTURES = path.join(__dirname, '..', 'fixtures', 'histories');
+import { sendEvent, subscribe, waitForState } from '../support/engine';
+import { startReceiver, type Receiver } from '../support/receiver';
+import { startStack, waitFor, type Stack } from '../support/stack';
+
+void describe('delivery engine: secrets stay out of history, rotation mid-retry, replay of recorded histories', () => {
+  let stack: Stack;
+  const receivers: Receiver[] = [];
+
+  before(async () => {
+    stack = await startStack({ HOOKFLOW_RETRY_MAX_ATTEMPTS: '3', HOOKFLOW_AUTO_DISABLE_AFTER: '1' });
+  });
+  after(async () => {
+    await stack?.stop();
+    await Promise.all(receivers.map((r) => r.close()));
+  });
+
+  void test('secret rotation mid-retry: the next attempt carries both signatures and each verifies', async () => {
+    let release = false;
+    const r = await startReceiver(() => ({ status: release ? 200 : 503 }));
+    receivers.push(r);
+    const sub = await subscribe(stack, r, { retryPolicy: { maxAttempts: 5, initialIntervalMs: 1_500, maxIntervalMs: 1_500 } });
+    const oldSecret = sub.secret;
+    const { deliveryId } = await sendEvent(stack, sub.eventType);
+    await waitForState(stack, deliveryId, 'retrying');
+
+    const rotated = await stack.call('POST', `/v1/subscriptions/${sub.id}/secret/rotate`, { graceSeconds: 3600 });
+    assert.equal(rotated.status, 200);
+    const newSecret: string = rotated.body.secret;
+    assert.notEqual(newSecret, oldSecret);
+    assert.equal((await stack.call('GET', `/v1/subscriptions/${sub.id}/secret`)).body.secret, newSecret);
+    release = true;
+    await waitForState(stack, deliveryId, 'succeeded');
+
+    const [first, second] = r.received;
+    assert.equal(first!.headers['webhook-signature']!.toString().split(' ').length, 1);
+    const sigs = second!.headers['webhook-signature']!.toString().split(' ');
+    assert.equal(sigs.length, 2, 'two signatures during the grace period');
+    for (const secret of [oldSecret, newSecret]) {
+      r.secrets = [secret];
+      const { Webhook } = await import('standardwebhooks');
+      assert.doesNotThrow(() => new Webhook(secret).verify(second!.body, second!.headers as Record<string, string>));
+    }
+  });
+
+  void test('neither the signing secret nor the event body ever enters Temporal history', async () => {
+    const r = await startReceiver((_q, i) => ({ status: i === 0 ? 500 : 200 }));
+    receivers.push(r);
+    const sub = await subscribe(stack, r);
+    const marker = `top-secret-payload-${Date.now()}`;
+    const res = await stack.call('POST', '/v1/events', { type: sub.eventType, data: { card: marker } });
+    const deliveryId = res.body.deliveries[0].id;
+    await waitForState(stack, deliveryId, 'succeeded');
+    assert.equal(r.received.at(-1)!.payload?.data && (r.received.at(-1)!.payload!.data as any).card, marker, 'the body was delivered');
+
+    const history = await stack.temporal.client.workflow.getHandle(deliveryId).fetchHistory();
+    const raw = JSON.stringify(history, (_k, v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString('utf8') : v));
+    assert.ok(raw.includes(deliveryId), 'the history was decoded (sanity check)');
+    assert.ok(!raw.includes(marker), 'event body found in history');
+    const secretKey = sub.secret.slice('whsec_'.length);
+    assert.ok(!raw.includes(sub.secret) && !raw.includes(secretKey), 'secret found in history');
+    assert.ok(!raw.includes(r.received[0]!.headers['webhook-signature'] as string), 'a signature found in history');
+  });
+
+  void test('every recorded history of this run replays deterministically (delivery and dead-letter workflows)', async () => {
+    // Produce a dead letter (and so a dead-letter workflow that auto-disables) for the replay set.
+    const r = await startReceiver(() => ({ status: 500 }));
+    receivers.push(r);
+    const sub = await subscribe(stack, r);
+    const { deliveryId } = await sendEvent(stack, sub.eventType);
+    await waitForState(stack, deliveryId, 'dead_lettered');
+    await waitFor(async () => !(await stack.call('GET', `/v1/subscriptions/${sub.id}`)).body.active, 'auto-disable');
+
+    const ids = await waitFor(async () => {
+      const found: { workflowId: string; type: string }[] = [];
+      for await (const wf of stack.temporal.client.workflow.list({ query: `TaskQueue = '${stack.config.temporal.taskQueue}'` })) {
+        found.push({ workflowId: wf.workflowId, type: wf.type });
+      }
+      return found.some((f) => f.type === 'deadLetterWorkflow') && found.some((f) => f.type === 'deliveryWorkflow') ? found : undefined;
+    }, 'workflows in visibility');
+    const histories = ids.map(({ workflowId }) => ({ workflowId, history: null as unknown }));
+    for (const h of histories) h.history = await stack.temporal.client.workflow.getHandle(h.workflowId).fetchHistory();
+
+    if (process.env.HOOKFLOW_RECORD_HISTORIES === '1') {
+      mkdirSync(FIXTURES, { recursive: true });
+      ids.forEach((id, i) =>
+        writeFileSync(path.join(FIXTURES, `${id.type}-${i}.pb`), temporal.api.history.v1.History.encode(histories[i]!.history as any).finish()),
+      );
+    }
+    const recorded = readdirSync(FIXTURES)
+      .filter((f) => f.endsWith('.pb'))
+      .map((f) => ({ workflowId: `fixture-${f}`, history: temporal.api.history.v1.History.decode(readFileSync(path.join(FIXTURES, f))) }));
+    assert.ok(recorded.length >= 4, 'committed fixture histories are present');
+
+    let replayed = 0;
+    for await (const result of Worker.runReplayHistories(
+      { workflowBundle: { codePath: process.env.HOOKFLOW_TEST_WORKFLOW_BUNDLE! } },
+      [...histories.map((h) => ({ workflowId: h.workflowId, history: h.history as any })), ...recorded],
+    )) {
+      assert.equal(result.error, undefined, `${result.workflowId}: ${String(result.error)}`);
+      replayed += 1;
+    }
+    assert.equal(replayed, histories.length + recorded.length);
+  });
+});
