@@ -29,8 +29,7 @@ COPY workflows ./workflows
 COPY activities ./activities
 # tsc emits only .js, but migrate.ts reads its SQL from __dirname/migrations,
 # i.e. dist/src/db/migrations once compiled.
-RUN npm run build \
- && cp -R src/db/migrations dist/src/db/migrations
+RUN npm run build
 
 # ---------------------------------------------------------------------------
 # A separate install so no compiler, test tool or dev-only binary reaches the image.
