@@ -2,70 +2,133 @@ import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import type { Db } from '../db/pool';
 import { markDispatched } from '../db/repos/events';
-import { forEachBounded, startDelivery, type StartSettings, type StartableDelivery } from './start-deliveries';
+import { startDelivery, type StartSettings, type StartableDelivery } from './start-deliveries';
 
 export interface FanoutDeps {
   db: Db;
   temporal: Client;
   settings: StartSettings;
+  /** Workflow starts in flight at once, across all events. */
   concurrency: number;
   log: Logger;
 }
 
+interface EventJob {
+  eventId: string;
+  remaining: number;
+  failed: number;
+  firstError?: unknown;
+  done: (completed: boolean) => void;
+}
+
+// Beyond this backlog new work is left to the sweeper instead of growing memory without bound.
+const MAX_QUEUED_STARTS = 200_000;
+// Completed events are marked in batches: one UPDATE per event would cost more than the start itself.
+const MARK_BATCH = 200;
+
 /**
  * Starts the workflows of accepted events. The API hands events here after their transaction
  * commits and answers at once; Postgres stays the source of truth, so anything that fails here
- * (or is lost with the process) is picked up again by the sweeper.
+ * (or is lost with the process) is picked up again by the sweeper. One shared pool of start
+ * "lanes" serves every event, so a 1,000-subscription fan-out and a stream of single-subscription
+ * events both keep `concurrency` starts in flight.
  */
 export class FanoutDispatcher {
-  private queue: { eventId: string; deliveries: StartableDelivery[] }[] = [];
-  private running = 0;
+  private readonly queue: { job: EventJob; delivery: StartableDelivery }[] = [];
+  private lanes = 0;
+  private toMark: string[] = [];
+  private marking?: Promise<void>;
   private idleWaiters: (() => void)[] = [];
-  // Beyond this backlog new events are left to the sweeper instead of growing memory without bound.
-  private static readonly MAX_QUEUED_EVENTS = 50_000;
 
   constructor(private readonly deps: FanoutDeps) {}
 
+  /** Fire and forget: the API's path. */
   enqueue(eventId: string, deliveries: StartableDelivery[]): void {
-    if (this.queue.length >= FanoutDispatcher.MAX_QUEUED_EVENTS) return;
-    this.queue.push({ eventId, deliveries });
-    this.pump();
+    if (this.queue.length + deliveries.length > MAX_QUEUED_STARTS) return;
+    void this.dispatch(eventId, deliveries);
   }
 
-  /** Dispatches now and waits; used by the sweeper. Returns the events fully dispatched. */
-  async dispatch(eventId: string, deliveries: StartableDelivery[]): Promise<boolean> {
-    const { failed } = await forEachBounded(deliveries, this.deps.concurrency, (d) =>
-      startDelivery(this.deps.temporal, this.deps.settings, d),
-    );
-    if (failed.length > 0) {
-      this.deps.log.warn(
-        { eventId, failed: failed.length, error: String((failed[0]!.error as Error)?.message ?? failed[0]!.error) },
-        'some delivery workflows could not be started; the sweeper will retry',
-      );
-      return false;
-    }
-    await markDispatched(this.deps.db, [eventId]);
-    return true;
+  /** Starts every delivery of one event; resolves true once the event is marked dispatched. */
+  dispatch(eventId: string, deliveries: StartableDelivery[]): Promise<boolean> {
+    return new Promise<boolean>((resolve) => {
+      const job: EventJob = { eventId, remaining: deliveries.length, failed: 0, done: resolve };
+      if (deliveries.length === 0) {
+        this.complete(job);
+        return;
+      }
+      for (const delivery of deliveries) this.queue.push({ job, delivery });
+      this.pump();
+    });
   }
 
-  /** Resolves when nothing is queued or in flight (graceful shutdown, tests). */
+  /** Resolves when nothing is queued, in flight or waiting to be marked (graceful shutdown, tests). */
   async idle(): Promise<void> {
-    if (this.running === 0 && this.queue.length === 0) return;
-    await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+    while (this.lanes > 0 || this.queue.length > 0) {
+      await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+    }
+    await this.flushMarks();
   }
 
   private pump(): void {
-    // Events run a few at a time; each one's own starts are bounded by `concurrency`.
-    while (this.running < 4 && this.queue.length > 0) {
-      const job = this.queue.shift()!;
-      this.running += 1;
-      this.dispatch(job.eventId, job.deliveries)
-        .catch((err: unknown) => this.deps.log.warn({ eventId: job.eventId, err }, 'fan-out failed; left to the sweeper'))
-        .finally(() => {
-          this.running -= 1;
-          this.pump();
-          if (this.running === 0 && this.queue.length === 0) this.idleWaiters.splice(0).forEach((w) => w());
-        });
+    while (this.lanes < this.deps.concurrency && this.queue.length > 0) {
+      this.lanes += 1;
+      void this.lane();
+    }
+  }
+
+  private async lane(): Promise<void> {
+    for (let next = this.queue.shift(); next; next = this.queue.shift()) {
+      const { job, delivery } = next;
+      try {
+        await startDelivery(this.deps.temporal, this.deps.settings, delivery);
+      } catch (err) {
+        job.failed += 1;
+        job.firstError ??= err;
+      }
+      job.remaining -= 1;
+      if (job.remaining === 0) this.complete(job);
+    }
+    this.lanes -= 1;
+    if (this.lanes === 0) this.idleWaiters.splice(0).forEach((w) => w());
+  }
+
+  private complete(job: EventJob): void {
+    if (job.failed > 0) {
+      this.deps.log.warn(
+        { eventId: job.eventId, failed: job.failed, error: (job.firstError as Error)?.message },
+        'some delivery workflows could not be started; the sweeper will retry',
+      );
+      job.done(false);
+      return;
+    }
+    this.toMark.push(job.eventId);
+    const waiter = this.scheduleMark();
+    void waiter.then(
+      () => job.done(true),
+      () => job.done(false),
+    );
+  }
+
+  /** Coalesces completed events into batched UPDATEs; a failed mark leaves them to the sweeper. */
+  private scheduleMark(): Promise<void> {
+    this.marking ??= new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
+      this.marking = undefined;
+      await this.flushMarks();
+    });
+    return this.marking;
+  }
+
+  /** Marks exactly the events completed so far, so each waiter resolves after its own UPDATE. */
+  private async flushMarks(): Promise<void> {
+    const pending = this.toMark.splice(0);
+    for (let i = 0; i < pending.length; i += MARK_BATCH) {
+      const batch = pending.slice(i, i + MARK_BATCH);
+      try {
+        await markDispatched(this.deps.db, batch);
+      } catch (err) {
+        this.deps.log.warn({ err, events: batch.length }, 'could not mark events dispatched; the sweeper will re-check them');
+        throw err;
+      }
     }
   }
 }
