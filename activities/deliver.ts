@@ -2,6 +2,7 @@ import { ApplicationFailure, Context, log } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import type { Dispatcher } from 'undici';
 import type { Config } from '../src/config';
+import { isDatabaseUnavailable } from '../src/db/errors';
 import type { Db } from '../src/db/pool';
 import { insertAttempt, recordSubscriptionSuccess, type AttemptOutcome } from '../src/db/repos/attempts';
 import { disableSubscription, signingSecrets, type SubscriptionRow } from '../src/db/repos/subscriptions';
@@ -43,8 +44,7 @@ const LOAD_TARGET_SQL = `
 export function createDeliver(deps: DeliverDeps) {
   return async function deliver(input: DeliverInput): Promise<AttemptReport> {
     const { attempt } = Context.current().info;
-    const { rows } = await deps.db.query<Target>(LOAD_TARGET_SQL, [input.eventId, input.subscriptionId]);
-    const target = rows[0];
+    const target = await loadTarget(deps.db, input);
     if (!target) {
       throw ApplicationFailure.nonRetryable('event or subscription no longer exists', FailureTypes.eventMissing);
     }
@@ -131,6 +131,20 @@ export function createDeliver(deps: DeliverDeps) {
       nextRetryDelay: retryAfterMs,
     });
   };
+}
+
+async function loadTarget(db: Db, input: DeliverInput): Promise<Target | undefined> {
+  try {
+    const { rows } = await db.query<Target>(LOAD_TARGET_SQL, [input.eventId, input.subscriptionId]);
+    return rows[0];
+  } catch (err) {
+    // Nothing was sent. A distinct type lets the workflow wait for the database instead of
+    // dead-lettering a delivery whose endpoint was never tried.
+    if (isDatabaseUnavailable(err)) {
+      throw ApplicationFailure.create({ message: 'database unavailable; no request was sent', type: FailureTypes.databaseUnavailable });
+    }
+    throw err;
+  }
 }
 
 /** Tells the workflow a retry is coming, so its status query and search attribute say `retrying`. */

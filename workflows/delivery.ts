@@ -32,8 +32,11 @@ type Activities = ReturnType<typeof createActivities>;
 const ROUNDS_KEPT = 20;
 // Far below Temporal's 51,200-event limit, so a delivery redelivered many times stays healthy.
 const HISTORY_SOFT_LIMIT = 5_000;
+// Longest wait before retrying a round that stalled on hookflow's own database.
+const STALL_PAUSE_MAX_MS = 5 * 60_000;
 
 type RoundResult =
+  | { kind: 'stalled' }
   | { kind: 'succeeded'; report: AttemptReport }
   | { kind: 'failed'; report?: AttemptReport }
   | { kind: 'discarded'; reason: string }
@@ -92,8 +95,12 @@ export async function deliveryWorkflow(input: DeliveryInput): Promise<DeliverySt
     retry: { initialInterval: '1s', maximumInterval: '1m', backoffCoefficient: 2 },
   });
 
-  let trigger: RoundSummary['trigger'] = status.roundCount === 0 ? 'initial' : 'redeliver';
+  let trigger: RoundSummary['trigger'] = input.nextTrigger ?? (status.roundCount === 0 ? 'initial' : 'redeliver');
   for (;;) {
+    if (status.roundCount > 0 && (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > HISTORY_SOFT_LIMIT)) {
+      // Many rounds (redeliveries, database stalls) grow history; carry the summary into a fresh run.
+      return continueAsNew<typeof deliveryWorkflow>({ ...input, carried: status, nextTrigger: trigger });
+    }
     {
       const round = startRound(status, trigger);
       setState(status, 'delivering');
@@ -112,6 +119,18 @@ export async function deliveryWorkflow(input: DeliveryInput): Promise<DeliverySt
 
       if (result.kind === 'succeeded') return finish(status, 'succeeded');
       if (result.kind === 'discarded') return finish(status, 'discarded');
+      if (result.kind === 'stalled') {
+        // Our database, not the endpoint, failed for a whole round: wait and run another round
+        // rather than dead-letter a webhook that may never have been sent.
+        const pauseMs = Math.min(Math.max(input.retryPolicy.maxIntervalMs, 1_000), STALL_PAUSE_MAX_MS);
+        status.nextAttemptAt = new Date(Date.now() + pauseMs).toISOString();
+        setState(status, 'retrying');
+        await condition(() => request !== undefined, pauseMs);
+        if (request?.kind === 'discard') return finish(status, 'discarded');
+        trigger = request ? 'redeliver' : 'resume';
+        request = undefined;
+        continue;
+      }
       if (result.kind === 'superseded') {
         if (request?.kind === 'discard') return finish(status, 'discarded');
         request = undefined;
@@ -141,11 +160,6 @@ export async function deliveryWorkflow(input: DeliveryInput): Promise<DeliverySt
     trigger = 'redeliver';
     status.deadLetteredAt = undefined;
     status.retentionEndsAt = undefined;
-
-    if (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > HISTORY_SOFT_LIMIT) {
-      // The redeliver is carried over by starting the next run in a fresh round.
-      return continueAsNew<typeof deliveryWorkflow>({ ...input, carried: { ...status, state: 'delivering' } });
-    }
   }
 }
 
@@ -157,6 +171,7 @@ async function runRound(scope: CancellationScope, attempt: () => Promise<Attempt
     const cause = err instanceof ActivityFailure ? err.cause : undefined;
     if (cause instanceof ApplicationFailure) {
       const report = cause.details?.[0] as AttemptReport | undefined;
+      if (cause.type === FailureTypes.databaseUnavailable) return { kind: 'stalled' };
       if (cause.type === FailureTypes.subscriptionInactive || cause.type === FailureTypes.eventMissing) {
         return { kind: 'discarded', reason: cause.message };
       }

@@ -21,6 +21,8 @@ export interface DeliveryInput {
   deadLetterRetentionSeconds: number;
   /** Present only after continue-as-new: the state carried over from the previous run. */
   carried?: DeliveryStatus;
+  /** After continue-as-new: what started the round the new run begins with. */
+  nextTrigger?: RoundSummary['trigger'];
 }
 
 /** What one HTTP attempt produced; small on purpose (no bodies beyond a short excerpt). */
@@ -35,11 +37,12 @@ export interface AttemptReport {
   nextAttemptAt?: string;
 }
 
-export type RoundOutcome = 'succeeded' | 'failed' | 'discarded' | 'superseded';
+export type RoundOutcome = 'succeeded' | 'failed' | 'discarded' | 'superseded' | 'stalled';
 
 export interface RoundSummary {
   round: number;
-  trigger: 'initial' | 'redeliver';
+  /** `resume`: a new round after one stalled because hookflow's own database was unavailable. */
+  trigger: 'initial' | 'redeliver' | 'resume';
   startedAt: string;
   endedAt?: string;
   attempts: number;
@@ -111,4 +114,5 @@ export const FailureTypes = {
   http: 'HttpError',
   network: 'NetworkError',
   addressRefused: 'AddressNotAllowed',
+  databaseUnavailable: 'DatabaseUnavailable',
 } as const;

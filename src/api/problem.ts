@@ -1,4 +1,5 @@
-import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { isDatabaseUnavailable } from '../db/errors';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 
 export interface FieldError {
@@ -42,11 +43,24 @@ export function sendProblem(reply: FastifyReply, p: Problem): FastifyReply {
     });
 }
 
-const DATABASE_DOWN = /ECONNREFUSED|ECONNRESET|terminat|timeout exceeded when trying to connect|Connection terminated|the database system is (starting|shutting) up|57P0[123]/i;
+/**
+ * Errors Fastify raises before routing (a malformed percent-encoding, a path parameter over
+ * maxParamLength) bypass the error handler and would be answered as plain JSON; keep them problems.
+ */
+export function frameworkErrorHandler(err: FastifyError, _req: FastifyRequest, reply: FastifyReply): void {
+  const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 400;
+  void sendProblem(reply, new Problem(status, status === 414 ? 'URI Too Long' : 'Bad Request', err.message));
+}
 
-function isDatabaseUnavailable(err: unknown): boolean {
-  const e = err as { code?: string; message?: string };
-  return typeof e?.message === 'string' && (DATABASE_DOWN.test(e.message) || DATABASE_DOWN.test(e.code ?? ''));
+// gRPC status codes that mean Temporal could not be reached in time (UNAVAILABLE, DEADLINE_EXCEEDED).
+const TEMPORAL_DOWN_CODES = new Set([4, 14]);
+
+/** Raw gRPC errors carry a numeric code; the Temporal client wraps them in a ServiceError's cause. */
+function isTemporalUnavailable(err: unknown): boolean {
+  for (let e = err as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 3; e = e.cause as typeof e, depth++) {
+    if (typeof e.code === 'number') return TEMPORAL_DOWN_CODES.has(e.code);
+  }
+  return false;
 }
 
 /** The one place errors become responses; nothing internal (stack, SQL, secrets) leaks out. */
@@ -55,14 +69,20 @@ export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, req, reply) => {
     if (err instanceof Problem) return sendProblem(reply, err);
     if (hasZodFastifySchemaValidationErrors(err)) {
-      const where = err.validationContext ?? 'body';
+      // Fastify says "querystring"; our own errors and the docs say "query".
+      const where = err.validationContext === 'querystring' ? 'query' : (err.validationContext ?? 'body');
       return sendProblem(
         reply,
         badRequest(
-          err.validation.map((v) => ({
-            path: [where, ...v.instancePath.split('/').filter(Boolean)].join('.'),
-            message: v.message ?? 'is invalid',
-          })),
+          err.validation.flatMap((v) => {
+            const path = [where, ...v.instancePath.split('/').filter(Boolean)];
+            // One error per unknown key, each naming the field, rather than one on the enclosing object.
+            const keys = v.keyword === 'unrecognized_keys' ? (v.params as { keys?: unknown }).keys : undefined;
+            if (Array.isArray(keys) && keys.length > 0) {
+              return keys.map((k) => ({ path: [...path, String(k)].join('.'), message: 'is not a known field' }));
+            }
+            return [{ path: path.join('.'), message: v.message ?? 'is invalid' }];
+          }),
         ),
       );
     }
@@ -79,6 +99,14 @@ export function installErrorHandling(app: FastifyInstance): void {
     if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
       // Fastify's own client errors: malformed JSON, empty body with a JSON content type, and so on.
       return sendProblem(reply, new Problem(err.statusCode, 'Bad Request', err.message));
+    }
+    // Checked before the database: a gRPC "connect ECONNREFUSED" message would otherwise read as Postgres down.
+    if (isTemporalUnavailable(err)) {
+      req.log.warn({ err: err.message }, 'temporal unavailable');
+      return sendProblem(
+        reply,
+        new Problem(503, 'Service Unavailable', 'Temporal is unavailable; retry later', undefined, { 'retry-after': '5' }),
+      );
     }
     if (isDatabaseUnavailable(err)) {
       req.log.warn({ err: err.message }, 'database unavailable');

@@ -45,11 +45,11 @@ export const deliveryStatusResponse = z.object({
   rounds: z.array(
     z.object({
       round: z.number(),
-      trigger: z.enum(['initial', 'redeliver']),
+      trigger: z.enum(['initial', 'redeliver', 'resume']),
       startedAt: z.string(),
       endedAt: z.string().optional(),
       attempts: z.number(),
-      outcome: z.enum(['succeeded', 'failed', 'discarded', 'superseded']).optional(),
+      outcome: z.enum(['succeeded', 'failed', 'discarded', 'superseded', 'stalled']).optional(),
       lastStatusCode: z.number().optional(),
       lastError: z.string().optional(),
     }),
