@@ -1,4 +1,5 @@
 import { connectClient } from './temporal/client';
+import { createDataConverter } from './temporal/payload-codec';
 import { ConfigError, loadConfig, type Config } from './config';
 import { migrate } from './db/migrate';
 import { createPool } from './db/pool';
@@ -37,7 +38,7 @@ async function main(command: string | undefined): Promise<void> {
   requireVars(config, command === 'api' ? ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'HOOKFLOW_API_KEYS'] : ['DATABASE_URL', 'TEMPORAL_ADDRESS']);
   const log = createLogger(config);
   const db = createPool(config.databaseUrl!, config.databasePoolSize);
-  const temporal = await connectClient(config);
+  const temporal = await connectClient(config, createDataConverter(config));
 
   if (command === 'migrate') {
     const applied = await migrate(db);

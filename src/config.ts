@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { payloadKeyProblems } from './temporal/payload-codec';
 
 // Env vars are strings; these helpers turn them into typed values with messages a human can act on.
 const bool = z
@@ -25,7 +26,8 @@ const envSchema = z
       .optional(),
     HOOKFLOW_ALLOW_PRIVATE_URLS: bool.optional(),
     HOOKFLOW_ALLOWED_CIDRS: commaList.default([]),
-    HOOKFLOW_PAYLOAD_KEY: z.string().optional(),
+    HOOKFLOW_PAYLOAD_KEY: z.string().superRefine((v, ctx) => payloadKeyProblems(v).forEach((message) => ctx.addIssue({ code: 'custom', message }))).optional(),
+    HOOKFLOW_CODEC_CORS_ORIGINS: commaList.default(['http://localhost:8233', 'http://127.0.0.1:8233']),
     HOOKFLOW_RETRY_MAX_ATTEMPTS: int(1, 100).default(8),
     HOOKFLOW_RETRY_INITIAL_INTERVAL_MS: int(1, 86_400_000).default(5_000),
     HOOKFLOW_RETRY_BACKOFF_COEFFICIENT: z.coerce.number().min(1).max(10).default(3),
@@ -72,6 +74,8 @@ export interface Config {
   allowPrivateUrls?: boolean;
   allowedCidrs: string[];
   payloadKey?: string;
+  /** Browser origins (the Temporal Web UI) allowed to call /codec; `*` allows any. */
+  codecCorsOrigins: string[];
   retry: RetryPolicyConfig;
   requestTimeoutMs: number;
   responseBodyLimitBytes: number;
@@ -114,6 +118,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     allowPrivateUrls: e.HOOKFLOW_ALLOW_PRIVATE_URLS,
     allowedCidrs: e.HOOKFLOW_ALLOWED_CIDRS,
     payloadKey: e.HOOKFLOW_PAYLOAD_KEY,
+    codecCorsOrigins: e.HOOKFLOW_CODEC_CORS_ORIGINS,
     retry: {
       maxAttempts: e.HOOKFLOW_RETRY_MAX_ATTEMPTS,
       initialIntervalMs: e.HOOKFLOW_RETRY_INITIAL_INTERVAL_MS,

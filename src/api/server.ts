@@ -5,7 +5,8 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fast
 import type { Logger } from 'pino';
 import { requireApiKey } from './auth';
 import type { ApiDeps } from './deps';
-import { installErrorHandling } from './problem';
+import { frameworkErrorHandler, installErrorHandling } from './problem';
+import { codecRoutes } from './routes/codec';
 import { deliveryRoutes } from './routes/deliveries';
 import { eventRoutes } from './routes/events';
 import { healthRoutes } from './routes/health';
@@ -25,6 +26,9 @@ export async function buildServer(opts: BuildServerOptions): Promise<FastifyInst
     connectionTimeout: 30_000,
     keepAliveTimeout: 5_000,
     bodyLimit: 1024 * 1024,
+    // IDs may be 128 characters (ID_PATTERN); longer ones reach the route and get a 400 naming params.id.
+    maxParamLength: 512,
+    frameworkErrors: frameworkErrorHandler,
     ajv: undefined,
   }) as unknown as FastifyInstance;
   app.setValidatorCompiler(validatorCompiler);
@@ -42,6 +46,7 @@ export async function buildServer(opts: BuildServerOptions): Promise<FastifyInst
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
 
   await app.register(healthRoutes, opts);
+  await app.register(codecRoutes, opts);
   await app.register(
     async (v1) => {
       requireApiKey(v1, opts.config.apiKeys);

@@ -8,6 +8,7 @@ import { createPool } from '../db/pool';
 import { createLogger } from '../logger';
 import { resolveTemporalCli } from '../temporal/cli-binary';
 import { connectClient } from '../temporal/client';
+import { createDataConverter } from '../temporal/payload-codec';
 import { startDevServer } from '../temporal/dev-server';
 import { searchAttributeFlags } from '../temporal/search-attributes';
 import { startApi } from './api';
@@ -17,6 +18,13 @@ import { startWorker } from './worker';
 const DEV_TEMPORAL_PORT = 7233;
 const DEV_UI_PORT = 8233;
 const DEV_POSTGRES_PORT = 54329;
+
+/** Dev server settings shared by `npm start` and `npm run bench`, so the benchmark measures what users run. */
+export const DEV_SERVER_TUNING = {
+  // WAL lets readers (visibility, UI) proceed while the history writer commits.
+  sqlitePragmas: { journal_mode: 'wal', synchronous: 'normal' },
+  dynamicConfig: {} as Record<string, string>,
+};
 
 /**
  * `npm start`: everything on one machine. Embedded parts start only where no real one is
@@ -46,9 +54,10 @@ export async function runDevStack(config: Config): Promise<void> {
       uiPort: DEV_UI_PORT,
       namespace: config.temporal.namespace,
       searchAttributes: searchAttributeFlags(),
-      // WAL lets readers (visibility, UI) proceed while the history writer commits.
-      sqlitePragmas: { journal_mode: 'wal', synchronous: 'normal' },
+      ...DEV_SERVER_TUNING,
       logLevel: 'warn',
+      // The API starts later; the UI calls this from the browser, on the same machine in dev.
+      codecEndpoint: config.payloadKey ? `http://localhost:${config.port}/codec` : undefined,
     });
     config.temporal.address = server.address;
     uiUrl = server.uiUrl;
@@ -64,7 +73,7 @@ export async function runDevStack(config: Config): Promise<void> {
   const db = createPool(config.databaseUrl, config.databasePoolSize);
   const applied = await migrate(db);
   if (applied.length > 0) say(`applied migrations: ${applied.join(', ')}`);
-  const temporal = await connectClient(config);
+  const temporal = await connectClient(config, createDataConverter(config));
   const worker = await startWorker({ config, db, temporal: temporal.client, log });
   const api = await startApi({ config, db, temporal: temporal.client, log });
 

@@ -4,6 +4,7 @@ import type { Config } from '../config';
 import type { Db } from '../db/pool';
 import { urlPolicy } from '../security/policy-from-config';
 import { createDeliveryDispatcher } from '../security/guarded-dispatcher';
+import { createDataConverter } from '../temporal/payload-codec';
 import { createWorker, type WorkerDeps } from '../temporal/worker';
 
 export interface RunningWorker {
@@ -24,7 +25,7 @@ export async function startWorker(deps: {
     connectTimeoutMs: Math.min(10_000, deps.config.requestTimeoutMs),
     keepAliveTimeoutMs: 30_000,
   });
-  const { worker, connection } = await createWorker({ ...deps, http });
+  const { worker, connection } = await createWorker({ ...deps, http, dataConverter: createDataConverter(deps.config) });
   const done = worker.run().finally(async () => {
     await connection.close();
     await http.close();

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { temporal } from '@temporalio/proto';
+import { temporalCli } from '../support/engine';
 import { startReceiver, type Receiver } from '../support/receiver';
 import { API_KEY, startStack, waitFor, type Stack } from '../support/stack';
 
@@ -155,13 +156,26 @@ void describe('Temporal payload encryption (HOOKFLOW_PAYLOAD_KEY) and the codec 
 
   void test('the codec endpoint answers 401 problem+json without a valid API key, and decodes nothing', async () => {
     const body = { payloads: history.slice(0, 1).map(toJson) };
-    for (const headers of [{}, { authorization: 'Bearer not-the-key-0123456789' }, { authorization: `Basic ${API_KEY}` }]) {
+    const attempts: Record<string, string>[] = [{}, { authorization: 'Bearer not-the-key-0123456789' }, { authorization: `Basic ${API_KEY}` }];
+    for (const headers of attempts) {
       for (const op of ['decode', 'encode']) {
         const res = await post(`${stack.url}/codec/${op}`, body, headers);
         assertProblem(res, 401);
         assert.ok(!JSON.stringify(res.body).includes(ids.deliveryId));
       }
     }
+  });
+
+  void test('the temporal CLI, a real codec-protocol client, shows decoded history through the endpoint', async () => {
+    const shown = await temporalCli(stack, [
+      ...['workflow', 'show', '--workflow-id', ids.deliveryId, '--output', 'json'],
+      ...['--codec-endpoint', `${stack.url}/codec`, '--codec-auth', `Bearer ${API_KEY}`],
+    ]);
+    const started = JSON.parse(shown).events[0].workflowExecutionStartedEventAttributes;
+    // The CLI's JSON keeps proto3 JSON (base64 bytes), but of the payload our endpoint decrypted.
+    const [input] = started.input.payloads as JsonPayload[];
+    assert.equal(jsonText(input!, 'encoding'), 'json/plain', JSON.stringify(started.input));
+    assert.equal(JSON.parse(jsonText(input!)).deliveryId, ids.deliveryId);
   });
 
   void test('encode then decode through the endpoint round-trips, with a fresh ciphertext', async () => {

@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import { forEachBounded } from '../../dispatch/start-deliveries';
 import { forEachDelivery, type DeliveryListFilter } from '../../temporal/visibility';
-import { discardSignal, redeliverSignal } from '../../../workflows/messages';
+import { discardSignal, redeliverSignal, statusQuery } from '../../../workflows/messages';
 
 const SIGNAL_CONCURRENCY = 16;
 // A single bulk call touches at most this many deliveries; callers repeat it for more.
@@ -18,6 +18,12 @@ export async function signalMatching(
     const { ok } = await forEachBounded(page, SIGNAL_CONCURRENCY, async (d) => {
       // A delivery that closed between the listing and the signal fails here and is not counted.
       const handle = temporal.workflow.getHandle(d.id);
+      if (filter.status) {
+        // Visibility lags the workflow by about a second. Confirm the state it was listed for, so
+        // a bulk call repeated at once does not restart (and resend) what the first one restarted.
+        const now = await handle.query(statusQuery);
+        if (now.state !== filter.status || now.completedAt) throw new Error(`delivery ${d.id} is ${now.state} now`);
+      }
       if (signal === 'redeliver') await handle.signal(redeliverSignal);
       else await handle.signal(discardSignal, { reason: signal.discard });
     });

@@ -16,7 +16,7 @@ import { checkWebhookUrl } from '../../security/url-guard';
 import { generateSecret } from '../../signing/standard-webhooks';
 import type { ApiDeps } from '../deps';
 import { badRequest, notFound } from '../problem';
-import { decodeCursor, encodeCursor, idParam, listOf, paginationQuery, problemResponses } from '../schemas/common';
+import { decodeCursor, encodeCursor, ID_PATTERN, idParam, listOf, paginationQuery, problemResponses } from '../schemas/common';
 import {
   createSubscriptionBody,
   createdSubscriptionResponse,
@@ -27,7 +27,8 @@ import {
 } from '../schemas/subscriptions';
 import { discardOpenDeliveries } from './delivery-signals';
 
-const cursorSchema = z.object({ createdAt: z.string(), id: z.string() });
+// Validated fully: a forged cursor must be a 400, not a database error.
+const cursorSchema = z.object({ createdAt: z.iso.datetime(), id: z.string().regex(ID_PATTERN) });
 const tags = ['subscriptions'];
 
 export const subscriptionRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) => {

@@ -46,3 +46,19 @@ export function decodeCursor<T>(cursor: string, schema: z.ZodType<T>): T | undef
 }
 
 export const EVENT_TYPE_PATTERN = /^[a-zA-Z0-9_]+(\.[a-zA-Z0-9_]+)*$/;
+
+// Postgres text cannot hold NUL, jsonb also refuses unpaired UTF-16 surrogates, and pg would
+// silently turn an unpaired surrogate in a text column into U+FFFD. Refusing them in the schema
+// gives a 400 naming the field instead of a 500 or silently altered data.
+const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+export const UNSTORABLE_MESSAGE = 'must not contain NUL characters or unpaired surrogates';
+
+export const isStorableText = (s: string): boolean => !UNSTORABLE.test(s);
+
+/** Every string and object key in a JSON value is storable text. */
+export function isStorableJson(v: unknown): boolean {
+  if (typeof v === 'string') return isStorableText(v);
+  if (Array.isArray(v)) return v.every(isStorableJson);
+  if (v && typeof v === 'object') return Object.entries(v).every(([k, x]) => isStorableText(k) && isStorableJson(x));
+  return true;
+}

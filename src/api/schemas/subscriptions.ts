@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { isValidSecret } from '../../signing/standard-webhooks';
+import { isStorableJson, isStorableText, UNSTORABLE_MESSAGE } from './common';
 
 const DAY_MS = 86_400_000;
 
@@ -25,12 +26,13 @@ const eventTypeFilter = z
 
 const metadataSchema = z
   .record(z.string().max(100), z.unknown())
+  .refine(isStorableJson, UNSTORABLE_MESSAGE)
   .refine((m) => JSON.stringify(m).length <= 4096, 'must serialise to at most 4096 bytes');
 
 export const subscriptionFields = {
-  url: z.url({ message: 'must be an absolute http(s) URL' }).max(2048),
+  url: z.url({ message: 'must be an absolute http(s) URL' }).max(2048).refine(isStorableText, UNSTORABLE_MESSAGE),
   eventTypes: z.array(eventTypeFilter).min(1).max(100),
-  description: z.string().max(500).nullable(),
+  description: z.string().max(500).refine(isStorableText, UNSTORABLE_MESSAGE).nullable(),
   retryPolicy: retryPolicySchema,
   metadata: metadataSchema,
 };

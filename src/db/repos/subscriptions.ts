@@ -60,7 +60,11 @@ export async function listSubscriptions(
   let where = 'deleted_at IS NULL';
   if (opts.after) {
     params.push(opts.after.createdAt, opts.after.id);
-    where += ' AND (created_at, id) > ($2::timestamptz, $3)';
+    // The cursor's createdAt has millisecond precision (JS Date) but the column has microseconds;
+    // comparing with it would return the cursor row again. The row's own stored value is exact
+    // (soft-deleted rows stay), so use it and fall back to the cursor's value only if it is gone.
+    where +=
+      ' AND (created_at, id) > (COALESCE((SELECT c.created_at FROM subscriptions c WHERE c.id = $3), $2::timestamptz), $3)';
   }
   const { rows } = await db.query<SubscriptionRow>(
     `SELECT * FROM subscriptions WHERE ${where} ORDER BY created_at, id LIMIT $1`,
