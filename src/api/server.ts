@@ -20,16 +20,14 @@ export interface BuildServerOptions extends ApiDeps {
 export async function buildServer(opts: BuildServerOptions): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: opts.logger || undefined,
-    disableRequestLogging: false,
     // Explicit timeouts: a slow client cannot hold a connection forever.
     requestTimeout: 30_000,
     connectionTimeout: 30_000,
     keepAliveTimeout: 5_000,
     bodyLimit: 1024 * 1024,
     // IDs may be 128 characters (ID_PATTERN); longer ones reach the route and get a 400 naming params.id.
-    maxParamLength: 512,
+    routerOptions: { maxParamLength: 512 },
     frameworkErrors: frameworkErrorHandler,
-    ajv: undefined,
   }) as unknown as FastifyInstance;
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

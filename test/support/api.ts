@@ -1,7 +1,7 @@
 // Small assertions shared by the API integration tests (test/integration/api-*.test.ts).
 import assert from 'node:assert/strict';
 import type { Db } from '../../src/db/pool';
-import { waitFor, type Stack } from './stack';
+import { API_KEY, waitFor, type Stack } from './stack';
 
 export interface ApiResponse {
   status: number;
@@ -25,17 +25,20 @@ export function assertProblem(res: ApiResponse, status: number, paths?: string[]
   }
 }
 
+// What the API writes, without the columns the worker and the fan-out change on their own
+// (dispatched_at, last_success_at, attempt rows), so a fingerprint proves a request wrote nothing.
+const WRITTEN_BY_THE_API = {
+  subscriptions: 'SELECT id, url, event_types, description, secret, previous_secret, previous_secret_expires_at, retry_policy, metadata, active, deleted_at, created_at, updated_at FROM subscriptions',
+  events: 'SELECT id, type, data::text, idempotency_key, request_hash, created_at FROM events',
+  event_deliveries: 'SELECT * FROM event_deliveries',
+};
+
 /** A fingerprint of everything the API can write, to prove a request wrote nothing. */
 export async function dbFingerprint(db: Db): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
-  for (const [table, key] of [
-    ['subscriptions', 'id'],
-    ['events', 'id'],
-    ['event_deliveries', 'delivery_id'],
-    ['delivery_attempts', 'id'],
-  ] as const) {
+  for (const [table, select] of Object.entries(WRITTEN_BY_THE_API)) {
     const { rows } = await db.query<{ n: number; digest: string | null }>(
-      `SELECT count(*)::int AS n, md5(string_agg(t::text, '|' ORDER BY t.${key})) AS digest FROM ${table} t`,
+      `SELECT count(*)::int AS n, md5(string_agg(t::text, '|' ORDER BY t::text)) AS digest FROM (${select}) t`,
     );
     out[table] = `${rows[0]!.n}:${rows[0]!.digest ?? ''}`;
   }
@@ -73,3 +76,20 @@ export function waitForListed(stack: Stack, query: string, count: number, timeou
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Every route answers 401 problem+json (with a Bearer challenge) to a missing or wrong key. */
+export async function assertUnauthorized(stack: Stack, routes: (readonly [string, string])[]): Promise<void> {
+  const wrong = [undefined, `Bearer ${API_KEY}x`, `Bearer ${API_KEY.slice(0, -1)}`, 'bearer', API_KEY, `Basic ${Buffer.from(`u:${API_KEY}`).toString('base64')}`];
+  for (const [method, path] of routes) {
+    for (const authorization of wrong) {
+      const hasBody = method === 'POST' || method === 'PATCH';
+      const res = await fetch(stack.url + path, {
+        method,
+        headers: { ...(authorization ? { authorization } : {}), ...(hasBody ? { 'content-type': 'application/json' } : {}) },
+        body: hasBody ? JSON.stringify({ url: 'http://127.0.0.1:9/x', type: 'a.b', data: 1, status: 'dead_lettered' }) : undefined,
+      });
+      assertProblem({ status: res.status, headers: res.headers, body: await res.json() }, 401);
+      assert.match(res.headers.get('www-authenticate') ?? '', /^Bearer/, `${method} ${path}`);
+    }
+  }
+}
