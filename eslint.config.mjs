@@ -6,7 +6,7 @@ import { builtinModules } from 'node:module';
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', '.hookflow/**', 'bin/**', 'eslint.config.mjs'] },
+  { ignores: ['node_modules/**', 'dist/**', '.hookflow/**', 'bin/**', '.ci/**', 'eslint.config.mjs'] },
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {

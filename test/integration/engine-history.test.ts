@@ -88,7 +88,7 @@ void describe('delivery engine: secrets stay out of history, rotation mid-retry,
       }
       return found.some((f) => f.type === 'deadLetterWorkflow') && found.some((f) => f.type === 'deliveryWorkflow') ? found : undefined;
     }, 'workflows in visibility');
-    const histories = ids.map(({ workflowId }) => ({ workflowId, history: null as unknown }));
+    const histories = ids.map(({ workflowId }) => ({ workflowId, history: null }));
     for (const h of histories) h.history = await stack.temporal.client.workflow.getHandle(h.workflowId).fetchHistory();
 
     if (process.env.HOOKFLOW_RECORD_HISTORIES === '1') {
