@@ -1,17 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { attemptsOf, deliveryStatus, sendEvent, subscribe, temporalCli, waitForState } from '../support/engine';
-import { startReceiver, type Receiver } from '../support/receiver';
+import { receiverPool } from '../support/receiver';
 import { startStack, waitFor, type Stack } from '../support/stack';
 
 void describe('delivery engine: dead letters, redelivery and discard through the API and the temporal CLI', () => {
   let stack: Stack;
-  const receivers: Receiver[] = [];
-  const receiver = async (...args: Parameters<typeof startReceiver>) => {
-    const r = await startReceiver(...args);
-    receivers.push(r);
-    return r;
-  };
+  const pool = receiverPool();
+  const receiver = pool.start;
   /** A receiver that fails until `healthy` is set. */
   const flaky = async () => {
     const state = { healthy: false };
@@ -24,7 +20,7 @@ void describe('delivery engine: dead letters, redelivery and discard through the
   });
   after(async () => {
     await stack?.stop();
-    await Promise.all(receivers.map((r) => r.close()));
+    await pool.closeAll();
   });
 
   void test('last attempt fails → dead-lettered → redeliver through the API → delivered', async () => {

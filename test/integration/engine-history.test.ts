@@ -10,25 +10,24 @@ import { Worker } from '@temporalio/worker';
 // change is deliberately incompatible (and versioned with patched()).
 const FIXTURES = path.join(__dirname, '..', 'fixtures', 'histories');
 import { sendEvent, subscribe, waitForState } from '../support/engine';
-import { startReceiver, type Receiver } from '../support/receiver';
+import { receiverPool } from '../support/receiver';
 import { startStack, waitFor, type Stack } from '../support/stack';
 
 void describe('delivery engine: secrets stay out of history, rotation mid-retry, replay of recorded histories', () => {
   let stack: Stack;
-  const receivers: Receiver[] = [];
+  const pool = receiverPool();
 
   before(async () => {
     stack = await startStack({ HOOKFLOW_RETRY_MAX_ATTEMPTS: '3', HOOKFLOW_AUTO_DISABLE_AFTER: '1' });
   });
   after(async () => {
     await stack?.stop();
-    await Promise.all(receivers.map((r) => r.close()));
+    await pool.closeAll();
   });
 
   void test('secret rotation mid-retry: the next attempt carries both signatures and each verifies', async () => {
     let release = false;
-    const r = await startReceiver(() => ({ status: release ? 200 : 503 }));
-    receivers.push(r);
+    const r = await pool.start(() => ({ status: release ? 200 : 503 }));
     const sub = await subscribe(stack, r, { retryPolicy: { maxAttempts: 5, initialIntervalMs: 1_500, maxIntervalMs: 1_500 } });
     const oldSecret = sub.secret;
     const { deliveryId } = await sendEvent(stack, sub.eventType);
@@ -54,8 +53,7 @@ void describe('delivery engine: secrets stay out of history, rotation mid-retry,
   });
 
   void test('neither the signing secret nor the event body ever enters Temporal history', async () => {
-    const r = await startReceiver((_q, i) => ({ status: i === 0 ? 500 : 200 }));
-    receivers.push(r);
+    const r = await pool.start((_q, i) => ({ status: i === 0 ? 500 : 200 }));
     const sub = await subscribe(stack, r);
     const marker = `top-secret-payload-${Date.now()}`;
     const res = await stack.call('POST', '/v1/events', { type: sub.eventType, data: { card: marker } });
@@ -74,8 +72,7 @@ void describe('delivery engine: secrets stay out of history, rotation mid-retry,
 
   void test('every recorded history of this run replays deterministically (delivery and dead-letter workflows)', async () => {
     // Produce a dead letter (and so a dead-letter workflow that auto-disables) for the replay set.
-    const r = await startReceiver(() => ({ status: 500 }));
-    receivers.push(r);
+    const r = await pool.start(() => ({ status: 500 }));
     const sub = await subscribe(stack, r);
     const { deliveryId } = await sendEvent(stack, sub.eventType);
     await waitForState(stack, deliveryId, 'dead_lettered');
@@ -88,13 +85,14 @@ void describe('delivery engine: secrets stay out of history, rotation mid-retry,
       }
       return found.some((f) => f.type === 'deadLetterWorkflow') && found.some((f) => f.type === 'deliveryWorkflow') ? found : undefined;
     }, 'workflows in visibility');
-    const histories = ids.map(({ workflowId }) => ({ workflowId, history: null }));
-    for (const h of histories) h.history = await stack.temporal.client.workflow.getHandle(h.workflowId).fetchHistory();
+    const histories = await Promise.all(
+      ids.map(async ({ workflowId }) => ({ workflowId, history: await stack.temporal.client.workflow.getHandle(workflowId).fetchHistory() })),
+    );
 
     if (process.env.HOOKFLOW_RECORD_HISTORIES === '1') {
       mkdirSync(FIXTURES, { recursive: true });
       ids.forEach((id, i) =>
-        writeFileSync(path.join(FIXTURES, `${id.type}-${i}.pb`), temporal.api.history.v1.History.encode(histories[i]!.history as any).finish()),
+        writeFileSync(path.join(FIXTURES, `${id.type}-${i}.pb`), temporal.api.history.v1.History.encode(histories[i]!.history).finish()),
       );
     }
     const recorded = readdirSync(FIXTURES)
@@ -105,7 +103,7 @@ void describe('delivery engine: secrets stay out of history, rotation mid-retry,
     let replayed = 0;
     for await (const result of Worker.runReplayHistories(
       { workflowBundle: { codePath: process.env.HOOKFLOW_TEST_WORKFLOW_BUNDLE! } },
-      [...histories.map((h) => ({ workflowId: h.workflowId, history: h.history as any })), ...recorded],
+      [...histories, ...recorded],
     )) {
       assert.equal(result.error, undefined, `${result.workflowId}: ${String(result.error)}`);
       replayed += 1;

@@ -1,24 +1,20 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { attemptsOf, deliveryStatus, sendEvent, subscribe, waitForState } from '../support/engine';
-import { startReceiver, type Receiver } from '../support/receiver';
+import { receiverPool } from '../support/receiver';
 import { startStack, waitFor, type Stack } from '../support/stack';
 
 void describe('delivery engine: what each HTTP outcome does', () => {
   let stack: Stack;
-  const receivers: Receiver[] = [];
-  const receiver = async (...args: Parameters<typeof startReceiver>) => {
-    const r = await startReceiver(...args);
-    receivers.push(r);
-    return r;
-  };
+  const pool = receiverPool();
+  const receiver = pool.start;
 
   before(async () => {
     stack = await startStack({ HOOKFLOW_RETRY_MAX_ATTEMPTS: '4', HOOKFLOW_REQUEST_TIMEOUT_MS: '700', HOOKFLOW_AUTO_DISABLE_AFTER: '0' });
   });
   after(async () => {
     await stack?.stop();
-    await Promise.all(receivers.map((r) => r.close()));
+    await pool.closeAll();
   });
 
   void test('500, 500, then 200: delivered once, three attempts logged, same webhook-id each time', async () => {

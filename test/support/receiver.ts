@@ -65,3 +65,18 @@ export async function startReceiver(respond: Responder = () => ({ status: 200 })
     });
   return receiver;
 }
+
+/** Receivers started during a test file, closed together in its `after` hook. */
+export function receiverPool(): { start: typeof startReceiver; closeAll(): Promise<void> } {
+  const started: Receiver[] = [];
+  return {
+    async start(respond) {
+      const r = await startReceiver(respond);
+      started.push(r);
+      return r;
+    },
+    async closeAll() {
+      await Promise.all(started.splice(0).map((r) => r.close()));
+    },
+  };
+}
