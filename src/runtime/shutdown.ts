@@ -1,18 +1,23 @@
 import type { Logger } from 'pino';
 
+// Ctrl-C in a terminal signals the whole process group, and wrappers (npm, tsx) relay it again, so
+// the same keypress can arrive twice. Repeats within this window are that echo, not a second request.
+const ECHO_WINDOW_MS = 3_000;
+
 /**
- * Runs the given stop steps in order on the first SIGINT/SIGTERM; a second signal forces exit.
+ * Runs the given stop steps in order on the first SIGINT/SIGTERM; a later signal forces exit.
  * Steps run in the order given: stop taking work, drain, then close the backends.
  */
 export function onShutdown(log: Logger, steps: [string, () => Promise<unknown>][]): Promise<void> {
   return new Promise((resolve) => {
-    let stopping = false;
+    let firstAt: number | undefined;
     const handler = (signal: NodeJS.Signals) => {
-      if (stopping) {
+      if (firstAt !== undefined) {
+        if (Date.now() - firstAt < ECHO_WINDOW_MS) return;
         log.warn({ signal }, 'second signal: exiting now');
         process.exit(130);
       }
-      stopping = true;
+      firstAt = Date.now();
       log.info({ signal }, 'shutting down');
       void (async () => {
         for (const [name, step] of steps) {
@@ -22,10 +27,12 @@ export function onShutdown(log: Logger, steps: [string, () => Promise<unknown>][
             log.warn({ err, step: name }, 'shutdown step failed');
           }
         }
+        process.removeListener('SIGINT', handler);
+        process.removeListener('SIGTERM', handler);
         resolve();
       })();
     };
-    process.once('SIGINT', handler);
-    process.once('SIGTERM', handler);
+    process.on('SIGINT', handler);
+    process.on('SIGTERM', handler);
   });
 }
