@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { startEmbeddedPostgres } from '../src/db/embedded';
+import { DEV_SERVER_TUNING } from '../src/temporal/dev-server-tuning';
 import { resolveTemporalCli } from '../src/temporal/cli-binary';
 import { freePort, startDevServer } from '../src/temporal/dev-server';
 import { searchAttributeFlags } from '../src/temporal/search-attributes';
@@ -41,7 +42,8 @@ async function main(): Promise<number> {
       const t0 = Date.now();
       const cli = await resolveTemporalCli({ onProgress: (l) => console.log(`[temporal-cli] ${l}`) });
       const [temporal, pg, bundle] = await Promise.all([
-        startDevServer({ cli, headless: true, searchAttributes: searchAttributeFlags(), logLevel: 'error' }),
+        // Same dynamic config as `hookflow dev`, so tests exercise the eager-activity path users run.
+        startDevServer({ cli, headless: true, searchAttributes: searchAttributeFlags(), dynamicConfig: DEV_SERVER_TUNING.dynamicConfig, logLevel: 'error' }),
         freePort().then((port) => startEmbeddedPostgres({ dataDir: path.join(work, 'pg'), port, persistent: false })),
         bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger }),
       ]);

@@ -10,6 +10,7 @@ import { resolveTemporalCli } from '../temporal/cli-binary';
 import { connectClient } from '../temporal/client';
 import { createDataConverter } from '../temporal/payload-codec';
 import { startDevServer } from '../temporal/dev-server';
+import { DEV_SERVER_TUNING } from '../temporal/dev-server-tuning';
 import { searchAttributeFlags } from '../temporal/search-attributes';
 import { startApi } from './api';
 import { onShutdown } from './shutdown';
@@ -18,13 +19,6 @@ import { startWorker } from './worker';
 const DEV_TEMPORAL_PORT = 7233;
 const DEV_UI_PORT = 8233;
 const DEV_POSTGRES_PORT = 54329;
-
-/** Dev server settings shared by `npm start` and `npm run bench`, so the benchmark measures what users run. */
-export const DEV_SERVER_TUNING = {
-  // WAL lets readers (visibility, UI) proceed while the history writer commits.
-  sqlitePragmas: { journal_mode: 'wal', synchronous: 'normal' },
-  dynamicConfig: {} as Record<string, string>,
-};
 
 /**
  * `npm start`: everything on one machine. Embedded parts start only where no real one is
