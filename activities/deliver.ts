@@ -18,6 +18,8 @@ export interface DeliverInput {
   subscriptionId: string;
   round: number;
   retryPolicy: RetryPolicyInput;
+  /** Attempts of this round made before this activity's first: a local first attempt counts as one. */
+  attemptOffset?: number;
 }
 
 export interface DeliverDeps {
@@ -43,7 +45,8 @@ const LOAD_TARGET_SQL = `
 
 export function createDeliver(deps: DeliverDeps) {
   return async function deliver(input: DeliverInput): Promise<AttemptReport> {
-    const { attempt } = Context.current().info;
+    const { info } = Context.current();
+    const attempt = info.attempt + (input.attemptOffset ?? 0);
     const target = await loadTarget(deps.db, input);
     if (!target) {
       throw ApplicationFailure.nonRetryable('event or subscription no longer exists', FailureTypes.eventMissing);
@@ -122,7 +125,8 @@ export function createDeliver(deps: DeliverDeps) {
     if (!isLast) {
       const delay = retryAfterMs ?? backoffMs(input.retryPolicy, attempt);
       report.nextAttemptAt = new Date(Date.now() + delay).toISOString();
-      await bestEffort('retry notice', () => notifyWorkflow(deps.temporal, report));
+      // A local attempt's failure goes straight back to the workflow; a signal would only add a workflow task.
+      if (!info.isLocal) await bestEffort('retry notice', () => notifyWorkflow(deps.temporal, report));
     }
     throw ApplicationFailure.create({
       message: report.error ?? 'delivery failed',
@@ -154,12 +158,15 @@ async function notifyWorkflow(temporal: Client, report: AttemptReport): Promise<
   await temporal.workflow.getHandle(workflowExecution.workflowId, workflowExecution.runId).signal(attemptFailedSignal, report);
 }
 
+const UNDICI_TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT']);
+
 function describeNetworkError(err: unknown): { cls: string; message: string; refused: boolean } {
   if (isAddressNotAllowedError(err)) {
     return { cls: 'AddressNotAllowed', message: rootMessage(err), refused: true };
   }
   const e = err as { name?: string; code?: string; message?: string };
-  if (e?.name === 'TimeoutError' || e?.name === 'AbortError') {
+  // The abort signal and undici's own headers/body timers share one deadline, so either may fire first.
+  if (e?.name === 'TimeoutError' || e?.name === 'AbortError' || (e?.code !== undefined && UNDICI_TIMEOUT_CODES.has(e.code))) {
     return { cls: 'Timeout', message: 'no complete response within the request timeout', refused: false };
   }
   return { cls: e?.code ?? e?.name ?? 'Error', message: rootMessage(err), refused: false };

@@ -1,18 +1,20 @@
 import {
   ActivityCancellationType,
-  ActivityFailure,
   ApplicationFailure,
   CancellationScope,
   condition,
   continueAsNew,
   isCancellation,
+  patched,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
 import { HookflowStatus } from '../src/temporal/search-attributes';
+import { attemptFailureCause, deliverLocalFirst, remainingPolicy, retryOptions } from './local-first-attempt';
 import {
   FailureTypes,
   attemptFailedSignal,
@@ -32,6 +34,7 @@ type Activities = ReturnType<typeof createActivities>;
 const ROUNDS_KEPT = 20;
 // Far below Temporal's 51,200-event limit, so a delivery redelivered many times stays healthy.
 const HISTORY_SOFT_LIMIT = 5_000;
+const LOCAL_FIRST_ATTEMPT = 'local-first-attempt';
 // Longest wait before retrying a round that stalled on hookflow's own database.
 const STALL_PAUSE_MAX_MS = 5 * 60_000;
 
@@ -78,17 +81,22 @@ export async function deliveryWorkflow(input: DeliveryInput): Promise<DeliverySt
     setState(status, 'retrying');
   });
 
+  // Covers the HTTP timeout plus the database reads and the attempt-log write around it.
+  const attemptTimeoutMs = input.requestTimeoutMs + 15_000;
   const activities = proxyActivities<Activities>({
-    // Covers the HTTP timeout plus the database reads and the attempt-log write around it.
-    startToCloseTimeout: input.requestTimeoutMs + 15_000,
+    startToCloseTimeout: attemptTimeoutMs,
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-    retry: {
-      maximumAttempts: input.retryPolicy.maxAttempts,
-      initialInterval: input.retryPolicy.initialIntervalMs,
-      backoffCoefficient: input.retryPolicy.backoffCoefficient,
-      maximumInterval: input.retryPolicy.maxIntervalMs,
-      nonRetryableErrorTypes: [FailureTypes.subscriptionInactive, FailureTypes.eventMissing, FailureTypes.addressRefused],
-    },
+    retry: retryOptions(input.retryPolicy),
+  });
+  const afterLocalAttempt = proxyActivities<Activities>({
+    startToCloseTimeout: attemptTimeoutMs,
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+    retry: retryOptions(remainingPolicy(input.retryPolicy, 1)),
+  });
+  const local = proxyLocalActivities<Activities>({
+    startToCloseTimeout: attemptTimeoutMs,
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+    retry: { maximumAttempts: 1 },
   });
   const bookkeeping = proxyActivities<Activities>({
     startToCloseTimeout: '30s',
@@ -103,16 +111,32 @@ export async function deliveryWorkflow(input: DeliveryInput): Promise<DeliverySt
     }
     {
       const round = startRound(status, trigger);
-      setState(status, 'delivering');
+      // Versioned: histories from before the local first attempt replay down the regular path.
+      const localFirst = trigger === 'initial' && status.attempts === 0 && patched(LOCAL_FIRST_ATTEMPT);
+      // A local attempt's commands all reach the server when it ends, so a `delivering` upsert would
+      // land together with the outcome's: skip that visibility write, the query still says delivering.
+      if (localFirst) status.state = 'delivering';
+      else setState(status, 'delivering');
       roundScope = new CancellationScope();
+      const args = {
+        deliveryId: input.deliveryId,
+        eventId: input.eventId,
+        subscriptionId: input.subscriptionId,
+        round: round.round,
+        retryPolicy: input.retryPolicy,
+      };
       const result = await runRound(roundScope, () =>
-        activities.deliver({
-          deliveryId: input.deliveryId,
-          eventId: input.eventId,
-          subscriptionId: input.subscriptionId,
-          round: round.round,
-          retryPolicy: input.retryPolicy,
-        }),
+        localFirst
+          ? deliverLocalFirst(args, {
+              local: local.deliver,
+              regular: afterLocalAttempt.deliver,
+              onRetry: ({ report, message, delayMs }) => {
+                recordAttempt(status, round, report ?? { round: round.round, attempt: 1, at: round.startedAt, durationMs: 0, error: message });
+                status.nextAttemptAt = new Date(Date.now() + delayMs).toISOString();
+                setState(status, 'retrying');
+              },
+            })
+          : activities.deliver(args),
       );
       roundScope = undefined;
       endRound(status, round, result);
@@ -168,7 +192,7 @@ async function runRound(scope: CancellationScope, attempt: () => Promise<Attempt
     return { kind: 'succeeded', report: await scope.run(attempt) };
   } catch (err) {
     if (isCancellation(err)) return { kind: 'superseded' };
-    const cause = err instanceof ActivityFailure ? err.cause : undefined;
+    const cause = attemptFailureCause(err);
     if (cause instanceof ApplicationFailure) {
       const report = cause.details?.[0] as AttemptReport | undefined;
       if (cause.type === FailureTypes.databaseUnavailable) return { kind: 'stalled' };

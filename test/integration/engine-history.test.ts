@@ -6,10 +6,11 @@ import { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 
 // Histories recorded by an earlier version of the workflows. Replaying them against today's code is
-// what catches a non-deterministic change; re-record with HOOKFLOW_RECORD_HISTORIES=1 only when a
-// change is deliberately incompatible (and versioned with patched()).
+// what catches a non-deterministic change. After a versioned change (patched()), add this run's
+// histories beside the old ones with HOOKFLOW_RECORD_HISTORIES=<tag> (files <tag>-<type>-<n>.pb);
+// keep the old ones, they prove the old path still replays.
 const FIXTURES = path.join(__dirname, '..', 'fixtures', 'histories');
-import { sendEvent, subscribe, waitForState } from '../support/engine';
+import { attemptsOf, sendEvent, subscribe, waitForState } from '../support/engine';
 import { receiverPool } from '../support/receiver';
 import { startStack, waitFor, type Stack } from '../support/stack';
 
@@ -70,6 +71,27 @@ void describe('delivery engine: secrets stay out of history, rotation mid-retry,
     assert.ok(!raw.includes(r.received[0]!.headers['webhook-signature'] as string), 'a signature found in history');
   });
 
+  void test('the first attempt runs as a local activity; only a retry schedules an activity task', async () => {
+    const types = async (deliveryId: string) =>
+      ((await stack.temporal.client.workflow.getHandle(deliveryId).fetchHistory()).events ?? []).map((e) => temporal.api.enums.v1.EventType[e.eventType!]);
+    const ok = await pool.start(() => ({ status: 200 }));
+    const sub = await subscribe(stack, ok);
+    const first = await sendEvent(stack, sub.eventType);
+    await waitForState(stack, first.deliveryId, 'succeeded');
+    const okTypes = await types(first.deliveryId);
+    assert.equal(okTypes.filter((t) => t === 'EVENT_TYPE_ACTIVITY_TASK_SCHEDULED').length, 0, okTypes.join(' '));
+    assert.ok(okTypes.includes('EVENT_TYPE_MARKER_RECORDED'), 'the local attempt left its marker');
+
+    const flaky = await pool.start((_q, i) => ({ status: i === 0 ? 503 : 200 }));
+    const sub2 = await subscribe(stack, flaky);
+    const second = await sendEvent(stack, sub2.eventType);
+    const status = await waitForState(stack, second.deliveryId, 'succeeded');
+    assert.equal(status.attempts, 2);
+    assert.deepEqual((await attemptsOf(stack, second.deliveryId)).map((a) => a.attempt), [1, 2]);
+    const retryTypes = await types(second.deliveryId);
+    assert.equal(retryTypes.filter((t) => t === 'EVENT_TYPE_ACTIVITY_TASK_SCHEDULED').length, 1, retryTypes.join(' '));
+  });
+
   void test('every recorded history of this run replays deterministically (delivery and dead-letter workflows)', async () => {
     // Produce a dead letter (and so a dead-letter workflow that auto-disables) for the replay set.
     const r = await pool.start(() => ({ status: 500 }));
@@ -89,10 +111,11 @@ void describe('delivery engine: secrets stay out of history, rotation mid-retry,
       ids.map(async ({ workflowId }) => ({ workflowId, history: await stack.temporal.client.workflow.getHandle(workflowId).fetchHistory() })),
     );
 
-    if (process.env.HOOKFLOW_RECORD_HISTORIES === '1') {
+    const tag = process.env.HOOKFLOW_RECORD_HISTORIES;
+    if (tag) {
       mkdirSync(FIXTURES, { recursive: true });
       ids.forEach((id, i) =>
-        writeFileSync(path.join(FIXTURES, `${id.type}-${i}.pb`), temporal.api.history.v1.History.encode(histories[i]!.history).finish()),
+        writeFileSync(path.join(FIXTURES, `${tag}-${id.type}-${i}.pb`), temporal.api.history.v1.History.encode(histories[i]!.history).finish()),
       );
     }
     const recorded = readdirSync(FIXTURES)

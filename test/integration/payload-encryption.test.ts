@@ -67,7 +67,9 @@ void describe('Temporal payload encryption (HOOKFLOW_PAYLOAD_KEY) and the codec 
     [stack, plain, receiver] = await Promise.all([
       startStack({ HOOKFLOW_PAYLOAD_KEY: `${KEY_ID}:${randomBytes(32).toString('base64')}` }),
       startStack({}, { worker: false }),
-      startReceiver(),
+      // The first attempt fails, so the history holds the local first attempt's marker and the
+      // regular activity's input and result: every kind of place a payload can sit.
+      startReceiver((_q, i) => ({ status: i === 0 ? 503 : 200 })),
     ]);
   });
   after(async () => {
@@ -89,9 +91,12 @@ void describe('Temporal payload encryption (HOOKFLOW_PAYLOAD_KEY) and the codec 
     assert.equal(status.deliveryId, ids.deliveryId);
     assert.equal(status.eventId, ids.eventId);
     assert.equal(status.subscriptionId, ids.subscriptionId);
-    assert.equal(receiver.received.length, 1);
-    assert.equal(receiver.received[0]!.verified, true, receiver.received[0]!.verifyError);
-    assert.deepEqual(receiver.received[0]!.payload?.data, { invoice: 'inv_42', amount: 1999 });
+    assert.equal(status.attempts, 2);
+    assert.equal(receiver.received.length, 2);
+    for (const r of receiver.received) {
+      assert.equal(r.verified, true, r.verifyError);
+      assert.deepEqual(r.payload?.data, { invoice: 'inv_42', amount: 1999 });
+    }
   });
 
   void test('the history stored on the Temporal server holds only ciphertext', async () => {
@@ -110,7 +115,17 @@ void describe('Temporal payload encryption (HOOKFLOW_PAYLOAD_KEY) and the codec 
       nextPageToken = page.nextPageToken?.length ? page.nextPageToken : undefined;
     } while (nextPageToken);
 
-    byPlace = payloadsIn(events);
+    // Temporal's own marker bookkeeping (which patch applied; a local activity's sequence number,
+    // attempt and times) is written by the SDK core without the codec. It must hold only those keys.
+    const bookkeeping = (where: string) => /markerRecordedEventAttributes\.details\.(patch-data|data)\.payloads/.test(where);
+    const SDK_MARKER_KEYS = new Set(['id', 'deprecated', 'seq', 'attempt', 'activity_id', 'activity_type', 'complete_time', 'backoff', 'original_schedule_time']);
+    const all = payloadsIn(events);
+    for (const { where, payload } of all.filter((p) => bookkeeping(p.where))) {
+      assert.equal(text(payload.metadata?.encoding), 'json/plain', where);
+      const keys = Object.keys(JSON.parse(text(payload.data)) as object);
+      assert.ok(keys.every((k) => SDK_MARKER_KEYS.has(k)), `${where} holds more than SDK bookkeeping: ${keys.join(', ')}`);
+    }
+    byPlace = all.filter((p) => !bookkeeping(p.where));
     history = byPlace.map((p) => p.payload);
     const kinds = (attr: keyof temporal.api.history.v1.IHistoryEvent) => events.filter((e) => e[attr]).length;
     // The places the brief names must be present and covered, not merely "no payload found".
@@ -118,11 +133,13 @@ void describe('Temporal payload encryption (HOOKFLOW_PAYLOAD_KEY) and the codec 
     const completed = events.find((e) => e.workflowExecutionCompletedEventAttributes)?.workflowExecutionCompletedEventAttributes;
     assert.equal(started.input?.payloads?.length, 1, 'workflow input');
     assert.equal(completed?.result?.payloads?.length, 1, 'workflow result');
+    assert.ok(kinds('markerRecordedEventAttributes') >= 1, 'local first attempt marker');
     assert.ok(kinds('activityTaskScheduledEventAttributes') >= 1, 'activity scheduled');
     assert.ok(kinds('activityTaskCompletedEventAttributes') >= 1, 'activity completed');
     const activityInputs = byPlace.filter((p) => /activityTaskScheduledEventAttributes\.input/.test(p.where));
     const activityResults = byPlace.filter((p) => /activityTaskCompletedEventAttributes\.result/.test(p.where));
-    assert.ok(activityInputs.length >= 1 && activityResults.length >= 1, byPlace.map((p) => p.where).join(', '));
+    const markerFailureDetails = byPlace.filter((p) => /markerRecordedEventAttributes\.failure\..*details/.test(p.where));
+    assert.ok(activityInputs.length >= 1 && activityResults.length >= 1 && markerFailureDetails.length >= 1, byPlace.map((p) => p.where).join(', '));
 
     for (const { where, payload } of byPlace) {
       assert.equal(text(payload.metadata?.encoding), 'binary/encrypted', `${where} is not encrypted`);
