@@ -148,6 +148,29 @@ void describe('API: events', () => {
     assert.equal((await stack.call('POST', '/v1/events/batch', { events: hundred })).status, 202);
   });
 
+  void test('a batch that repeats an event ID stores it once; a repeat with another body is 409 and stores nothing', async () => {
+    const type = uniqueType('repeat');
+    const sub = await createSubscription(stack, { url: receiver.url, eventTypes: [type] });
+    const id = `evt_repeat_${Date.now()}`;
+    const res = await stack.call('POST', '/v1/events/batch', { events: [{ id, type, data: { n: 1 } }, { type, data: { n: 2 } }, { id, type, data: { n: 1 } }] });
+    assert.equal(res.status, 202, JSON.stringify(res.body));
+    const [first, other, repeat] = res.body.data;
+    assert.equal(first.id, id);
+    assert.deepEqual(repeat, first, 'the repeat answers with the stored event and its plan');
+    assert.notEqual(other.id, id);
+    assert.deepEqual([first, other].map((e: any) => e.deliveries.map((d: any) => d.subscriptionId)), [[sub.id], [sub.id]]);
+    await waitFor(() => receiver.received.filter((r) => r.headers['webhook-id'] === other.id).length === 1, 'the other event');
+    await waitFor(() => receiver.received.some((r) => r.headers['webhook-id'] === id), 'the repeated event');
+    await sleep(500);
+    assert.equal(receiver.received.filter((r) => r.headers['webhook-id'] === id).length, 1, 'delivered once');
+
+    const before = await dbFingerprint(stack.db);
+    const id2 = `evt_clash_${Date.now()}`;
+    const clash = await stack.call('POST', '/v1/events/batch', { events: [{ type, data: 'fresh' }, { id: id2, type, data: 1 }, { id: id2, type, data: 2 }] });
+    assertProblem(clash, 409);
+    assert.deepEqual(await dbFingerprint(stack.db), before, 'a conflicting batch stores none of its events');
+  });
+
   void test('fan-out follows exact, *, prefix-wildcard filters and skips non-matching and inactive subscriptions', async () => {
     const type = uniqueType('fan');
     const receivers = await Promise.all(Array.from({ length: 6 }, () => startReceiver()));

@@ -41,58 +41,80 @@ export class IdempotencyConflictError extends Error {
   }
 }
 
-// Matches exact names, '*', and prefix wildcards such as 'invoice.*' (which covers 'invoice.paid').
+// For each distinct event type, the subscriptions that match it: exact names, '*', and prefix
+// wildcards such as 'invoice.*' (which covers 'invoice.paid').
 const MATCHING_SUBSCRIPTIONS_SQL = `
-  SELECT id, retry_policy FROM subscriptions s
-  WHERE s.active AND s.deleted_at IS NULL
-    AND EXISTS (SELECT 1 FROM unnest(s.event_types) f
-                WHERE f = '*' OR f = $1 OR (right(f, 2) = '.*' AND starts_with($1, left(f, -1))))
+  SELECT t.type, s.id, s.retry_policy
+  FROM unnest($1::text[]) AS t(type)
+  JOIN subscriptions s ON s.active AND s.deleted_at IS NULL
+   AND EXISTS (SELECT 1 FROM unnest(s.event_types) f
+               WHERE f = '*' OR f = t.type OR (right(f, 2) = '.*' AND starts_with(t.type, left(f, -1))))
   ORDER BY s.id`;
 
 /**
- * Stores the event and its fan-out plan in one transaction. Re-sending the same idempotency key
- * (or event ID) with the same body returns the stored event and plan; a different body conflicts.
+ * Stores the events and their fan-out plans in one transaction, with a fixed number of statements
+ * however many events the batch holds: per-row statements, not commits, are what limit ingest.
+ * Re-sending the same idempotency key (or event ID) with the same body returns the stored event and
+ * plan; a different body conflicts.
  */
 export async function acceptEvents(db: Db, events: NewEvent[]): Promise<AcceptedEvent[]> {
   const client = await db.connect();
   try {
     await client.query('BEGIN');
-    const results: AcceptedEvent[] = [];
-    for (const e of events) {
-      const inserted = await client.query<EventRow>(
-        `INSERT INTO events (id, type, data, idempotency_key, request_hash) VALUES ($1, $2, $3::json, $4, $5)
-         ON CONFLICT DO NOTHING RETURNING *`,
-        [e.id, e.type, e.dataJson, e.idempotencyKey, e.requestHash],
-      );
-      if (inserted.rows[0]) {
-        const event = inserted.rows[0];
-        const subs = await client.query<{ id: string; retry_policy: Partial<RetryPolicyConfig> | null }>(
-          MATCHING_SUBSCRIPTIONS_SQL,
-          [e.type],
-        );
-        const deliveries = subs.rows.map((s) => ({
-          deliveryId: deliveryIdFor(event.id, s.id),
-          eventId: event.id,
-          subscriptionId: s.id,
-          retryPolicy: s.retry_policy,
-        }));
-        if (deliveries.length > 0) {
-          await client.query(
-            `INSERT INTO event_deliveries (delivery_id, event_id, subscription_id)
-             SELECT * FROM unnest($1::text[], $2::text[], $3::text[])`,
-            [deliveries.map((d) => d.deliveryId), deliveries.map((d) => d.eventId), deliveries.map((d) => d.subscriptionId)],
-          );
-        } else {
-          // Nothing to start, so the fan-out is complete now.
-          await client.query('UPDATE events SET dispatched_at = now() WHERE id = $1', [event.id]);
-        }
-        results.push({ event, deliveries, created: true });
+    // DO NOTHING also covers a key repeated inside this batch: the later copy is left to findExisting.
+    const inserted = await client.query<EventRow>(
+      `INSERT INTO events (id, type, data, idempotency_key, request_hash)
+       SELECT id, type, data::json, key, hash FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])
+         AS e(id, type, data, key, hash)
+       ON CONFLICT DO NOTHING RETURNING *`,
+      [events.map((e) => e.id), events.map((e) => e.type), events.map((e) => e.dataJson), events.map((e) => e.idempotencyKey), events.map((e) => e.requestHash)],
+    );
+    const created = new Map(inserted.rows.map((r) => [r.id, r]));
+
+    const types = [...new Set(inserted.rows.map((r) => r.type))];
+    const subsByType = new Map<string, { id: string; retry_policy: Partial<RetryPolicyConfig> | null }[]>();
+    if (types.length > 0) {
+      const subs = await client.query<{ type: string; id: string; retry_policy: Partial<RetryPolicyConfig> | null }>(MATCHING_SUBSCRIPTIONS_SQL, [types]);
+      for (const row of subs.rows) subsByType.set(row.type, [...(subsByType.get(row.type) ?? []), row]);
+    }
+
+    const results: (AcceptedEvent | undefined)[] = [];
+    const repeats: number[] = [];
+    const claimed = new Set<string>();
+    const planned: PlannedDelivery[] = [];
+    const nothingToStart: string[] = [];
+    for (const [i, e] of events.entries()) {
+      const event = created.get(e.id);
+      // A later copy of an ID inserted earlier in this batch is a repeat, not a second creation.
+      if (!event || claimed.has(e.id)) {
+        repeats.push(i);
+        results.push(undefined);
         continue;
       }
-      results.push({ ...(await findExisting(client, e)), created: false });
+      claimed.add(e.id);
+      const deliveries = (subsByType.get(event.type) ?? []).map((s) => ({
+        deliveryId: deliveryIdFor(event.id, s.id),
+        eventId: event.id,
+        subscriptionId: s.id,
+        retryPolicy: s.retry_policy,
+      }));
+      planned.push(...deliveries);
+      if (deliveries.length === 0) nothingToStart.push(event.id);
+      results.push({ event, deliveries, created: true });
     }
+    if (planned.length > 0) {
+      await client.query(
+        `INSERT INTO event_deliveries (delivery_id, event_id, subscription_id)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[])`,
+        [planned.map((d) => d.deliveryId), planned.map((d) => d.eventId), planned.map((d) => d.subscriptionId)],
+      );
+    }
+    // Nothing to start, so their fan-out is complete now.
+    if (nothingToStart.length > 0) await client.query('UPDATE events SET dispatched_at = now() WHERE id = ANY($1)', [nothingToStart]);
+    // Repeats are read back last, so one that names an event created above sees its plan too.
+    for (const i of repeats) results[i] = { ...(await findExisting(client, events[i]!)), created: false };
     await client.query('COMMIT');
-    return results;
+    return results as AcceptedEvent[];
   } catch (err) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw err;
