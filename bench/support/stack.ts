@@ -3,6 +3,7 @@
 import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { Client } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, Runtime } from '@temporalio/worker';
 import { Client as PgClient } from 'pg';
 import pino, { type Logger } from 'pino';
@@ -14,7 +15,8 @@ import { startApi, type RunningApi } from '../../src/runtime/api';
 import { DEV_SERVER_TUNING } from '../../src/temporal/dev-server-tuning';
 import { startWorker, type RunningWorker } from '../../src/runtime/worker';
 import { resolveTemporalCli } from '../../src/temporal/cli-binary';
-import { connectClient, type TemporalClientHandle } from '../../src/temporal/client';
+import { connectClient } from '../../src/temporal/client';
+import { connectShared, type SharedTemporalHandle } from '../../src/temporal/shared-connection';
 import { freePort, startDevServer } from '../../src/temporal/dev-server';
 import { createDataConverter } from '../../src/temporal/payload-codec';
 import { searchAttributeFlags } from '../../src/temporal/search-attributes';
@@ -25,7 +27,7 @@ export const BENCH_API_KEY = 'hf_bench_0123456789abcdef';
 export interface BenchStack {
   config: Config;
   db: Db;
-  temporal: TemporalClientHandle;
+  temporal: { client: Client; connection: { close(): Promise<void> } };
   worker: RunningWorker;
   api: RunningApi;
   log: Logger;
@@ -118,15 +120,28 @@ export async function startBenchStack(opts: { logFile: string }): Promise<BenchS
 
   const db = createPool(config.databaseUrl!, config.databasePoolSize);
   await migrate(db);
-  const temporal = await connectClient(config, createDataConverter(config));
+  // As `hookflow dev`: API and worker share one native connection so workflow starts are eager.
+  // BENCH_EAGER_START=0 measures the separate-connection path that split API and worker processes take.
+  const eager = process.env.BENCH_EAGER_START !== '0';
+  const temporal: BenchStack['temporal'] = eager
+    ? await connectShared(config, createDataConverter(config), log)
+    : await connectClient(config, createDataConverter(config));
+  if (!eager) say('eager workflow start off (BENCH_EAGER_START=0)');
   // BENCH_WORKFLOWS=<dir> runs a prototype copy of workflows/ instead, to measure a change before proposing it.
   const prototype = process.env.BENCH_WORKFLOWS;
   const workflowBundle = prototype
     ? await bundleWorkflowCode({ workflowsPath: path.resolve(prototype), logger: new DefaultLogger('WARN') })
     : undefined;
   if (prototype) say(`PROTOTYPE workflows from ${prototype}`);
-  const worker = await startWorker({ config, db, temporal: temporal.client, log, workflowBundle });
-  const api = await startApi({ config, db, temporal: temporal.client, log });
+  const worker = await startWorker({
+    config,
+    db,
+    temporal: temporal.client,
+    log,
+    workflowBundle,
+    ...(eager ? { connection: (temporal as SharedTemporalHandle).connection } : {}),
+  });
+  const api = await startApi({ config, db, temporal: temporal.client, log, eagerStart: eager });
   const extras: RunningApi[] = [];
 
   return {

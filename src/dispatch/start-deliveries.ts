@@ -18,6 +18,8 @@ export interface StartableDelivery {
 
 export type StartSettings = Pick<Config, 'retry' | 'requestTimeoutMs' | 'deadLetterRetentionSeconds'> & {
   temporal: Pick<Config['temporal'], 'taskQueue'>;
+  /** Only with a client on a worker's shared native connection (connectShared). */
+  eagerStart?: boolean;
 };
 
 /**
@@ -42,6 +44,7 @@ export async function startDelivery(temporal: Client, settings: StartSettings, d
       args: [input],
       workflowIdConflictPolicy: 'USE_EXISTING',
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      requestEagerStart: settings.eagerStart === true,
       typedSearchAttributes: [
         { key: HookflowStatus, value: 'scheduled' },
         { key: HookflowSubscriptionId, value: d.subscriptionId },

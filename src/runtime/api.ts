@@ -16,12 +16,19 @@ export interface RunningApi {
 }
 
 /** The API process: HTTP server, in-process fan-out and the crash-recovery sweeper. */
-export async function startApi(deps: { config: Config; db: Db; temporal: Client; log: Logger }): Promise<RunningApi> {
+export async function startApi(deps: {
+  config: Config;
+  db: Db;
+  temporal: Client;
+  log: Logger;
+  /** True when `temporal` shares a native connection with a worker in this process. */
+  eagerStart?: boolean;
+}): Promise<RunningApi> {
   const { config, db, temporal, log } = deps;
   const fanout = new FanoutDispatcher({
     db,
     temporal,
-    settings: config,
+    settings: { ...config, eagerStart: deps.eagerStart },
     concurrency: config.dispatchConcurrency,
     log,
   });

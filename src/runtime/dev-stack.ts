@@ -7,7 +7,7 @@ import { migrate } from '../db/migrate';
 import { createPool } from '../db/pool';
 import { createLogger } from '../logger';
 import { resolveTemporalCli } from '../temporal/cli-binary';
-import { connectClient } from '../temporal/client';
+import { connectShared } from '../temporal/shared-connection';
 import { createDataConverter } from '../temporal/payload-codec';
 import { startDevServer } from '../temporal/dev-server';
 import { DEV_SERVER_TUNING } from '../temporal/dev-server-tuning';
@@ -67,9 +67,10 @@ export async function runDevStack(config: Config): Promise<void> {
   const db = createPool(config.databaseUrl, config.databasePoolSize);
   const applied = await migrate(db);
   if (applied.length > 0) say(`applied migrations: ${applied.join(', ')}`);
-  const temporal = await connectClient(config, createDataConverter(config));
-  const worker = await startWorker({ config, db, temporal: temporal.client, log });
-  const api = await startApi({ config, db, temporal: temporal.client, log });
+  // API and worker share one native connection, so the API's workflow starts can be eager.
+  const temporal = await connectShared(config, createDataConverter(config), log);
+  const worker = await startWorker({ config, db, temporal: temporal.client, log, connection: temporal.connection });
+  const api = await startApi({ config, db, temporal: temporal.client, log, eagerStart: true });
 
   say('ready');
   say(`  API          ${api.url.replace('127.0.0.1', 'localhost')}   (OpenAPI: ${api.url}/docs)`);

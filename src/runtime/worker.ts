@@ -19,15 +19,16 @@ export async function startWorker(deps: {
   temporal: Client;
   log: Logger;
   workflowBundle?: WorkerDeps['workflowBundle'];
+  connection?: WorkerDeps['connection'];
 }): Promise<RunningWorker> {
   const http = createDeliveryDispatcher({
     policy: urlPolicy(deps.config),
     connectTimeoutMs: Math.min(10_000, deps.config.requestTimeoutMs),
     keepAliveTimeoutMs: 30_000,
   });
-  const { worker, connection } = await createWorker({ ...deps, http, dataConverter: createDataConverter(deps.config) });
+  const { worker, connection, ownsConnection } = await createWorker({ ...deps, http, dataConverter: createDataConverter(deps.config) });
   const done = worker.run().finally(async () => {
-    await connection.close();
+    if (ownsConnection) await connection.close();
     await http.close();
   });
   return {

@@ -16,6 +16,8 @@ export interface WorkerDeps {
   /** A prebuilt bundle (tests build one once); otherwise the worker bundles workflows/ itself. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   tuning?: Partial<Pick<WorkerOptions, 'maxConcurrentActivityTaskExecutions' | 'maxConcurrentWorkflowTaskExecutions'>>;
+  /** A connection shared with an in-process client (see connectShared); the worker then leaves closing it to its owner. */
+  connection?: NativeConnection;
 }
 
 export const WORKFLOWS_PATH = require.resolve('../../workflows');
@@ -36,9 +38,16 @@ function installRuntimeLogging(log: Logger | undefined): void {
   });
 }
 
-export async function createWorker(deps: WorkerDeps & { log?: Logger }): Promise<{ worker: Worker; connection: NativeConnection }> {
-  installRuntimeLogging(deps.log);
-  const connection = await NativeConnection.connect({ address: deps.config.temporal.address ?? 'localhost:7233' });
+/** A native connection; the SDK runtime (and our logging) must be installed before the first one. */
+export async function connectNative(config: Pick<Config, 'temporal'>, log?: Logger): Promise<NativeConnection> {
+  installRuntimeLogging(log);
+  return NativeConnection.connect({ address: config.temporal.address ?? 'localhost:7233' });
+}
+
+export async function createWorker(
+  deps: WorkerDeps & { log?: Logger },
+): Promise<{ worker: Worker; connection: NativeConnection; ownsConnection: boolean }> {
+  const connection = deps.connection ?? (await connectNative(deps.config, deps.log));
   const worker = await Worker.create({
     connection,
     namespace: deps.config.temporal.namespace,
@@ -51,5 +60,5 @@ export async function createWorker(deps: WorkerDeps & { log?: Logger }): Promise
     shutdownGraceTime: '20s',
     ...deps.tuning,
   });
-  return { worker, connection };
+  return { worker, connection, ownsConnection: !deps.connection };
 }
