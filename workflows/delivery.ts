@@ -215,7 +215,11 @@ function startRound(status: DeliveryStatus, trigger: RoundSummary['trigger']): R
 }
 
 function endRound(status: DeliveryStatus, round: RoundSummary, result: RoundResult): void {
-  round.endedAt = new Date().toISOString();
+  // Workflow time stands still within a workflow task, and a local attempt runs inside one: the
+  // round cannot have ended before its last attempt did.
+  const report = 'report' in result ? result.report : undefined;
+  const attemptEnd = report ? Date.parse(report.at) + report.durationMs : NaN;
+  round.endedAt = new Date(Number.isFinite(attemptEnd) ? Math.max(Date.now(), attemptEnd) : Date.now()).toISOString();
   round.outcome = result.kind;
   if ((result.kind === 'succeeded' || result.kind === 'failed') && result.report) {
     recordAttempt(status, round, result.report);
@@ -245,6 +249,7 @@ function setState(status: DeliveryStatus, state: DeliveryState): void {
 function finish(status: DeliveryStatus, state: DeliveryState): DeliveryStatus {
   setState(status, state);
   status.nextAttemptAt = undefined;
-  status.completedAt = new Date().toISOString();
+  const lastEnd = Date.parse(status.rounds[status.rounds.length - 1]?.endedAt ?? '');
+  status.completedAt = new Date(Number.isFinite(lastEnd) ? Math.max(Date.now(), lastEnd) : Date.now()).toISOString();
   return status;
 }

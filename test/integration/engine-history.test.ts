@@ -77,7 +77,11 @@ void describe('delivery engine: secrets stay out of history, rotation mid-retry,
     const ok = await pool.start(() => ({ status: 200 }));
     const sub = await subscribe(stack, ok);
     const first = await sendEvent(stack, sub.eventType);
-    await waitForState(stack, first.deliveryId, 'succeeded');
+    const done = await waitForState(stack, first.deliveryId, 'succeeded');
+    // Workflow time stands still during a local activity; the summary must still be in order.
+    const attemptEnd = Date.parse(done.lastResponse.at) + done.lastResponse.durationMs;
+    assert.ok(Date.parse(done.rounds[0].endedAt) >= attemptEnd, `round ended ${done.rounds[0].endedAt} before its attempt (${attemptEnd})`);
+    assert.ok(Date.parse(done.completedAt) >= attemptEnd);
     const okTypes = await types(first.deliveryId);
     assert.equal(okTypes.filter((t) => t === 'EVENT_TYPE_ACTIVITY_TASK_SCHEDULED').length, 0, okTypes.join(' '));
     assert.ok(okTypes.includes('EVENT_TYPE_MARKER_RECORDED'), 'the local attempt left its marker');
