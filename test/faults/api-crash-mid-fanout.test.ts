@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { Pool } from 'pg';
 import type { TemporalClientHandle } from '../../src/temporal/client';
-import { deliveryStates, notInState, report, sharedDatabase, sharedTemporalAddress, sleep, temporalClient, until } from './support/backends';
+import { deliveryStates, notInState, report, sharedDatabase, sharedTemporalAddress, sleep, temporalClient, waitFor } from './support/backends';
 import { Hookflow } from './support/hookflow';
 import { sampleRss } from './support/processes';
 import { startProxy, type HoldingProxy } from './support/proxy';
@@ -78,11 +78,11 @@ void describe('fault: the API is killed -9 between accepting events and starting
 
     // Restart the API, now reaching Temporal directly, as after a crash and a redeploy.
     await hf.startApi();
-    await until(() => ledger(expected, all).lost === 0, 'the sweeper to complete the fan-out', 60_000, 200).catch((err: Error) => {
+    await waitFor(() => ledger(expected, all).lost === 0, 'the sweeper to complete the fan-out', 60_000, 200).catch((err: Error) => {
       throw new Error(`${err.message}: missing ${ledger(expected, all).lost} of ${expected.size}`);
     });
     const recoveredMs = Date.now() - killedAt;
-    await until(
+    await waitFor(
       async () => notInState(await deliveryStates(temporal, hf.taskQueue), deliveryIds, 'succeeded', 'COMPLETED').length === 0,
       'every delivery workflow listed as succeeded',
       30_000,

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Pool } from 'pg';
 import type { TemporalClientHandle } from '../../src/temporal/client';
-import { deliveryStates, notInState, report, sharedDatabase, sharedTemporalAddress, temporalClient, until } from './support/backends';
+import { deliveryStates, notInState, report, sharedDatabase, sharedTemporalAddress, temporalClient, waitFor } from './support/backends';
 import { Hookflow } from './support/hookflow';
 import { firehoseReceiver, hangingReceiver, resettingReceiver, type Firehose, type Hostile } from './support/hostile';
 import { rssMb, sampleRss } from './support/processes';
@@ -86,7 +86,7 @@ void describe('fault: receivers that hang, reset, or stream gigabytes', () => {
     const idsFor = (sub: string) => accepted.flatMap((e) => e.deliveries.filter((d) => d.subscriptionId === sub).map((d) => d.id));
 
     // Settle or time out, the figures are reported either way.
-    const settled = await until(
+    const settled = await waitFor(
       async () => {
         const states = await deliveryStates(temporal, hf.taskQueue);
         return (

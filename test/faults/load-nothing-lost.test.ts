@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import type { TemporalClientHandle } from '../../src/temporal/client';
-import { deliveryStates, notInState, report, sharedDatabase, sharedTemporalAddress, temporalClient, until } from './support/backends';
+import { deliveryStates, notInState, report, sharedDatabase, sharedTemporalAddress, temporalClient, waitFor } from './support/backends';
 import { Hookflow } from './support/hookflow';
 import { sampleRss } from './support/processes';
 import { ledger, pairKey, Receiver, startReceivers } from './support/receivers';
@@ -103,7 +103,7 @@ void describe(`load: ${EVENTS * SUBSCRIPTIONS} deliveries through the whole stac
       failure = err as Error;
     }
     const ingestMs = Date.now() - t0;
-    failure ??= await until(() => progress().lost === 0, `all ${expected.size} deliveries acknowledged`, Math.max(1, deadline - Date.now()), 500).then(
+    failure ??= await waitFor(() => progress().lost === 0, `all ${expected.size} deliveries acknowledged`, Math.max(1, deadline - Date.now()), 500).then(
       () => undefined,
       (err: Error) => err,
     );
@@ -111,7 +111,7 @@ void describe(`load: ${EVENTS * SUBSCRIPTIONS} deliveries through the whole stac
 
     // Temporal agrees: every delivery workflow completed as succeeded.
     if (!failure) {
-      await until(
+      await waitFor(
         async () => notInState(await deliveryStates(temporal, hf.taskQueue), deliveryIds, 'succeeded', 'COMPLETED').length === 0,
         'every delivery workflow to be listed as succeeded',
         60_000,

@@ -15,10 +15,11 @@ import {
   sleep,
   startOwnPostgres,
   temporalClient,
-  until,
+  waitFor,
   type OwnPostgres,
 } from './support/backends';
-import { Hookflow, type ApiResponse } from './support/hookflow';
+import type { ApiResponse } from '../support/call-api';
+import { Hookflow } from './support/hookflow';
 import { sampleRss } from './support/processes';
 import { ledger, pairKey, type Receiver, startReceivers } from './support/receivers';
 
@@ -90,7 +91,7 @@ void describe('fault: PostgreSQL stops for 20 s', () => {
       }
     };
     for (const e of await hf.sendBatch(Array.from({ length: EVENTS_BEFORE }, (_, i) => ({ type: 'outage.before', data: { i } })))) record(e);
-    await until(() => new Set(receivers.recovering!.hits.map((h) => h.webhookId)).size === EVENTS_BEFORE, 'every delivery to be retrying', 60_000, 50);
+    await waitFor(() => new Set(receivers.recovering!.hits.map((h) => h.webhookId)).size === EVENTS_BEFORE, 'every delivery to be retrying', 60_000, 50);
 
     const rss = sampleRss(() => hf.worker?.pid);
     const t0 = Date.now();
@@ -119,7 +120,7 @@ void describe('fault: PostgreSQL stops for 20 s', () => {
     const restartedAt = Date.now();
     healed = true;
     // Ingest works again (the pool reconnects by itself): measure how soon.
-    const firstOk = await until(
+    const firstOk = await waitFor(
       async () => {
         const res = await hf.call('POST', '/v1/events', { type: 'outage.after', data: {} });
         if (res.status === 202) record(res.body);
@@ -131,10 +132,10 @@ void describe('fault: PostgreSQL stops for 20 s', () => {
     );
     const readyAfter = await hf.call('GET', '/readyz');
 
-    await until(() => ledger(expected, all).lost === 0, 'every accepted webhook acknowledged', 90_000, 250).catch((err: Error) => {
+    await waitFor(() => ledger(expected, all).lost === 0, 'every accepted webhook acknowledged', 90_000, 250).catch((err: Error) => {
       throw new Error(`${err.message}: missing ${JSON.stringify(ledger(expected, all).lostKeys.slice(0, 5))}`);
     });
-    await until(
+    await waitFor(
       async () => notInState(await deliveryStates(temporal, hf.taskQueue), deliveryIds, 'succeeded', 'COMPLETED').length === 0,
       'every delivery workflow listed as succeeded',
       60_000,

@@ -13,7 +13,7 @@ import {
   sleep,
   startOwnTemporal,
   temporalClient,
-  until,
+  waitFor,
   type OwnTemporal,
 } from './support/backends';
 import { Hookflow } from './support/hookflow';
@@ -84,7 +84,7 @@ void describe('fault: the Temporal server is killed -9 and restarted', () => {
     for (const e of await hf.sendBatch(Array.from({ length: EVENTS }, (_, i) => ({ type: 'restart.tick', data: { i } })))) record(e);
 
     // Every delivery has failed at least once and none has succeeded: all are mid-retry.
-    await until(() => all.every((r) => new Set(r.hits.map((h) => h.webhookId)).size === EVENTS), 'a first attempt of every delivery', 60_000, 20);
+    await waitFor(() => all.every((r) => new Set(r.hits.map((h) => h.webhookId)).size === EVENTS), 'a first attempt of every delivery', 60_000, 20);
     const killAt = Date.now();
     await server!.kill9();
 
@@ -98,10 +98,10 @@ void describe('fault: the Temporal server is killed -9 and restarted', () => {
     healAt = restartedAt + FAILING_AFTER_RESTART_MS;
     temporal = await temporalClient(server!.address);
 
-    await until(() => ledger(expected, all).lost === 0, 'every webhook acknowledged after the restart', 90_000, 250).catch((err: Error) => {
+    await waitFor(() => ledger(expected, all).lost === 0, 'every webhook acknowledged after the restart', 90_000, 250).catch((err: Error) => {
       throw new Error(`${err.message}: missing ${JSON.stringify(ledger(expected, all).lostKeys.slice(0, 5))}`);
     });
-    await until(
+    await waitFor(
       async () => notInState(await deliveryStates(temporal!, hf.taskQueue), deliveryIds, 'succeeded', 'COMPLETED').length === 0,
       'every delivery workflow listed as succeeded',
       60_000,

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { TemporalClientHandle } from '../../src/temporal/client';
-import { deliveryStates, notInState, report, sharedDatabase, sharedTemporalAddress, sleep, temporalClient, until } from './support/backends';
+import { deliveryStates, notInState, report, sharedDatabase, sharedTemporalAddress, sleep, temporalClient, waitFor } from './support/backends';
 import { Hookflow } from './support/hookflow';
 import { sampleRss } from './support/processes';
 import { atRiskAt, ledger, pairKey, unexplainedDuplicates, type Receiver, startReceivers } from './support/receivers';
@@ -73,7 +73,7 @@ void describe('fault: the worker is killed -9 mid-delivery, twice', () => {
     const kills: { at: number; atRisk: number; open: number }[] = [];
     const killWhenBusy = async (minHits: number) => {
       // Wait until requests are really in flight at the receivers, then pull the plug.
-      await until(() => all.reduce((s, r) => s + r.hits.length, 0) >= minHits && all.some((r) => r.inFlight() > 0), 'requests in flight', 60_000, 5);
+      await waitFor(() => all.reduce((s, r) => s + r.hits.length, 0) >= minHits && all.some((r) => r.inFlight() > 0), 'requests in flight', 60_000, 5);
       const at = Date.now();
       const open = all.reduce((s, r) => s + r.inFlight(), 0);
       await hf.worker!.kill9();
@@ -91,10 +91,10 @@ void describe('fault: the worker is killed -9 mid-delivery, twice', () => {
     await sleep(500);
     await hf.startWorker();
 
-    await until(() => ledger(expected, all).lost === 0, 'every webhook acknowledged', 120_000, 250).catch((err: Error) => {
+    await waitFor(() => ledger(expected, all).lost === 0, 'every webhook acknowledged', 120_000, 250).catch((err: Error) => {
       throw new Error(`${err.message}: ${JSON.stringify(ledger(expected, all).lostKeys.slice(0, 5))}`);
     });
-    await until(
+    await waitFor(
       async () => notInState(await deliveryStates(temporal, hf.taskQueue), deliveryIds, 'succeeded', 'COMPLETED').length === 0,
       'every delivery workflow listed as succeeded',
       60_000,

@@ -75,7 +75,7 @@ export function waitForListed(stack: Stack, query: string, count: number, timeou
   );
 }
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export { sleep } from './wait';
 
 /** Every route answers 401 problem+json (with a Bearer challenge) to a missing or wrong key. */
 export async function assertUnauthorized(stack: Stack, routes: (readonly [string, string])[]): Promise<void> {

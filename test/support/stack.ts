@@ -10,6 +10,9 @@ import { startApi, type RunningApi } from '../../src/runtime/api';
 import { startWorker, type RunningWorker } from '../../src/runtime/worker';
 import { connectClient, type TemporalClientHandle } from '../../src/temporal/client';
 import { createDataConverter } from '../../src/temporal/payload-codec';
+import { callApi, type ApiResponse } from './call-api';
+
+export { waitFor } from './wait';
 
 export const API_KEY = 'test-key-0123456789abcdef';
 
@@ -21,7 +24,7 @@ export interface Stack {
   worker?: RunningWorker;
   url: string;
   /** fetch against the API with the API key. */
-  call(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; headers: Headers }>;
+  call(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<ApiResponse>;
   startWorker(): Promise<RunningWorker>;
   stop(): Promise<void>;
 }
@@ -76,25 +79,7 @@ export async function startStack(env: Record<string, string> = {}, opts: { worke
     temporal,
     api,
     url: api.url,
-    async call(method, path, body, headers = {}) {
-      const res = await fetch(api.url + path, {
-        method,
-        headers: {
-          authorization: `Bearer ${API_KEY}`,
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-          ...headers,
-        },
-        body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-      });
-      const text = await res.text();
-      let parsed: unknown = text;
-      try {
-        parsed = text ? JSON.parse(text) : undefined;
-      } catch {
-        /* keep the raw text */
-      }
-      return { status: res.status, body: parsed, headers: res.headers };
-    },
+    call: (method, path, body, headers) => callApi(api.url, API_KEY, method, path, body, headers),
     async startWorker() {
       stack.worker = await startWorker({
         config,
@@ -116,19 +101,3 @@ export async function startStack(env: Record<string, string> = {}, opts: { worke
   return stack;
 }
 
-/** Polls until `fn` returns a truthy value; fails with the last value seen. Bounded in time. */
-export async function waitFor<T>(fn: () => Promise<T> | T, what: string, timeoutMs = 20_000, everyMs = 100): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  let last: T | undefined;
-  let lastError: unknown;
-  while (Date.now() < deadline) {
-    try {
-      last = await fn();
-      if (last) return last;
-    } catch (err) {
-      lastError = err;
-    }
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last value ${JSON.stringify(last)}${lastError ? `, last error ${(lastError as Error).message}` : ''}`);
-}

@@ -168,25 +168,8 @@ export function notInState(states: Map<string, WorkflowState>, ids: Iterable<str
   return out;
 }
 
-/** Polls until `fn` returns a truthy value; bounded in time, fails with the last value seen. */
-export async function until<T>(fn: () => Promise<T> | T, what: string, timeoutMs: number, everyMs = 250): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  let last: T | undefined;
-  let lastError: unknown;
-  while (Date.now() < deadline) {
-    try {
-      last = await fn();
-      if (last) return last;
-    } catch (err) {
-      lastError = err;
-    }
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-  const shown = JSON.stringify(last)?.slice(0, 500);
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last value ${shown}${lastError ? `; last error ${(lastError as Error).message}` : ''}`);
-}
-
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+// The fault scenarios poll with the shared, bounded helper.
+export { sleep, waitFor } from '../../support/wait';
 
 /** One-line JSON figures for the report (grep for FAULTS-REPORT). */
 export function report(scenario: string, figures: Record<string, unknown>): void {

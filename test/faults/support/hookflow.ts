@@ -4,14 +4,10 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { freePort } from '../../../src/temporal/dev-server';
 import { assertGone, liveProcesses, spawnHookflow, type HookflowProcess } from './processes';
+import { callApi, type ApiResponse } from '../../support/call-api';
 
 export const API_KEY = 'faults-key-0123456789abcdef';
 
-export interface ApiResponse {
-  status: number;
-  body: any;
-  headers: Headers;
-}
 
 export interface HookflowOptions {
   databaseUrl: string;
@@ -83,25 +79,8 @@ export class Hookflow {
     return worker;
   }
 
-  async call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiResponse> {
-    const res = await fetch(this.apiUrl + path, {
-      method,
-      headers: {
-        authorization: `Bearer ${API_KEY}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        ...headers,
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(30_000),
-    });
-    const text = await res.text();
-    let parsed: unknown = text;
-    try {
-      parsed = text ? JSON.parse(text) : undefined;
-    } catch {
-      /* keep the raw text */
-    }
-    return { status: res.status, body: parsed, headers: res.headers };
+  call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiResponse> {
+    return callApi(this.apiUrl, API_KEY, method, path, body, headers);
   }
 
   async subscribe(url: string, eventTypes: string[], extra: Record<string, unknown> = {}): Promise<{ id: string; secret: string }> {
