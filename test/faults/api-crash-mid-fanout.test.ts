@@ -45,12 +45,7 @@ void describe('fault: the API is killed -9 between accepting events and starting
   void test('the sweeper completes the fan-out after a restart, exactly once', { timeout: 120_000 }, async () => {
     receivers = await startReceivers({ a: () => ({ status: 200 }), b: () => ({ status: 200 }), c: () => ({ status: 200 }) });
     const all = Object.values(receivers);
-    const bySub = new Map<string, string>();
-    for (const r of all) {
-      const sub = await hf.subscribe(r.url, ['fanout.*']);
-      r.secret = sub.secret;
-      bySub.set(sub.id, r.name);
-    }
+    const bySub = await hf.subscribeReceivers(all, ['fanout.*']);
 
     const rss = sampleRss(() => hf.worker?.pid);
     proxy.hold();

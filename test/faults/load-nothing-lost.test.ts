@@ -61,12 +61,7 @@ void describe(`load: ${EVENTS * SUBSCRIPTIONS} deliveries through the whole stac
     const specs: Record<string, (id: string, nth: number) => { status: number; body?: string }> = {};
     for (let i = 0; i < SUBSCRIPTIONS; i++) specs[`r${i}`] = i >= SUBSCRIPTIONS - 2 ? flaky : () => ({ status: 200 });
     receivers = await startReceivers(specs);
-    const bySub = new Map<string, string>();
-    for (const r of Object.values(receivers)) {
-      const sub = await hf.subscribe(r.url, ['load.*']);
-      r.secret = sub.secret;
-      bySub.set(sub.id, r.name);
-    }
+    const bySub = await hf.subscribeReceivers(Object.values(receivers), ['load.*']);
     const rss = sampleRss(() => hf.worker?.pid);
 
     const all = Object.values(receivers);

@@ -74,12 +74,7 @@ void describe('fault: PostgreSQL stops for 20 s', () => {
       recovering: () => (healed ? { status: 200 } : { status: 500, body: 'down for maintenance' }),
     });
     const all = Object.values(receivers);
-    const bySub = new Map<string, string>();
-    for (const r of all) {
-      const sub = await hf.subscribe(r.url, ['outage.*']);
-      r.secret = sub.secret;
-      bySub.set(sub.id, r.name);
-    }
+    const bySub = await hf.subscribeReceivers(all, ['outage.*']);
     const expected = new Set<string>();
     const deliveryIds: string[] = [];
     const acceptedIds = new Set<string>();

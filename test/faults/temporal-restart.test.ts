@@ -65,12 +65,7 @@ void describe('fault: the Temporal server is killed -9 and restarted', () => {
     const failing = () => (Date.now() < healAt ? { status: 500, body: 'not yet' } : { status: 200 });
     receivers = await startReceivers({ a: failing, b: failing });
     const all = Object.values(receivers);
-    const bySub = new Map<string, string>();
-    for (const r of all) {
-      const sub = await hf.subscribe(r.url, ['restart.*']);
-      r.secret = sub.secret;
-      bySub.set(sub.id, r.name);
-    }
+    const bySub = await hf.subscribeReceivers(all, ['restart.*']);
     const expected = new Set<string>();
     const deliveryIds: string[] = [];
     const record = (e: { id: string; deliveries: { id: string; subscriptionId: string }[] }) => {

@@ -51,12 +51,7 @@ void describe('fault: the worker is killed -9 mid-delivery, twice', () => {
       slowflaky: (_id, nth) => (nth === 0 ? { status: 500, delayMs: 300 } : { status: 200, delayMs: 300 }),
     });
     const all = Object.values(receivers);
-    const bySub = new Map<string, string>();
-    for (const r of all) {
-      const sub = await hf.subscribe(r.url, ['crash.*']);
-      r.secret = sub.secret;
-      bySub.set(sub.id, r.name);
-    }
+    const bySub = await hf.subscribeReceivers(all, ['crash.*']);
     const expected = new Set<string>();
     const deliveryIds: string[] = [];
     const send = async (n: number, from: number) => {

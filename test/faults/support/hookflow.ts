@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { freePort } from '../../../src/temporal/dev-server';
 import { assertGone, liveProcesses, spawnHookflow, type HookflowProcess } from './processes';
 import { callApi, type ApiResponse } from '../../support/call-api';
+import type { Receiver } from './receivers';
 
 export const API_KEY = 'faults-key-0123456789abcdef';
 
@@ -87,6 +88,20 @@ export class Hookflow {
     const res = await this.call('POST', '/v1/subscriptions', { url, eventTypes, ...extra });
     assert.equal(res.status, 201, JSON.stringify(res.body));
     return { id: res.body.id, secret: res.body.secret };
+  }
+
+  /**
+   * One subscription per receiver, each receiver given its secret so it verifies what arrives.
+   * Returns subscription ID → receiver name, to turn planned deliveries into expected arrivals.
+   */
+  async subscribeReceivers(receivers: Receiver[], eventTypes: string[]): Promise<Map<string, string>> {
+    const bySub = new Map<string, string>();
+    for (const r of receivers) {
+      const sub = await this.subscribe(r.url, eventTypes);
+      r.secret = sub.secret;
+      bySub.set(sub.id, r.name);
+    }
+    return bySub;
   }
 
   /** One event through POST /v1/events; returns the accepted event (with its planned deliveries). */
