@@ -112,10 +112,10 @@ wait_for 60 "namespace default" tcli operator namespace describe --namespace def
 # The names hookflow filters on (src/temporal/search-attributes.ts). A namespace just created is not
 # in the frontend's cache for some seconds, so create-and-check is retried; existing ones are kept.
 ensure_search_attributes() {
-  for sa in HookflowStatus HookflowSubscriptionId HookflowEventId HookflowEventType; do
+  for sa in HookflowStatus HookflowSubscriptionId HookflowEventId HookflowEventType HookflowTenantId; do
     tcli operator search-attribute create --namespace default --name "$sa" --type Keyword >/dev/null 2>&1 || true
   done
-  [[ $(tcli operator search-attribute list --namespace default | grep -c '^ *Hookflow') == 4 ]]
+  [[ $(tcli operator search-attribute list --namespace default | grep -c "^ *Hookflow") == 5 ]]
 }
 wait_for 60 "hookflow's search attributes" ensure_search_attributes
 

@@ -3,7 +3,8 @@ import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
-import { requireApiKey } from './auth';
+import { installAccessControl } from '../auth/access-control';
+import { principalResolver } from '../auth/principal';
 import type { ApiDeps } from './deps';
 import { frameworkErrorHandler, installErrorHandling } from './problem';
 import { codecRoutes } from './routes/codec';
@@ -11,6 +12,7 @@ import { deliveryRoutes } from './routes/deliveries';
 import { eventRoutes } from './routes/events';
 import { healthRoutes } from './routes/health';
 import { subscriptionRoutes } from './routes/subscriptions';
+import { tenantRoutes } from './routes/tenants';
 
 export interface BuildServerOptions extends ApiDeps {
   logger?: Logger | false;
@@ -47,7 +49,9 @@ export async function buildServer(opts: BuildServerOptions): Promise<FastifyInst
   await app.register(codecRoutes, opts);
   await app.register(
     async (v1) => {
-      requireApiKey(v1, opts.config.apiKeys);
+      // Hooks added here cover every route registered below, in this scope and its children.
+      installAccessControl(v1, { db: opts.db, resolve: principalResolver(opts.db, opts.config.apiKeys) });
+      await v1.register(tenantRoutes, opts);
       await v1.register(subscriptionRoutes, opts);
       await v1.register(eventRoutes, opts);
       await v1.register(deliveryRoutes, opts);

@@ -5,11 +5,13 @@ import {
   HookflowEventType,
   HookflowStatus,
   HookflowSubscriptionId,
+  HookflowTenantId,
 } from '../temporal/search-attributes';
 import type { DeliveryInput } from '../../workflows/messages';
 
 export interface StartableDelivery {
   deliveryId: string;
+  tenantId: string;
   eventId: string;
   subscriptionId: string;
   eventType: string;
@@ -50,6 +52,7 @@ export async function startDelivery(temporal: Client, settings: StartSettings, d
         { key: HookflowSubscriptionId, value: d.subscriptionId },
         { key: HookflowEventId, value: d.eventId },
         { key: HookflowEventType, value: d.eventType },
+        { key: HookflowTenantId, value: d.tenantId },
       ],
     });
   } catch (err) {

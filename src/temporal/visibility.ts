@@ -3,6 +3,7 @@ import type { DeliveryState } from '../../workflows/messages';
 
 export interface DeliveryListFilter {
   status?: DeliveryState;
+  tenantId?: string;
   subscriptionId?: string;
   eventType?: string;
   eventId?: string;
@@ -14,6 +15,8 @@ export interface DeliveryListFilter {
 
 export interface DeliverySummary {
   id: string;
+  /** Empty for deliveries started before tenants existed: they all belong to `default`. */
+  tenantId: string;
   eventId: string;
   subscriptionId: string;
   eventType: string;
@@ -30,6 +33,7 @@ const quote = (v: string) => `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'
 export function deliveryQuery(f: DeliveryListFilter): string {
   const parts = [`WorkflowType = 'deliveryWorkflow'`];
   if (f.status) parts.push(`HookflowStatus = ${quote(f.status)}`);
+  if (f.tenantId) parts.push(`HookflowTenantId = ${quote(f.tenantId)}`);
   if (f.subscriptionId) parts.push(`HookflowSubscriptionId = ${quote(f.subscriptionId)}`);
   if (f.eventType) parts.push(`HookflowEventType = ${quote(f.eventType)}`);
   if (f.eventId) parts.push(`HookflowEventId = ${quote(f.eventId)}`);
@@ -54,6 +58,7 @@ export async function listDeliveries(
     const sa = e.searchAttributes?.indexedFields ?? {};
     return {
       id: e.execution?.workflowId ?? '',
+      tenantId: keyword(sa.HookflowTenantId) || 'default',
       eventId: keyword(sa.HookflowEventId),
       subscriptionId: keyword(sa.HookflowSubscriptionId),
       eventType: keyword(sa.HookflowEventType),

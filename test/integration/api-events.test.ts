@@ -225,7 +225,7 @@ void describe('API: events', () => {
     const id = newId('evt');
     const dataJson = JSON.stringify({ swept: true });
     const [accepted] = await acceptEvents(stack.db, [
-      { id, type, dataJson, idempotencyKey: null, requestHash: createHash('sha256').update(dataJson).digest('hex') },
+      { id, tenantId: 'default', type, dataJson, idempotencyKey: null, requestHash: createHash('sha256').update(dataJson).digest('hex') },
     ]);
     assert.equal(accepted!.created, true);
     assert.equal(accepted!.deliveries.length, 1);

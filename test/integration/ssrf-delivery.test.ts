@@ -33,6 +33,7 @@ void describe('SSRF guard at delivery time (private URLs refused, the default)',
     const port = new URL(r.url).port;
     const sub = await insertSubscription(stack.db, {
       id: newId('sub'),
+      tenantId: 'default',
       url: `http://localhost:${port}/hook`,
       eventTypes: ['ssrf.check'],
       description: null,
@@ -41,7 +42,7 @@ void describe('SSRF guard at delivery time (private URLs refused, the default)',
       metadata: {},
     });
     const evt = await stack.call('POST', '/v1/events', { type: 'ssrf.check', data: {} });
-    assert.equal(evt.body.deliveries[0].subscriptionId, sub.id);
+    assert.equal(evt.body.deliveries[0].subscriptionId, sub!.id);
     const deliveryId = evt.body.deliveries[0].id;
     const status = await waitForState(stack, deliveryId, 'dead_lettered');
     assert.equal(status.attempts, 1, 'non-retryable');

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { bearerKeyMatcher } from '../../src/api/auth';
+import { bearerKeyMatcher } from '../../src/auth/api-keys';
 import { deliveryIdFor, newId } from '../../src/ids';
 
 void test('delivery IDs are a pure function of (event, subscription) and differ between pairs', () => {

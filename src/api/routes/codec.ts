@@ -6,7 +6,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod, ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { createPayloadCodec } from '../../temporal/payload-codec';
-import { requireApiKey } from '../auth';
+import { requireApiKey } from '../../auth/api-keys';
 import type { ApiDeps } from '../deps';
 import { Problem, type FieldError } from '../problem';
 import { problemResponses, problemSchema } from '../schemas/common';

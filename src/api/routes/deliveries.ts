@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { actingTenant, tenantScoped } from '../../auth/access-control';
 import { listAttempts } from '../../db/repos/attempts';
 import { findPlannedDelivery } from '../../db/repos/events';
 import { listDeliveries } from '../../temporal/visibility';
@@ -35,18 +36,20 @@ export const deliveryRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) 
   const { temporal, db } = deps;
 
   /** Current status from the workflow's own `status` query; Postgres only knows not-yet-started ones. */
-  async function statusOf(id: string): Promise<DeliveryStatus> {
+  async function statusOf(id: string): Promise<DeliveryStatus & { tenantId: string }> {
     // Postgres first: only IDs from our fan-out plan are deliveries. Any other workflow in the
     // namespace (a dead-letter workflow, another application's) must be neither queried nor signalled.
     const planned = await findPlannedDelivery(db, id);
     if (!planned) throw notFound('delivery', id);
     try {
-      return await temporal.workflow.getHandle(id).query(statusQuery);
+      // Workflows do not know their tenant (those started before tenants existed never heard of one).
+      return { ...(await temporal.workflow.getHandle(id).query(statusQuery)), tenantId: planned.tenantId };
     } catch (err) {
       if (!(err instanceof WorkflowNotFoundError)) throw err;
       const { rows } = await db.query<{ type: string }>('SELECT type FROM events WHERE id = $1', [planned.eventId]);
       return {
         deliveryId: id,
+        tenantId: planned.tenantId,
         eventId: planned.eventId,
         subscriptionId: planned.subscriptionId,
         eventType: rows[0]?.type ?? '',
@@ -60,9 +63,10 @@ export const deliveryRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) 
 
   app.get(
     '/deliveries',
-    { schema: { tags, querystring: listDeliveriesQuery, response: { 200: listOf(deliverySummary), ...problemResponses } } },
+    { config: tenantScoped(), schema: { tags, querystring: listDeliveriesQuery, response: { 200: listOf(deliverySummary), ...problemResponses } } },
     async (req) => {
-      const { limit, cursor, ...filter } = req.query;
+      const { limit, cursor, ...rest } = req.query;
+      const filter = { ...rest, tenantId: actingTenant(req, rest.tenantId) };
       const pageToken = cursor === undefined ? undefined : decodeCursor(cursor, visibilityCursor)?.token;
       if (cursor !== undefined && pageToken === undefined) {
         throw badRequest([{ path: 'query.cursor', message: 'is not a cursor this API issued' }]);
@@ -87,13 +91,14 @@ export const deliveryRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) 
 
   app.get(
     '/deliveries/:id',
-    { schema: { tags, params: idParam('delivery'), response: { 200: deliveryStatusResponse, ...problemResponses } } },
+    { config: tenantScoped('delivery'), schema: { tags, params: idParam('delivery'), response: { 200: deliveryStatusResponse, ...problemResponses } } },
     async (req) => statusOf(req.params.id),
   );
 
   app.get(
     '/deliveries/:id/attempts',
     {
+      config: tenantScoped('delivery'),
       schema: {
         tags,
         params: idParam('delivery'),
@@ -129,7 +134,7 @@ export const deliveryRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) 
 
   app.post(
     '/deliveries/:id/redeliver',
-    { schema: { tags, params: idParam('delivery'), response: { 202: signalAccepted, ...withConflict } } },
+    { config: tenantScoped('delivery'), schema: { tags, params: idParam('delivery'), response: { 202: signalAccepted, ...withConflict } } },
     async (req, reply) => {
       const status = await statusOf(req.params.id);
       if (!['delivering', 'retrying', 'dead_lettered'].includes(status.state) || status.completedAt) {
@@ -142,7 +147,7 @@ export const deliveryRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) 
 
   app.post(
     '/deliveries/:id/discard',
-    { schema: { tags, params: idParam('delivery'), response: { 202: signalAccepted, ...withConflict } } },
+    { config: tenantScoped('delivery'), schema: { tags, params: idParam('delivery'), response: { 202: signalAccepted, ...withConflict } } },
     async (req, reply) => {
       const status = await statusOf(req.params.id);
       if (status.completedAt || status.state === 'scheduled') {
@@ -155,12 +160,14 @@ export const deliveryRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) 
 
   app.post(
     '/deliveries/redeliver',
-    { schema: { tags, body: bulkRedeliverBody, response: { 202: bulkResult, ...problemResponses } } },
+    { config: tenantScoped(), schema: { tags, body: bulkRedeliverBody, response: { 202: bulkResult, ...problemResponses } } },
     async (req, reply) => {
       const { status, subscriptionId, eventType, since } = req.body;
+      // A tenant token's bulk call is pinned to its own tenant by the access layer.
+      const tenantId = actingTenant(req, req.body.tenantId);
       const result = await signalMatching(
         temporal,
-        { status, subscriptionId, eventType, since: since ? new Date(since) : undefined },
+        { status, tenantId, subscriptionId, eventType, since: since ? new Date(since) : undefined },
         'redeliver',
       );
       return reply.code(202).send(result);

@@ -35,3 +35,7 @@ export async function signalMatching(
 export function discardOpenDeliveries(temporal: Client, subscriptionId: string, reason: string) {
   return signalMatching(temporal, { subscriptionId }, { discard: reason });
 }
+
+export function discardTenantDeliveries(temporal: Client, tenantId: string) {
+  return signalMatching(temporal, { tenantId }, { discard: 'tenant deleted' });
+}

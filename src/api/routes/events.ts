@@ -1,13 +1,26 @@
 import { createHash } from 'node:crypto';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { acceptEvents, getEvent, IdempotencyConflictError, plannedDeliveries, type AcceptedEvent, type NewEvent } from '../../db/repos/events';
+import { actingTenant, tenantScoped, unknownTenant } from '../../auth/access-control';
+import {
+  acceptEvents,
+  getEvent,
+  IdempotencyConflictError,
+  listEvents,
+  plannedDeliveries,
+  UnknownTenantError,
+  type AcceptedEvent,
+  type EventRow,
+  type NewEvent,
+} from '../../db/repos/events';
+import { DEFAULT_TENANT } from '../../db/repos/tenants';
 import { newId } from '../../ids';
 import { forEachDelivery } from '../../temporal/visibility';
 import type { ApiDeps } from '../deps';
 import { conflict, notFound, Problem } from '../problem';
-import { idParam, problemResponses, problemSchema } from '../schemas/common';
-import { BATCH_MAX, acceptedEvent, batchInput, eventDetail, eventInput, idempotencyHeaders } from '../schemas/events';
+import { pageOf, parseCursor } from '../pagination';
+import { idParam, keysetCursorSchema, listOf, problemResponses, problemSchema } from '../schemas/common';
+import { BATCH_MAX, acceptedEvent, batchInput, eventDetail, eventInput, eventSummary, idempotencyHeaders, listEventsQuery } from '../schemas/events';
 
 const tags = ['events'];
 
@@ -16,8 +29,11 @@ export const eventRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) => 
   const responses = { ...problemResponses, 409: problemSchema, 413: problemSchema };
 
   async function accept(inputs: z.infer<typeof eventInput>[], idempotencyKey: string | undefined, batch: boolean) {
-    const path = (i: number) => (batch ? `body.events.${i}.data` : 'body.data');
+    const at = (i: number) => (batch ? `body.events.${i}` : 'body');
+    const path = (i: number) => `${at(i)}.data`;
     const events: NewEvent[] = inputs.map((e, i) => {
+      // Pinned to the token's own tenant by the access layer when a tenant token calls.
+      const tenantId = e.tenantId ?? DEFAULT_TENANT;
       const dataJson = JSON.stringify(e.data);
       if (Buffer.byteLength(dataJson) > config.maxPayloadBytes) {
         throw new Problem(413, 'Payload Too Large', `${path(i)} is larger than ${config.maxPayloadBytes} bytes`, [
@@ -26,11 +42,12 @@ export const eventRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) => 
       }
       return {
         id: e.id ?? newId('evt'),
+        tenantId,
         type: e.type,
         dataJson,
         // A batch shares one header; each event gets its own derived key.
         idempotencyKey: idempotencyKey === undefined ? null : batch ? `${idempotencyKey}#${i}` : idempotencyKey,
-        requestHash: createHash('sha256').update(JSON.stringify([e.type, e.id ?? null, dataJson])).digest('hex'),
+        requestHash: requestHash(tenantId, e.type, e.id, dataJson),
       };
     });
     let accepted: AcceptedEvent[];
@@ -38,6 +55,7 @@ export const eventRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) => 
       accepted = await acceptEvents(db, events);
     } catch (err) {
       if (err instanceof IdempotencyConflictError) throw conflict(err.message);
+      if (err instanceof UnknownTenantError) throw unknownTenant(`${at(err.index)}.tenantId`, err.tenantId);
       throw err;
     }
     for (const a of accepted) {
@@ -53,6 +71,7 @@ export const eventRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) => 
   app.post(
     '/events',
     {
+      config: tenantScoped(),
       bodyLimit: config.maxPayloadBytes + 64 * 1024,
       schema: { tags, body: eventInput, headers: idempotencyHeaders, response: { 202: acceptedEvent, ...responses } },
     },
@@ -66,6 +85,7 @@ export const eventRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) => 
   app.post(
     '/events/batch',
     {
+      config: tenantScoped(),
       bodyLimit: Math.min(BATCH_MAX * config.maxPayloadBytes, 16 * 1024 * 1024) + 64 * 1024,
       schema: {
         tags,
@@ -81,8 +101,18 @@ export const eventRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) => 
   );
 
   app.get(
+    '/events',
+    { config: tenantScoped(), schema: { tags, querystring: listEventsQuery, response: { 200: listOf(eventSummary), ...problemResponses } } },
+    async (req) => {
+      const after = parseCursor(req.query.cursor, keysetCursorSchema);
+      const rows = await listEvents(db, { limit: req.query.limit + 1, tenantId: actingTenant(req, req.query.tenantId), type: req.query.type, after });
+      return pageOf(rows, req.query.limit, summarise);
+    },
+  );
+
+  app.get(
     '/events/:id',
-    { schema: { tags, params: idParam('event'), response: { 200: eventDetail, ...problemResponses } } },
+    { config: tenantScoped('event'), schema: { tags, params: idParam('event'), response: { 200: eventDetail, ...problemResponses } } },
     async (req) => {
       const event = await getEvent(db, req.params.id);
       if (!event) throw notFound('event', req.params.id);
@@ -92,11 +122,8 @@ export const eventRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) => 
         for (const d of page) statuses.set(d.id, d.status);
       });
       return {
-        id: event.id,
-        type: event.type,
+        ...summarise(event),
         data: event.data,
-        createdAt: event.created_at.toISOString(),
-        dispatchedAt: event.dispatched_at?.toISOString() ?? null,
         deliveries: planned.map((d) => ({
           id: d.deliveryId,
           subscriptionId: d.subscriptionId,
@@ -109,9 +136,27 @@ export const eventRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) => 
 
 };
 
+// Events of the default tenant hash as they did before tenants existed, so a request repeated across
+// the upgrade still replays instead of conflicting. Other tenants' hashes include the tenant.
+function requestHash(tenantId: string, type: string, id: string | undefined, dataJson: string): string {
+  const parts = [type, id ?? null, dataJson, ...(tenantId === DEFAULT_TENANT ? [] : [tenantId])];
+  return createHash('sha256').update(JSON.stringify(parts)).digest('hex');
+}
+
+function summarise(e: EventRow) {
+  return {
+    id: e.id,
+    tenantId: e.tenant_id,
+    type: e.type,
+    createdAt: e.created_at.toISOString(),
+    dispatchedAt: e.dispatched_at?.toISOString() ?? null,
+  };
+}
+
 function present(a: AcceptedEvent) {
   return {
     id: a.event.id,
+    tenantId: a.event.tenant_id,
     type: a.event.type,
     createdAt: a.event.created_at.toISOString(),
     deliveries: a.deliveries.map((d) => ({ id: d.deliveryId, subscriptionId: d.subscriptionId })),

@@ -16,7 +16,10 @@ import { checkWebhookUrl } from '../../security/url-guard';
 import { generateSecret } from '../../signing/standard-webhooks';
 import type { ApiDeps } from '../deps';
 import { badRequest, notFound } from '../problem';
-import { decodeCursor, encodeCursor, ID_PATTERN, idParam, listOf, paginationQuery, problemResponses } from '../schemas/common';
+import { idParam, keysetCursorSchema, listOf, paginationQuery, problemResponses, tenantFilterQuery } from '../schemas/common';
+import { pageOf, parseCursor } from '../pagination';
+import { actingTenant, tenantScoped, unknownTenant } from '../../auth/access-control';
+import { DEFAULT_TENANT } from '../../db/repos/tenants';
 import {
   createSubscriptionBody,
   createdSubscriptionResponse,
@@ -27,8 +30,6 @@ import {
 } from '../schemas/subscriptions';
 import { discardOpenDeliveries } from './delivery-signals';
 
-// Validated fully: a forged cursor must be a 400, not a database error.
-const cursorSchema = z.object({ createdAt: z.iso.datetime(), id: z.string().regex(ID_PATTERN) });
 const tags = ['subscriptions'];
 
 export const subscriptionRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) => {
@@ -37,11 +38,13 @@ export const subscriptionRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, de
 
   app.post(
     '/subscriptions',
-    { schema: { tags, body: createSubscriptionBody, response: { 201: createdSubscriptionResponse, ...problemResponses } } },
+    { config: tenantScoped(), schema: { tags, body: createSubscriptionBody, response: { 201: createdSubscriptionResponse, ...problemResponses } } },
     async (req, reply) => {
       await assertUrlAllowed(req.body.url, config);
+      const tenantId = actingTenant(req, req.body.tenantId) ?? DEFAULT_TENANT;
       const row = await insertSubscription(db, {
         id: newId('sub'),
+        tenantId,
         url: req.body.url,
         eventTypes: req.body.eventTypes,
         description: req.body.description ?? null,
@@ -49,35 +52,34 @@ export const subscriptionRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, de
         retryPolicy: effectiveOverride(req.body.retryPolicy, config),
         metadata: req.body.metadata,
       });
+      if (!row) throw unknownTenant('body.tenantId', tenantId);
       return reply.code(201).send({ ...present(row), secret: row.secret });
     },
   );
 
   app.get(
     '/subscriptions',
-    { schema: { tags, querystring: paginationQuery, response: { 200: listOf(subscriptionResponse), ...problemResponses } } },
+    {
+      config: tenantScoped(),
+      schema: { tags, querystring: paginationQuery.extend(tenantFilterQuery.shape), response: { 200: listOf(subscriptionResponse), ...problemResponses } },
+    },
     async (req) => {
-      const after = req.query.cursor === undefined ? undefined : decodeCursor(req.query.cursor, cursorSchema);
-      if (req.query.cursor !== undefined && !after) throw badRequest([{ path: 'query.cursor', message: 'is not a cursor this API issued' }]);
-      const rows = await listSubscriptions(db, { limit: req.query.limit + 1, after });
-      const page = rows.slice(0, req.query.limit);
-      const last = page[page.length - 1];
-      return {
-        data: page.map(present),
-        nextCursor: rows.length > req.query.limit && last ? encodeCursor({ createdAt: last.created_at.toISOString(), id: last.id }) : null,
-      };
+      const after = parseCursor(req.query.cursor, keysetCursorSchema);
+      const rows = await listSubscriptions(db, { limit: req.query.limit + 1, tenantId: actingTenant(req, req.query.tenantId), after });
+      return pageOf(rows, req.query.limit, present);
     },
   );
 
   app.get(
     '/subscriptions/:id',
-    { schema: { tags, params: idParam('subscription'), response: { 200: subscriptionResponse, ...problemResponses } } },
+    { config: tenantScoped('subscription'), schema: { tags, params: idParam('subscription'), response: { 200: subscriptionResponse, ...problemResponses } } },
     async (req) => present(await mustGet(deps, req.params.id)),
   );
 
   app.patch(
     '/subscriptions/:id',
     {
+      config: tenantScoped('subscription'),
       schema: { tags, params: idParam('subscription'), body: updateSubscriptionBody, response: { 200: subscriptionResponse, ...problemResponses } },
     },
     async (req) => {
@@ -95,7 +97,7 @@ export const subscriptionRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, de
 
   app.delete(
     '/subscriptions/:id',
-    { schema: { tags, params: idParam('subscription'), response: { 204: z.null().describe('Deleted'), ...problemResponses } } },
+    { config: tenantScoped('subscription'), schema: { tags, params: idParam('subscription'), response: { 204: z.null().describe('Deleted'), ...problemResponses } } },
     async (req, reply) => {
       if (!(await softDeleteSubscription(db, req.params.id))) throw notFound('subscription', req.params.id);
       // The activity already refuses to send for a deleted subscription; the discard signal ends
@@ -109,13 +111,13 @@ export const subscriptionRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, de
 
   app.get(
     '/subscriptions/:id/secret',
-    { schema: { tags, params: idParam('subscription'), response: { 200: secretResponse, ...problemResponses } } },
+    { config: tenantScoped('subscription'), schema: { tags, params: idParam('subscription'), response: { 200: secretResponse, ...problemResponses } } },
     async (req) => ({ secret: (await mustGet(deps, req.params.id)).secret }),
   );
 
   app.post(
     '/subscriptions/:id/secret/rotate',
-    { schema: { tags, params: idParam('subscription'), body: rotateSecretBody, response: { 200: secretResponse, ...problemResponses } } },
+    { config: tenantScoped('subscription'), schema: { tags, params: idParam('subscription'), body: rotateSecretBody, response: { 200: secretResponse, ...problemResponses } } },
     async (req) => {
       const row = await rotateSecret(db, req.params.id, generateSecret(), req.body.graceSeconds);
       if (!row) throw notFound('subscription', req.params.id);
@@ -148,6 +150,7 @@ function effectiveOverride(policy: Partial<Config['retry']> | undefined, config:
 export function toResponse(row: SubscriptionRow, config: Config): z.infer<typeof subscriptionResponse> {
   return {
     id: row.id,
+    tenantId: row.tenant_id,
     url: row.url,
     eventTypes: row.event_types,
     description: row.description,

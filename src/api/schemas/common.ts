@@ -4,6 +4,9 @@ export const ID_PATTERN = /^[a-zA-Z0-9_.:-]{1,128}$/;
 export const idParam = (name: string) =>
   z.object({ id: z.string().regex(ID_PATTERN, `must be a ${name} ID (letters, digits, _ . : -; at most 128)`) });
 
+export const tenantIdField = z.string().regex(ID_PATTERN, 'must be a tenant ID (letters, digits, _ . : -; at most 128)');
+export const tenantFilterQuery = z.object({ tenantId: tenantIdField.optional() });
+
 export const paginationQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(20),
   cursor: z.string().max(4096).optional(),
@@ -24,12 +27,16 @@ export const problemSchema = z
 export const problemResponses = {
   400: problemSchema,
   401: problemSchema,
+  403: problemSchema,
   404: problemSchema,
   503: problemSchema,
 };
 
 export const listOf = <T extends z.ZodType>(item: T) =>
   z.object({ data: z.array(item), nextCursor: z.string().nullable() });
+
+/** The (createdAt, id) keyset cursor of the list routes; validated fully, so a forged one is a 400, not a database error. */
+export const keysetCursorSchema = z.object({ createdAt: z.iso.datetime(), id: z.string().regex(ID_PATTERN) });
 
 export function encodeCursor(value: unknown): string {
   return Buffer.from(JSON.stringify(value)).toString('base64url');

@@ -1,11 +1,12 @@
 import { z } from 'zod';
-import { EVENT_TYPE_PATTERN, ID_PATTERN } from './common';
+import { EVENT_TYPE_PATTERN, ID_PATTERN, tenantIdField } from './common';
 
 export const deliveryStates = ['scheduled', 'delivering', 'retrying', 'succeeded', 'dead_lettered', 'discarded'] as const;
 
 const id = z.string().regex(ID_PATTERN, 'must be an ID (letters, digits, _ . : -; at most 128)');
 
 export const listDeliveriesQuery = z.object({
+  tenantId: tenantIdField.optional(),
   status: z.enum(deliveryStates).optional(),
   subscriptionId: id.optional(),
   eventType: z.string().regex(EVENT_TYPE_PATTERN, 'must be an event type such as "invoice.paid"').optional(),
@@ -16,6 +17,7 @@ export const listDeliveriesQuery = z.object({
 
 export const deliverySummary = z.object({
   id: z.string(),
+  tenantId: z.string(),
   eventId: z.string(),
   subscriptionId: z.string(),
   eventType: z.string(),
@@ -36,6 +38,7 @@ const attemptReport = z.object({
 
 export const deliveryStatusResponse = z.object({
   deliveryId: z.string(),
+  tenantId: z.string(),
   eventId: z.string(),
   subscriptionId: z.string(),
   eventType: z.string(),
@@ -77,6 +80,7 @@ export const attemptResponse = z.object({
 export const bulkRedeliverBody = z
   .object({
     status: z.literal('dead_lettered', { message: 'only "dead_lettered" deliveries can be redelivered in bulk' }),
+    tenantId: tenantIdField.optional(),
     subscriptionId: id.optional(),
     eventType: z.string().regex(EVENT_TYPE_PATTERN, 'must be an event type such as "invoice.paid"').optional(),
     since: z.iso.datetime({ offset: true, message: 'must be an ISO-8601 date-time' }).optional(),

@@ -1,11 +1,12 @@
 import { z } from 'zod';
-import { EVENT_TYPE_PATTERN, ID_PATTERN } from './common';
+import { EVENT_TYPE_PATTERN, ID_PATTERN, paginationQuery, tenantIdField } from './common';
 
 export const eventInput = z
   .object({
     type: z.string().max(200).regex(EVENT_TYPE_PATTERN, 'must be dot-separated words of letters, digits and _, such as "invoice.paid"'),
     data: z.unknown().refine((v) => v !== undefined, 'is required (any JSON value)'),
     id: z.string().regex(ID_PATTERN, 'must be letters, digits, _ . : - (at most 128)').optional(),
+    tenantId: tenantIdField.optional().describe('The tenant whose subscriptions receive it; `default` when absent'),
   })
   .strict();
 
@@ -18,6 +19,7 @@ export const idempotencyHeaders = z.object({
 
 export const acceptedEvent = z.object({
   id: z.string(),
+  tenantId: z.string(),
   type: z.string(),
   createdAt: z.string(),
   deliveries: z.array(z.object({ id: z.string(), subscriptionId: z.string() })),
@@ -28,3 +30,10 @@ export const eventDetail = acceptedEvent.extend({
   dispatchedAt: z.string().nullable(),
   deliveries: z.array(z.object({ id: z.string(), subscriptionId: z.string(), status: z.string() })),
 });
+
+export const listEventsQuery = paginationQuery.extend({
+  tenantId: tenantIdField.optional(),
+  type: z.string().max(200).regex(EVENT_TYPE_PATTERN, 'must be an event type such as "invoice.paid"').optional(),
+});
+
+export const eventSummary = acceptedEvent.omit({ deliveries: true }).extend({ dispatchedAt: z.string().nullable() });

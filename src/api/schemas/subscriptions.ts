@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { isValidSecret } from '../../signing/standard-webhooks';
-import { isStorableJson, isStorableText, UNSTORABLE_MESSAGE } from './common';
+import { isStorableJson, isStorableText, tenantIdField, UNSTORABLE_MESSAGE } from './common';
 
 const DAY_MS = 86_400_000;
 
@@ -39,6 +39,7 @@ export const subscriptionFields = {
 
 export const createSubscriptionBody = z
   .object({
+    tenantId: tenantIdField.optional().describe('The tenant it belongs to; `default` when absent'),
     url: subscriptionFields.url,
     eventTypes: subscriptionFields.eventTypes.default(['*']),
     description: subscriptionFields.description.optional(),
@@ -72,6 +73,7 @@ export const rotateSecretBody = z
 
 export const subscriptionResponse = z.object({
   id: z.string(),
+  tenantId: z.string(),
   url: z.string(),
   eventTypes: z.array(z.string()),
   description: z.string().nullable(),

@@ -1,9 +1,11 @@
 import type { PoolClient } from 'pg';
 import type { RetryPolicyConfig } from '../../config';
 import type { Db } from '../pool';
+import { keysetAfter, type KeysetCursor } from './keyset';
 
 export interface SubscriptionRow {
   id: string;
+  tenant_id: string;
   url: string;
   event_types: string[];
   description: string | null;
@@ -22,6 +24,7 @@ export interface SubscriptionRow {
 
 export interface NewSubscription {
   id: string;
+  tenantId: string;
   url: string;
   eventTypes: string[];
   description: string | null;
@@ -30,17 +33,19 @@ export interface NewSubscription {
   metadata: Record<string, unknown>;
 }
 
-export type SubscriptionPatch = Partial<Omit<NewSubscription, 'id' | 'secret'>> & { active?: boolean };
+export type SubscriptionPatch = Partial<Omit<NewSubscription, 'id' | 'tenantId' | 'secret'>> & { active?: boolean };
 
 type Queryable = Db | PoolClient;
 
-export async function insertSubscription(db: Queryable, s: NewSubscription): Promise<SubscriptionRow> {
+/** Undefined when the tenant does not exist or was deleted: nothing is stored then. */
+export async function insertSubscription(db: Queryable, s: NewSubscription): Promise<SubscriptionRow | undefined> {
   const { rows } = await db.query<SubscriptionRow>(
-    `INSERT INTO subscriptions (id, url, event_types, description, secret, retry_policy, metadata)
-     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *`,
-    [s.id, s.url, s.eventTypes, s.description, s.secret, s.retryPolicy, s.metadata],
+    `INSERT INTO subscriptions (id, tenant_id, url, event_types, description, secret, retry_policy, metadata)
+     SELECT $1, $2, $3, $4, $5, $6, $7, $8 WHERE EXISTS (SELECT 1 FROM tenants WHERE id = $2 AND deleted_at IS NULL)
+     RETURNING *`,
+    [s.id, s.tenantId, s.url, s.eventTypes, s.description, s.secret, s.retryPolicy, s.metadata],
   );
-  return rows[0]!;
+  return rows[0];
 }
 
 export async function getSubscription(db: Queryable, id: string): Promise<SubscriptionRow | undefined> {
@@ -54,20 +59,17 @@ export async function getSubscription(db: Queryable, id: string): Promise<Subscr
 /** Keyset pagination on (created_at, id): stable under concurrent inserts, unlike OFFSET. */
 export async function listSubscriptions(
   db: Queryable,
-  opts: { limit: number; after?: { createdAt: string; id: string } },
+  opts: { limit: number; tenantId?: string; after?: KeysetCursor },
 ): Promise<SubscriptionRow[]> {
   const params: unknown[] = [opts.limit];
-  let where = 'deleted_at IS NULL';
-  if (opts.after) {
-    params.push(opts.after.createdAt, opts.after.id);
-    // The cursor's createdAt has millisecond precision (JS Date) but the column has microseconds;
-    // comparing with it would return the cursor row again. The row's own stored value is exact
-    // (soft-deleted rows stay), so use it and fall back to the cursor's value only if it is gone.
-    where +=
-      ' AND (created_at, id) > (COALESCE((SELECT c.created_at FROM subscriptions c WHERE c.id = $3), $2::timestamptz), $3)';
+  const where = ['deleted_at IS NULL'];
+  if (opts.tenantId !== undefined) {
+    params.push(opts.tenantId);
+    where.push(`tenant_id = $${params.length}`);
   }
+  if (opts.after) where.push(keysetAfter('subscriptions', params, opts.after, 'asc'));
   const { rows } = await db.query<SubscriptionRow>(
-    `SELECT * FROM subscriptions WHERE ${where} ORDER BY created_at, id LIMIT $1`,
+    `SELECT * FROM subscriptions WHERE ${where.join(' AND ')} ORDER BY created_at, id LIMIT $1`,
     params,
   );
   return rows;

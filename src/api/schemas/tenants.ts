@@ -1,0 +1,64 @@
+import { z } from 'zod';
+import { isStorableJson, isStorableText, tenantIdField, UNSTORABLE_MESSAGE } from './common';
+
+const name = z.string().min(1).max(200).refine(isStorableText, UNSTORABLE_MESSAGE);
+const metadata = z
+  .record(z.string().max(100), z.unknown())
+  .refine(isStorableJson, UNSTORABLE_MESSAGE)
+  .refine((m) => JSON.stringify(m).length <= 4096, 'must serialise to at most 4096 bytes');
+
+export const createTenantBody = z
+  .object({
+    id: tenantIdField.optional().describe('Your own customer ID; generated (ten_…) when absent'),
+    name,
+    metadata: metadata.default({}),
+  })
+  .strict();
+
+export const updateTenantBody = z
+  .object({ name: name.optional(), metadata: metadata.optional() })
+  .strict()
+  .refine((b) => b.name !== undefined || b.metadata !== undefined, 'send at least one field to change');
+
+export const tenantResponse = z.object({
+  id: z.string(),
+  name: z.string(),
+  metadata: z.record(z.string(), z.unknown()),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+
+export const tenantParam = z.object({ id: tenantIdField });
+export const tokenParams = z.object({
+  id: tenantIdField,
+  tokenId: z.string().regex(/^tok_[0-9a-z]{26}$/, 'must be a token ID (tok_…)'),
+});
+
+export const createTokenBody = z
+  .object({
+    name: z.string().min(1).max(200).refine(isStorableText, UNSTORABLE_MESSAGE).optional(),
+    expiresAt: z.iso
+      .datetime({ offset: true, message: 'must be an ISO-8601 date-time' })
+      .refine((v) => Date.parse(v) > Date.now(), 'must be in the future')
+      .optional(),
+  })
+  .strict()
+  .default({});
+
+export const tokenResponse = z.object({
+  id: z.string(),
+  tenantId: z.string(),
+  name: z.string().nullable(),
+  expiresAt: z.string().nullable(),
+  revokedAt: z.string().nullable(),
+  createdAt: z.string(),
+});
+export const createdTokenResponse = tokenResponse.extend({ token: z.string().describe('Shown once; only a hash is stored') });
+
+export const deletedTenantResponse = z.object({
+  id: z.string(),
+  deleted: z.literal(true),
+  subscriptionsDeleted: z.number(),
+  tokensRevoked: z.number(),
+  deliveriesDiscarded: z.number(),
+});
