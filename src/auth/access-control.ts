@@ -58,38 +58,45 @@ export function installAccessControl(app: FastifyInstance, deps: { db: Pick<Db, 
     req.principal = principal;
   });
 
-  // preHandler: after validation, so params, query and body are parsed and typed.
-  app.addHook('preHandler', async (req) => {
-    const access = req.routeOptions.config.access!;
+  // Before validation, on the raw request: another tenant's resource is a 404 whatever the body
+  // says, so not even a validation error can tell that it exists.
+  app.addHook('preValidation', async (req) => {
     const principal = req.principal;
-    if (principal.kind === 'admin') {
-      await checkNamedTenantExists(deps.db, req);
-      return;
-    }
+    if (principal.kind === 'admin') return;
+    const access = req.routeOptions.config.access!;
     if (access.scope === 'admin') throw new Problem(403, 'Forbidden', 'this route needs an admin API key; a tenant token cannot use it');
     const id = (req.params as { id?: unknown } | undefined)?.id;
     if (access.resource && typeof id === 'string') {
       const { rows } = await deps.db.query<{ tenant_id: string }>(OWNER_SQL[access.resource], [id]);
       if (rows[0]?.tenant_id !== principal.tenantId) throw notFound(access.resource, id);
     }
-    pinTenant(req, principal.tenantId);
+    for (const [path, holder] of tenantHolders(req)) {
+      const named = holder.tenantId;
+      if (named !== undefined && named !== principal.tenantId) {
+        throw unknownTenant(`${path}.tenantId`, typeof named === 'string' ? named : JSON.stringify(named));
+      }
+    }
+  });
+
+  // After validation (params, query and body are parsed): a tenant token's requests act for its
+  // tenant wherever they leave `tenantId` out.
+  app.addHook('preHandler', async (req) => {
+    const principal = req.principal;
+    if (principal.kind === 'admin') return checkNamedTenantExists(deps.db, req);
+    for (const [, holder] of tenantHolders(req)) holder.tenantId = principal.tenantId;
   });
 }
 
-/** Every `tenantId` a tenant token sends must be its own; absent ones are filled in with it. */
-function pinTenant(req: FastifyRequest, own: string): void {
-  const body = req.body as { tenantId?: unknown; events?: unknown } | undefined;
+/** The places a request can name a tenant: the query, the body, and each event of a batch. */
+function tenantHolders(req: FastifyRequest): [string, Record<string, unknown>][] {
+  const body = req.body as { events?: unknown } | undefined;
   const places: [string, Record<string, unknown>][] = [];
   if (isRecord(req.query)) places.push(['query', req.query]);
   if (isRecord(body)) places.push(['body', body]);
   if (isRecord(body) && Array.isArray(body.events)) {
     body.events.forEach((e, i) => isRecord(e) && places.push([`body.events.${i}`, e]));
   }
-  for (const [path, holder] of places) {
-    const named = holder.tenantId;
-    if (named !== undefined && named !== own) throw unknownTenant(`${path}.tenantId`, typeof named === 'string' ? named : JSON.stringify(named));
-    holder.tenantId = own;
-  }
+  return places;
 }
 
 /** An admin's list filter naming a tenant that does not exist is a 404 naming the field, not an empty page. */

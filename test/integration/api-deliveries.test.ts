@@ -45,7 +45,7 @@ void describe('API: deliveries', () => {
 
     const bySubA = await waitForListed(stack, `subscriptionId=${subA.id}&status=succeeded`, 3);
     assert.ok(bySubA.every((d) => d.subscriptionId === subA.id && d.status === 'succeeded' && d.closedAt));
-    assert.deepEqual(Object.keys(bySubA[0]).sort(), ['closedAt', 'eventId', 'eventType', 'id', 'startedAt', 'status', 'subscriptionId']);
+    assert.deepEqual(Object.keys(bySubA[0]).sort(), ['closedAt', 'eventId', 'eventType', 'id', 'startedAt', 'status', 'subscriptionId', 'tenantId']);
     // Temporal's visibility order (SQL visibility has no ORDER BY): open first, then most recently closed first.
     const closes = bySubA.map((d) => Date.parse(d.closedAt));
     assert.deepEqual(closes, [...closes].sort((a, b) => b - a), 'most recently closed first');

@@ -28,7 +28,7 @@ void describe('API: events', () => {
     const sub = await createSubscription(stack, { url: receiver.url, eventTypes: [`${type}.created`] });
     const res = await stack.call('POST', '/v1/events', { type: `${type}.created`, data: { a: 1 } });
     assert.equal(res.status, 202, JSON.stringify(res.body));
-    assert.deepEqual(Object.keys(res.body).sort(), ['createdAt', 'deliveries', 'id', 'type']);
+    assert.deepEqual(Object.keys(res.body).sort(), ['createdAt', 'deliveries', 'id', 'tenantId', 'type']);
     assert.match(res.body.id, /^evt_[0-9a-z]{26}$/);
     assert.equal(res.body.type, `${type}.created`);
     assert.ok(Math.abs(Date.parse(res.body.createdAt) - Date.now()) < 60_000);
