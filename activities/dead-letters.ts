@@ -2,8 +2,9 @@ import { log } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import type { Config } from '../src/config';
 import type { Db } from '../src/db/pool';
+import { saveDeliveryStatus } from '../src/db/repos/delivery-records';
 import { disableSubscription } from '../src/db/repos/subscriptions';
-import { deadLetterWorkflowId, deadLetteredSignal, type DeadLetterNotice } from '../workflows/messages';
+import { deadLetterWorkflowId, deadLetteredSignal, type DeadLetterNotice, type DeliveryStatus } from '../workflows/messages';
 
 export interface DeadLetterDeps {
   db: Db;
@@ -17,12 +18,14 @@ const DEAD_LETTERS_KEPT = 100;
 export function createDeadLetterActivities(deps: DeadLetterDeps) {
   return {
     /** Signal-with-start, so the per-subscription dead-letter workflow exists exactly when needed. */
-    async reportDeadLetter(notice: Omit<DeadLetterNotice, 'subscriptionLastSuccessAt'> & { subscriptionId: string }) {
+    async reportDeadLetter(notice: Omit<DeadLetterNotice, 'subscriptionLastSuccessAt'> & { subscriptionId: string; status?: DeliveryStatus }) {
+      // Workflows from before delivery records send no status; their record then follows the attempt log only.
+      if (notice.status) await saveDeliveryStatus(deps.db, notice.status);
       const { rows } = await deps.db.query<{ last_success_at: Date | null }>(
         'SELECT last_success_at FROM subscriptions WHERE id = $1',
         [notice.subscriptionId],
       );
-      const { subscriptionId, ...rest } = notice;
+      const { subscriptionId, status: _status, ...rest } = notice;
       await deps.temporal.workflow.signalWithStart('deadLetterWorkflow', {
         workflowId: deadLetterWorkflowId(subscriptionId),
         taskQueue: deps.config.temporal.taskQueue,
@@ -30,6 +33,11 @@ export function createDeadLetterActivities(deps: DeadLetterDeps) {
         signal: deadLetteredSignal,
         signalArgs: [{ ...rest, subscriptionLastSuccessAt: rows[0]?.last_success_at?.toISOString() }],
       });
+    },
+
+    /** The workflow's final status, written when it closes other than by a first-round success. */
+    async recordDeliveryStatus(status: DeliveryStatus): Promise<void> {
+      await saveDeliveryStatus(deps.db, status);
     },
 
     async disableSubscription(input: { subscriptionId: string; reason: string }): Promise<boolean> {

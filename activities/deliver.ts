@@ -4,11 +4,12 @@ import type { Dispatcher } from 'undici';
 import type { Config } from '../src/config';
 import { isDatabaseUnavailable } from '../src/db/errors';
 import type { Db } from '../src/db/pool';
-import { insertAttempt, recordSubscriptionSuccess, type AttemptOutcome } from '../src/db/repos/attempts';
+import type { AttemptOutcome } from '../src/db/repos/attempts';
+import { recordAttempt, type AttemptRecordUpdate } from '../src/db/repos/delivery-records';
 import { disableSubscription, signingSecrets, type SubscriptionRow } from '../src/db/repos/subscriptions';
 import { isAddressNotAllowedError } from '../src/security/guarded-dispatcher';
 import { buildWebhookHeaders } from '../src/signing/standard-webhooks';
-import { FailureTypes, attemptFailedSignal, type AttemptReport, type RetryPolicyInput } from '../workflows/messages';
+import { FailureTypes, attemptFailedSignal, type AttemptReport, type DeliveryStatus, type RetryPolicyInput, type RoundSummary } from '../workflows/messages';
 import { backoffMs, classifyResponse } from './http-outcome';
 import { sendWebhook } from './send-webhook';
 
@@ -20,6 +21,9 @@ export interface DeliverInput {
   retryPolicy: RetryPolicyInput;
   /** Attempts of this round made before this activity's first: a local first attempt counts as one. */
   attemptOffset?: number;
+  /** The round as the workflow opened it (absent from workflows started before delivery records). */
+  trigger?: RoundSummary['trigger'];
+  roundStartedAt?: string;
 }
 
 export interface DeliverDeps {
@@ -86,30 +90,40 @@ export function createDeliver(deps: DeliverDeps) {
     const verdict = statusCode === undefined ? undefined : classifyResponse(statusCode, retryAfter, Date.now());
     const outcome: AttemptOutcome = verdict?.kind === 'success' ? 'succeeded' : error?.refused ? 'refused' : 'failed';
 
-    await bestEffort('attempt log', () =>
-      insertAttempt(deps.db, {
-        deliveryId: input.deliveryId,
-        subscriptionId: input.subscriptionId,
-        eventId: input.eventId,
-        round: input.round,
-        attempt,
-        startedAt,
-        durationMs,
-        statusCode: statusCode ?? null,
-        responseBody: excerpt ?? null,
-        errorClass: error?.cls ?? (verdict?.kind === 'success' ? null : 'HttpStatus'),
-        errorMessage: error?.message ?? (verdict && verdict.kind !== 'success' ? verdict.reason : null),
-        outcome,
-      }),
+    const report: AttemptReport = { round: input.round, attempt, at: startedAt.toISOString(), durationMs, statusCode };
+    const succeeded = verdict?.kind === 'success';
+    const isLast = attempt >= input.retryPolicy.maxAttempts;
+    const retryAfterMs = verdict?.kind === 'retry' ? verdict.retryAfterMs : undefined;
+    if (!succeeded) report.error = error ? `${error.cls}: ${error.message}` : verdict?.reason;
+    const willRetry = !succeeded && !isLast && !error?.refused && verdict?.kind !== 'stop';
+    if (willRetry) report.nextAttemptAt = new Date(Date.now() + (retryAfterMs ?? backoffMs(input.retryPolicy, attempt))).toISOString();
+
+    const recorded = await bestEffort('attempt log and delivery record', () =>
+      recordAttempt(
+        deps.db,
+        {
+          deliveryId: input.deliveryId,
+          subscriptionId: input.subscriptionId,
+          eventId: input.eventId,
+          round: input.round,
+          attempt,
+          startedAt,
+          durationMs,
+          statusCode: statusCode ?? null,
+          responseBody: excerpt ?? null,
+          errorClass: error?.cls ?? (succeeded ? null : 'HttpStatus'),
+          errorMessage: error?.message ?? (verdict && verdict.kind !== 'success' ? verdict.reason : null),
+          outcome,
+        },
+        recordUpdate(input, report, target.type, succeeded, willRetry),
+      ),
     );
 
-    const report: AttemptReport = { round: input.round, attempt, at: startedAt.toISOString(), durationMs, statusCode };
-    if (verdict?.kind === 'success') {
-      await bestEffort('last-success mark', () => recordSubscriptionSuccess(deps.db, input.subscriptionId));
-      return report;
+    if (succeeded) {
+      // The workflow writes the record itself when this write did not happen.
+      return recorded ? report : { ...report, unrecorded: true };
     }
 
-    report.error = error ? `${error.cls}: ${error.message}` : verdict?.reason;
     if (error?.refused) {
       throw ApplicationFailure.create({ message: report.error, type: FailureTypes.addressRefused, nonRetryable: true, details: [report] });
     }
@@ -120,14 +134,8 @@ export function createDeliver(deps: DeliverDeps) {
       throw ApplicationFailure.create({ message: verdict.reason, type: FailureTypes.http, nonRetryable: true, details: [report] });
     }
 
-    const retryAfterMs = verdict?.kind === 'retry' ? verdict.retryAfterMs : undefined;
-    const isLast = attempt >= input.retryPolicy.maxAttempts;
-    if (!isLast) {
-      const delay = retryAfterMs ?? backoffMs(input.retryPolicy, attempt);
-      report.nextAttemptAt = new Date(Date.now() + delay).toISOString();
-      // A local attempt's failure goes straight back to the workflow; a signal would only add a workflow task.
-      if (!info.isLocal) await bestEffort('retry notice', () => notifyWorkflow(deps.temporal, report));
-    }
+    // A local attempt's failure goes straight back to the workflow; a signal would only add a workflow task.
+    if (willRetry && !info.isLocal) await bestEffort('retry notice', () => notifyWorkflow(deps.temporal, report));
     throw ApplicationFailure.create({
       message: report.error ?? 'delivery failed',
       type: error ? FailureTypes.network : FailureTypes.http,
@@ -182,11 +190,49 @@ function rootMessage(err: unknown): string {
 }
 
 // The HTTP request has already happened; failing the activity now would resend it, so bookkeeping
-// that fails is logged, never thrown.
-async function bestEffort(what: string, fn: () => Promise<unknown>): Promise<void> {
+// that fails is logged, never thrown. Returns whether it succeeded.
+async function bestEffort(what: string, fn: () => Promise<unknown>): Promise<boolean> {
   try {
     await fn();
+    return true;
   } catch (err) {
     log.warn(`could not write ${what}`, { error: (err as Error).message });
+    return false;
   }
+}
+
+/**
+ * How this attempt moves the delivery's record. In the first round the attempt knows the whole
+ * status the workflow will report, so the record is exact even if the workflow never writes again
+ * (the happy path: it does not). Later rounds move the columns; the workflow writes its status
+ * when it closes.
+ */
+function recordUpdate(input: DeliverInput, report: AttemptReport, eventType: string, succeeded: boolean, willRetry: boolean): AttemptRecordUpdate {
+  const endedAt = new Date(Date.parse(report.at) + report.durationMs).toISOString();
+  const state = succeeded ? 'succeeded' : willRetry ? 'retrying' : undefined;
+  const update: AttemptRecordUpdate = { state, succeeded, nextAttemptAt: report.nextAttemptAt, completedAt: succeeded ? endedAt : undefined };
+  if (input.round !== 1 || input.trigger !== 'initial' || !input.roundStartedAt || !state) return update;
+  const round: RoundSummary = {
+    round: 1,
+    trigger: 'initial',
+    startedAt: input.roundStartedAt,
+    attempts: report.attempt,
+    lastStatusCode: report.statusCode,
+    lastError: report.error,
+    ...(succeeded ? { endedAt, outcome: 'succeeded' as const } : {}),
+  };
+  const status: DeliveryStatus = {
+    deliveryId: input.deliveryId,
+    eventId: input.eventId,
+    subscriptionId: input.subscriptionId,
+    eventType,
+    state,
+    attempts: report.attempt,
+    roundCount: 1,
+    rounds: [round],
+    lastResponse: report,
+    ...(report.nextAttemptAt ? { nextAttemptAt: report.nextAttemptAt } : {}),
+    ...(succeeded ? { completedAt: endedAt } : {}),
+  };
+  return { ...update, status };
 }

@@ -4,6 +4,7 @@ import type { Config } from '../src/config';
 import type { Db } from '../src/db/pool';
 import { createDeadLetterActivities } from './dead-letters';
 import { createDeliver } from './deliver';
+import { createMaintenanceActivities } from './recover';
 
 export interface ActivityDeps {
   db: Db;
@@ -18,5 +19,6 @@ export function createActivities(deps: ActivityDeps) {
   return {
     deliver: createDeliver({ db: deps.db, dispatcher: deps.http, config: deps.config, temporal: deps.temporal }),
     ...createDeadLetterActivities(deps),
+    ...createMaintenanceActivities(deps),
   };
 }

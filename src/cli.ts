@@ -9,6 +9,7 @@ import { runDevStack } from './runtime/dev-stack';
 import { onShutdown } from './runtime/shutdown';
 import { startWorker } from './runtime/worker';
 import { registerSearchAttributes } from './temporal/register-search-attributes';
+import { applyTemporalRetention, ensurePurgeSchedule } from './temporal/retention';
 
 const USAGE = `usage: hookflow <command>
 
@@ -16,7 +17,8 @@ const USAGE = `usage: hookflow <command>
             (unless TEMPORAL_ADDRESS / DATABASE_URL are set), migrations, worker and API
   api       the HTTP API (needs DATABASE_URL, TEMPORAL_ADDRESS, HOOKFLOW_API_KEYS)
   worker    the Temporal worker that delivers webhooks (needs DATABASE_URL, TEMPORAL_ADDRESS)
-  migrate   apply database migrations and register Temporal search attributes, then exit`;
+  migrate   apply database migrations, register Temporal search attributes, set the namespace's
+            retention (HOOKFLOW_TEMPORAL_RETENTION) and the daily purge schedule, then exit`;
 
 function requireVars(config: Config, names: ('DATABASE_URL' | 'TEMPORAL_ADDRESS' | 'HOOKFLOW_API_KEYS')[]): void {
   const missing = names.filter(
@@ -43,7 +45,12 @@ async function main(command: string | undefined): Promise<void> {
   if (command === 'migrate') {
     const applied = await migrate(db);
     const registered = await registerSearchAttributes(temporal.connection, config.temporal.namespace);
-    log.info({ applied, registered }, 'migrations applied and search attributes registered');
+    const retentionChanged = await applyTemporalRetention(temporal.client, config.temporal.namespace, config.temporalRetentionSeconds);
+    const purge = await ensurePurgeSchedule(temporal.client, config);
+    log.info(
+      { applied, registered, temporalRetentionSeconds: config.temporalRetentionSeconds, retentionChanged, retentionDays: config.retentionDays, purgeSchedule: purge },
+      'migrations applied, search attributes registered, retentions set',
+    );
     await Promise.all([db.end(), temporal.connection.close()]);
     return;
   }

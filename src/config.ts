@@ -41,6 +41,14 @@ const envSchema = z
     HOOKFLOW_SWEEP_GRACE_MS: int(0, 3_600_000).default(5_000),
     HOOKFLOW_DISPATCH_CONCURRENCY: int(1, 1_000).default(32),
     HOOKFLOW_DATA_DIR: z.string().min(1).default('.hookflow'),
+    HOOKFLOW_RETENTION_DAYS: int(1, 3650).default(30),
+    HOOKFLOW_RECOVER_PAGE_SIZE: int(1, 1_000).default(50),
+    HOOKFLOW_TEMPORAL_RETENTION: z
+      .string()
+      .regex(/^\d+[dh]$/, 'must be a duration in days or hours, such as 7d or 72h')
+      .default('7d')
+      .transform((v) => Number(v.slice(0, -1)) * (v.endsWith('d') ? 86_400 : 3_600))
+      .refine((secs) => secs >= 86_400 && secs <= 3650 * 86_400, 'must be between 1d and 3650d (Temporal requires at least a day)'),
   })
   .superRefine((env, ctx) => {
     if (env.HOOKFLOW_RETRY_INITIAL_INTERVAL_MS > env.HOOKFLOW_RETRY_MAX_INTERVAL_MS) {
@@ -86,6 +94,12 @@ export interface Config {
   sweepGraceMs: number;
   dispatchConcurrency: number;
   dataDir: string;
+  /** How long PostgreSQL keeps closed deliveries, their events and attempts. */
+  retentionDays: number;
+  /** The Temporal namespace's retention of closed workflows, in seconds. */
+  temporalRetentionSeconds: number;
+  /** Deliveries a recovery resends per activity call (one page of PostgreSQL). */
+  recoverPageSize: number;
 }
 
 export class ConfigError extends Error {
@@ -134,6 +148,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     sweepGraceMs: e.HOOKFLOW_SWEEP_GRACE_MS,
     dispatchConcurrency: e.HOOKFLOW_DISPATCH_CONCURRENCY,
     dataDir: e.HOOKFLOW_DATA_DIR,
+    retentionDays: e.HOOKFLOW_RETENTION_DAYS,
+    temporalRetentionSeconds: e.HOOKFLOW_TEMPORAL_RETENTION,
+    recoverPageSize: e.HOOKFLOW_RECOVER_PAGE_SIZE,
   };
 }
 

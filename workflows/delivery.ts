@@ -35,6 +35,8 @@ const ROUNDS_KEPT = 20;
 // Far below Temporal's 51,200-event limit, so a delivery redelivered many times stays healthy.
 const HISTORY_SOFT_LIMIT = 5_000;
 const LOCAL_FIRST_ATTEMPT = 'local-first-attempt';
+// Workflows from before delivery records never call recordDeliveryStatus; their histories replay without it.
+const DELIVERY_RECORD = 'delivery-record';
 // Longest wait before retrying a round that stalled on hookflow's own database.
 const STALL_PAUSE_MAX_MS = 5 * 60_000;
 
@@ -124,6 +126,9 @@ export async function deliveryWorkflow(input: DeliveryInput): Promise<DeliverySt
         subscriptionId: input.subscriptionId,
         round: round.round,
         retryPolicy: input.retryPolicy,
+        // Lets the first round's attempt write the exact record the workflow would (see activities/deliver.ts).
+        trigger: round.trigger,
+        roundStartedAt: round.startedAt,
       };
       const result = await runRound(roundScope, () =>
         localFirst
@@ -139,10 +144,12 @@ export async function deliveryWorkflow(input: DeliveryInput): Promise<DeliverySt
           : activities.deliver(args),
       );
       roundScope = undefined;
+      const unrecorded = result.kind === 'succeeded' && result.report.unrecorded === true;
       endRound(status, round, result);
 
-      if (result.kind === 'succeeded') return finish(status, 'succeeded');
-      if (result.kind === 'discarded') return finish(status, 'discarded');
+      // A first-round success was recorded by its attempt; anything else is recorded here.
+      if (result.kind === 'succeeded') return close(status, 'succeeded', status.roundCount > 1 || unrecorded);
+      if (result.kind === 'discarded') return close(status, 'discarded');
       if (result.kind === 'stalled') {
         // Our database, not the endpoint, failed for a whole round: wait and run another round
         // rather than dead-letter a webhook that may never have been sent.
@@ -150,13 +157,13 @@ export async function deliveryWorkflow(input: DeliveryInput): Promise<DeliverySt
         status.nextAttemptAt = new Date(Date.now() + pauseMs).toISOString();
         setState(status, 'retrying');
         await condition(() => request !== undefined, pauseMs);
-        if (request?.kind === 'discard') return finish(status, 'discarded');
+        if (request?.kind === 'discard') return close(status, 'discarded');
         trigger = request ? 'redeliver' : 'resume';
         request = undefined;
         continue;
       }
       if (result.kind === 'superseded') {
-        if (request?.kind === 'discard') return finish(status, 'discarded');
+        if (request?.kind === 'discard') return close(status, 'discarded');
         request = undefined;
         trigger = 'redeliver';
         continue;
@@ -173,17 +180,26 @@ export async function deliveryWorkflow(input: DeliveryInput): Promise<DeliverySt
         at: status.deadLetteredAt,
         lastStatusCode: status.lastResponse?.statusCode,
         lastError: status.lastResponse?.error,
+        // The record follows the workflow (an input field, so histories without it replay alike).
+        status,
       });
     }
 
     const retentionLeftMs = Date.parse(status.retentionEndsAt ?? '') - Date.now();
     const decided = retentionLeftMs > 0 && (await condition(() => request !== undefined, retentionLeftMs));
-    if (!decided) return finish(status, 'dead_lettered');
-    if (request?.kind === 'discard') return finish(status, 'discarded');
+    if (!decided) return close(status, 'dead_lettered');
+    if (request?.kind === 'discard') return close(status, 'discarded');
     request = undefined;
     trigger = 'redeliver';
     status.deadLetteredAt = undefined;
     status.retentionEndsAt = undefined;
+  }
+
+  /** Finishes the workflow, first writing its final status to the delivery record when asked to. */
+  async function close(s: DeliveryStatus, state: DeliveryState, record = true): Promise<DeliveryStatus> {
+    finish(s, state);
+    if (record && patched(DELIVERY_RECORD)) await bookkeeping.recordDeliveryStatus(s);
+    return s;
   }
 }
 
@@ -219,7 +235,9 @@ function endRound(status: DeliveryStatus, round: RoundSummary, result: RoundResu
   // round cannot have ended before its last attempt did.
   const report = 'report' in result ? result.report : undefined;
   const attemptEnd = report ? Date.parse(report.at) + report.durationMs : NaN;
-  round.endedAt = new Date(Number.isFinite(attemptEnd) ? Math.max(Date.now(), attemptEnd) : Date.now()).toISOString();
+  // A success ends its round when its attempt ended: the attempt then records the same instant.
+  const endMs = Number.isFinite(attemptEnd) ? (result.kind === 'succeeded' ? attemptEnd : Math.max(Date.now(), attemptEnd)) : Date.now();
+  round.endedAt = new Date(endMs).toISOString();
   round.outcome = result.kind;
   if ((result.kind === 'succeeded' || result.kind === 'failed') && result.report) {
     recordAttempt(status, round, result.report);
@@ -228,7 +246,8 @@ function endRound(status: DeliveryStatus, round: RoundSummary, result: RoundResu
   status.nextAttemptAt = undefined;
 }
 
-function recordAttempt(status: DeliveryStatus, round: RoundSummary, report: AttemptReport): void {
+function recordAttempt(status: DeliveryStatus, round: RoundSummary, reported: AttemptReport): void {
+  const { unrecorded: _unrecorded, ...report } = reported;
   // Reports can arrive twice for one attempt (signal, then the final result); count each attempt once.
   if (report.attempt > round.attempts) {
     status.attempts += report.attempt - round.attempts;
@@ -250,6 +269,8 @@ function finish(status: DeliveryStatus, state: DeliveryState): DeliveryStatus {
   setState(status, state);
   status.nextAttemptAt = undefined;
   const lastEnd = Date.parse(status.rounds[status.rounds.length - 1]?.endedAt ?? '');
-  status.completedAt = new Date(Number.isFinite(lastEnd) ? Math.max(Date.now(), lastEnd) : Date.now()).toISOString();
+  // A success closes when its last attempt ended (the instant its attempt recorded); anything else now.
+  const endMs = Number.isFinite(lastEnd) ? (state === 'succeeded' ? lastEnd : Math.max(Date.now(), lastEnd)) : Date.now();
+  status.completedAt = new Date(endMs).toISOString();
   return status;
 }

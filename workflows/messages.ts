@@ -35,6 +35,8 @@ export interface AttemptReport {
   error?: string;
   /** When the next attempt is due, if the activity knows one will follow. */
   nextAttemptAt?: string;
+  /** Set by a successful attempt whose delivery-record write failed: the workflow writes it instead. Never kept in the status. */
+  unrecorded?: boolean;
 }
 
 export type RoundOutcome = 'succeeded' | 'failed' | 'discarded' | 'superseded' | 'stalled';
@@ -116,3 +118,47 @@ export const FailureTypes = {
   addressRefused: 'AddressNotAllowed',
   databaseUnavailable: 'DatabaseUnavailable',
 } as const;
+
+export interface RecoverInput {
+  subscriptionId: string;
+  /** Deliveries that ended (dead-lettered or discarded) in [since, until). The API fixes `until`. */
+  since: string;
+  until: string;
+  pageSize?: number;
+  /** After continue-as-new. */
+  carried?: RecoverProgress;
+}
+
+export interface RecoverProgress {
+  subscriptionId: string;
+  since: string;
+  until: string;
+  state: 'running' | 'completed';
+  /** Deliveries found in the window so far. */
+  matched: number;
+  resent: number;
+  /** Found but not resent: already resent by this run, no longer dead, or the subscription is off. */
+  skipped: number;
+  /** Keyset position: the last delivery handled. */
+  cursor?: { endedAt: string; id: string };
+  startedAt: string;
+  completedAt?: string;
+}
+
+export const recoverProgressQuery = defineQuery<RecoverProgress>('progress');
+export const recoverWorkflowId = (subscriptionId: string, suffix: string): string => `recover-${subscriptionId}-${suffix}`;
+
+export interface PurgeInput {
+  retentionSeconds: number;
+  batchSize?: number;
+}
+
+export interface PurgeReport {
+  cutoff: string;
+  events: number;
+  deliveries: number;
+  attempts: number;
+  batches: number;
+}
+
+export const PURGE_SCHEDULE_ID = 'hookflow-purge';

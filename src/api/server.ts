@@ -13,6 +13,8 @@ import { eventRoutes } from './routes/events';
 import { healthRoutes } from './routes/health';
 import { subscriptionRoutes } from './routes/subscriptions';
 import { tenantRoutes } from './routes/tenants';
+import { eventReplayRoutes } from './routes/event-replay';
+import { subscriptionRecoveryRoutes } from './routes/subscription-recovery';
 
 export interface BuildServerOptions extends ApiDeps {
   logger?: Logger | false;
@@ -55,6 +57,8 @@ export async function buildServer(opts: BuildServerOptions): Promise<FastifyInst
       await v1.register(subscriptionRoutes, opts);
       await v1.register(eventRoutes, opts);
       await v1.register(deliveryRoutes, opts);
+      await v1.register(eventReplayRoutes, opts);
+      await v1.register(subscriptionRecoveryRoutes, opts);
     },
     { prefix: '/v1' },
   );

@@ -7,7 +7,7 @@ import {
   HookflowSubscriptionId,
   HookflowTenantId,
 } from '../temporal/search-attributes';
-import type { DeliveryInput } from '../../workflows/messages';
+import type { DeliveryInput, DeliveryStatus } from '../../workflows/messages';
 
 export interface StartableDelivery {
   deliveryId: string;
@@ -29,7 +29,12 @@ export type StartSettings = Pick<Config, 'retry' | 'requestTimeoutMs' | 'deadLet
  * REJECT_DUPLICATE make a repeated start (client retry, sweeper, second replica) a no-op even when
  * the first delivery already finished.
  */
-export async function startDelivery(temporal: Client, settings: StartSettings, d: StartableDelivery): Promise<void> {
+export async function startDelivery(
+  temporal: Client,
+  settings: StartSettings,
+  d: StartableDelivery,
+  rerun?: { carried: DeliveryStatus },
+): Promise<void> {
   const input: DeliveryInput = {
     deliveryId: d.deliveryId,
     eventId: d.eventId,
@@ -38,14 +43,17 @@ export async function startDelivery(temporal: Client, settings: StartSettings, d
     retryPolicy: { ...settings.retry, ...(d.retryPolicy ?? {}) },
     requestTimeoutMs: settings.requestTimeoutMs,
     deadLetterRetentionSeconds: settings.deadLetterRetentionSeconds,
+    ...(rerun ? { carried: rerun.carried, nextTrigger: 'redeliver' as const } : {}),
   };
   try {
     await temporal.workflow.start('deliveryWorkflow', {
       workflowId: d.deliveryId,
       taskQueue: settings.temporal.taskQueue,
       args: [input],
-      workflowIdConflictPolicy: 'USE_EXISTING',
-      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      // A rerun (redelivery of a closed delivery) is a new run under the same ID; it fails, rather than
+      // joins, if a run is open, so a redelivery never rides on a round already under way.
+      workflowIdConflictPolicy: rerun ? 'FAIL' : 'USE_EXISTING',
+      workflowIdReusePolicy: rerun ? 'ALLOW_DUPLICATE' : 'REJECT_DUPLICATE',
       requestEagerStart: settings.eagerStart === true,
       typedSearchAttributes: [
         { key: HookflowStatus, value: 'scheduled' },
@@ -56,7 +64,7 @@ export async function startDelivery(temporal: Client, settings: StartSettings, d
       ],
     });
   } catch (err) {
-    if (err instanceof WorkflowExecutionAlreadyStartedError) return;
+    if (err instanceof WorkflowExecutionAlreadyStartedError && !rerun) return;
     throw err;
   }
 }

@@ -12,6 +12,7 @@ import { createDataConverter } from '../temporal/payload-codec';
 import { startDevServer } from '../temporal/dev-server';
 import { DEV_SERVER_TUNING } from '../temporal/dev-server-tuning';
 import { searchAttributeFlags } from '../temporal/search-attributes';
+import { applyTemporalRetention, ensurePurgeSchedule } from '../temporal/retention';
 import { startApi } from './api';
 import { onShutdown } from './shutdown';
 import { startWorker } from './worker';
@@ -69,6 +70,8 @@ export async function runDevStack(config: Config): Promise<void> {
   if (applied.length > 0) say(`applied migrations: ${applied.join(', ')}`);
   // API and worker share one native connection, so the API's workflow starts can be eager.
   const temporal = await connectShared(config, createDataConverter(config), log);
+  await applyTemporalRetention(temporal.client, config.temporal.namespace, config.temporalRetentionSeconds);
+  await ensurePurgeSchedule(temporal.client, config);
   const worker = await startWorker({ config, db, temporal: temporal.client, log, connection: temporal.connection });
   const api = await startApi({ config, db, temporal: temporal.client, log, eagerStart: true });
 

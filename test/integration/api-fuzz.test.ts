@@ -5,8 +5,10 @@ import http from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
 import type { z } from 'zod';
-import { bulkRedeliverBody, listDeliveriesQuery } from '../../src/api/schemas/deliveries';
-import { batchInput, eventInput, idempotencyHeaders } from '../../src/api/schemas/events';
+import { bulkRedeliverBody, discardBody, listDeliveriesQuery, redeliverBody } from '../../src/api/schemas/deliveries';
+import { batchInput, eventInput, idempotencyHeaders, listEventsQuery } from '../../src/api/schemas/events';
+import { recoverBody, replayBody } from '../../src/api/schemas/resend';
+import { createTenantBody } from '../../src/api/schemas/tenants';
 import { paginationQuery } from '../../src/api/schemas/common';
 import { createSubscriptionBody, rotateSecretBody, updateSubscriptionBody } from '../../src/api/schemas/subscriptions';
 import { createSubscription, dbFingerprint, waitForState } from '../support/api';
@@ -36,9 +38,14 @@ const ROUTES: Route[] = [
   { method: 'GET', path: '/v1/deliveries', query: listDeliveriesQuery },
   { method: 'GET', path: '/v1/deliveries/:id', existing: 'delivery' },
   { method: 'GET', path: '/v1/deliveries/:id/attempts', query: paginationQuery, existing: 'delivery' },
-  // The fixture delivery has succeeded, so redeliver and discard on it are a 409.
-  { method: 'POST', path: '/v1/deliveries/:id/redeliver', existing: 'delivery' },
-  { method: 'POST', path: '/v1/deliveries/:id/discard', existing: 'delivery' },
+  // A body, if any, must be {} (redeliver) or {reason} (discard); valid ones are filtered out below.
+  { method: 'POST', path: '/v1/deliveries/:id/redeliver', body: redeliverBody, existing: 'delivery' },
+  { method: 'POST', path: '/v1/deliveries/:id/discard', body: discardBody, existing: 'delivery' },
+  { method: 'POST', path: '/v1/events/:id/replay', body: replayBody, existing: 'event' },
+  { method: 'POST', path: '/v1/subscriptions/:id/recover', body: recoverBody, existing: 'subscription' },
+  { method: 'POST', path: '/v1/tenants', body: createTenantBody },
+  { method: 'GET', path: '/v1/tenants', query: paginationQuery },
+  { method: 'GET', path: '/v1/events', query: listEventsQuery },
   { method: 'POST', path: '/v1/deliveries/redeliver', body: bulkRedeliverBody },
 ];
 const withBody = ROUTES.filter((r) => r.method !== 'GET');

@@ -87,7 +87,7 @@ void describe('API: operations', () => {
     }
   });
 
-  void test('with Temporal down: /readyz is 503 naming temporal, and delivery reads are 503', async () => {
+  void test('with Temporal down: /readyz is 503 naming temporal, open-delivery reads are 503, and the list still answers from PostgreSQL', async () => {
     const closedPort = await freePort();
     // One gRPC attempt instead of the client's default ~20 s of retries keeps the test short.
     const connection = Connection.lazy({
@@ -102,15 +102,18 @@ void describe('API: operations', () => {
       assertProblem(ready, 503);
       assert.match(ready.body.detail, /temporal/);
       assert.doesNotMatch(ready.body.detail, /postgres/);
-      const list = await call(url, 'GET', '/v1/deliveries');
-      assertProblem(list, 503);
-      assert.match(list.body.detail, /Temporal is unavailable/);
-      assertProblem(await call(url, 'POST', '/v1/deliveries/redeliver', { status: 'dead_lettered' }), 503);
+      const bulk = await call(url, 'POST', '/v1/deliveries/redeliver', { status: 'dead_lettered' });
+      assertProblem(bulk, 503);
+      assert.match(bulk.body.detail, /Temporal is unavailable/);
       // A delivery Postgres knows is then queried in Temporal, and that is where it fails.
       await stack.call('POST', '/v1/subscriptions', { url: 'http://127.0.0.1:9/x', eventTypes: ['ops.temporal_down'] });
       const evt = await stack.call('POST', '/v1/events', { type: 'ops.temporal_down', data: {} });
       assert.equal(evt.body.deliveries.length, 1);
       const deliveryId = evt.body.deliveries[0].id;
+      // The list is the delivery record in PostgreSQL: it does not need Temporal.
+      const list = await call(url, 'GET', '/v1/deliveries?eventId=' + evt.body.id);
+      assert.equal(list.status, 200, JSON.stringify(list.body));
+      assert.deepEqual(list.body.data.map((d: any) => d.id), [deliveryId]);
       assertProblem(await call(url, 'GET', `/v1/deliveries/${deliveryId}`), 503);
       assertProblem(await call(url, 'POST', `/v1/deliveries/${deliveryId}/redeliver`), 503);
     } finally {

@@ -30,7 +30,8 @@ export function assertProblem(res: ApiResponse, status: number, paths?: string[]
 const WRITTEN_BY_THE_API = {
   subscriptions: 'SELECT id, url, event_types, description, secret, previous_secret, previous_secret_expires_at, retry_policy, metadata, active, deleted_at, created_at, updated_at FROM subscriptions',
   events: 'SELECT id, type, data::text, idempotency_key, request_hash, created_at FROM events',
-  event_deliveries: 'SELECT * FROM event_deliveries',
+  // The rest of the row is the delivery record, which the worker moves.
+  event_deliveries: 'SELECT delivery_id, tenant_id, event_id, subscription_id, event_type, created_at FROM event_deliveries',
 };
 
 /** A fingerprint of everything the API can write, to prove a request wrote nothing. */

@@ -1,90 +1,80 @@
-import { createHash } from 'node:crypto';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { actingTenant, tenantScoped } from '../../auth/access-control';
 import { listAttempts } from '../../db/repos/attempts';
-import { findPlannedDelivery } from '../../db/repos/events';
-import { listDeliveries } from '../../temporal/visibility';
-import { discardSignal, redeliverSignal, statusQuery, type DeliveryStatus } from '../../../workflows/messages';
+import { getDeliveryRecord, listDeliveryRecords, statusFromRecord, type DeliveryRecordRow } from '../../db/repos/delivery-records';
+import { redeliverAny } from '../../dispatch/redeliver';
+import { discardSignal, statusQuery, type DeliveryStatus } from '../../../workflows/messages';
+import { parseCursor } from '../pagination';
 import type { ApiDeps } from '../deps';
 import { badRequest, conflict, notFound } from '../problem';
-import { decodeCursor, encodeCursor, idParam, listOf, paginationQuery, problemResponses, problemSchema } from '../schemas/common';
+import { decodeCursor, encodeCursor, idParam, keysetCursorSchema, listOf, paginationQuery, problemResponses, problemSchema } from '../schemas/common';
 import {
   attemptResponse,
   bulkRedeliverBody,
   bulkResult,
   deliveryStatusResponse,
   deliverySummary,
+  discardBody,
   listDeliveriesQuery,
+  redeliverBody,
   signalAccepted,
 } from '../schemas/deliveries';
 import { signalMatching } from './delivery-signals';
 
 const tags = ['deliveries'];
-
-// Temporal's page token wrapped with a checksum: a cursor we did not issue is a 400 at once, instead
-// of a Temporal round trip that fails as UNKNOWN after the client's retries (about 20 s).
-const tokenCheck = (token: string) => createHash('sha256').update(`hookflow.deliveries.cursor:${token}`).digest('base64url').slice(0, 16);
-const sealToken = (token: string) => ({ token, check: tokenCheck(token) });
-const visibilityCursor = z
-  .object({ token: z.string().max(4096), check: z.string() })
-  .refine((c) => c.check === tokenCheck(c.token));
 const withConflict = { ...problemResponses, 409: problemSchema };
 
 export const deliveryRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) => {
   const { temporal, db } = deps;
+  const settings = { ...deps.config, eagerStart: false };
 
-  /** Current status from the workflow's own `status` query; Postgres only knows not-yet-started ones. */
+  /**
+   * The workflow's own `status` query while it is open; the delivery record once it closed or
+   * Temporal forgot it, so an answer never changes when Temporal's retention removes the workflow.
+   */
   async function statusOf(id: string): Promise<DeliveryStatus & { tenantId: string }> {
     // Postgres first: only IDs from our fan-out plan are deliveries. Any other workflow in the
     // namespace (a dead-letter workflow, another application's) must be neither queried nor signalled.
-    const planned = await findPlannedDelivery(db, id);
-    if (!planned) throw notFound('delivery', id);
-    try {
-      // Workflows do not know their tenant (those started before tenants existed never heard of one).
-      return { ...(await temporal.workflow.getHandle(id).query(statusQuery)), tenantId: planned.tenantId };
-    } catch (err) {
-      if (!(err instanceof WorkflowNotFoundError)) throw err;
-      const { rows } = await db.query<{ type: string }>('SELECT type FROM events WHERE id = $1', [planned.eventId]);
-      return {
-        deliveryId: id,
-        tenantId: planned.tenantId,
-        eventId: planned.eventId,
-        subscriptionId: planned.subscriptionId,
-        eventType: rows[0]?.type ?? '',
-        state: 'scheduled',
-        attempts: 0,
-        roundCount: 0,
-        rounds: [],
-      };
+    const record = await getDeliveryRecord(db, id);
+    if (!record) throw notFound('delivery', id);
+    if (!record.completed_at) {
+      try {
+        // Workflows do not know their tenant (those started before tenants existed never heard of one).
+        return { ...(await temporal.workflow.getHandle(id).query(statusQuery)), tenantId: record.tenant_id };
+      } catch (err) {
+        if (!(err instanceof WorkflowNotFoundError)) throw err;
+      }
     }
+    return { ...statusFromRecord(record), tenantId: record.tenant_id };
   }
 
   app.get(
     '/deliveries',
     { config: tenantScoped(), schema: { tags, querystring: listDeliveriesQuery, response: { 200: listOf(deliverySummary), ...problemResponses } } },
     async (req) => {
-      const { limit, cursor, ...rest } = req.query;
-      const filter = { ...rest, tenantId: actingTenant(req, rest.tenantId) };
-      const pageToken = cursor === undefined ? undefined : decodeCursor(cursor, visibilityCursor)?.token;
-      if (cursor !== undefined && pageToken === undefined) {
-        throw badRequest([{ path: 'query.cursor', message: 'is not a cursor this API issued' }]);
+      const { limit, cursor, status, since, until, ...rest } = req.query;
+      if (since && until && Date.parse(since) >= Date.parse(until)) {
+        throw badRequest([{ path: 'query.until', message: 'must be after query.since' }]);
       }
-      const page = await listDeliveries(temporal, filter, {
-        pageSize: limit,
-        pageToken: pageToken === undefined ? undefined : Buffer.from(pageToken, 'base64'),
-      }).catch((err: unknown) => {
-        // Temporal rejects a token it did not issue as INVALID_ARGUMENT or, on SQL visibility, UNKNOWN.
-        const code = (err as { code?: unknown; cause?: { code?: unknown } }).code ?? (err as { cause?: { code?: unknown } }).cause?.code;
-        if (pageToken !== undefined && (code === 2 || code === 3)) {
-          throw badRequest([{ path: 'query.cursor', message: 'is not a cursor this API issued' }]);
-        }
-        throw err;
-      });
+      const after = parseCursor(cursor, keysetCursorSchema);
+      const rows = await listDeliveryRecords(
+        db,
+        {
+          ...rest,
+          tenantId: actingTenant(req, rest.tenantId),
+          state: status,
+          since: since ? new Date(since) : undefined,
+          until: until ? new Date(until) : undefined,
+        },
+        { limit: limit + 1, after },
+      );
+      const page = rows.slice(0, limit);
+      const last = page[page.length - 1];
       return {
-        data: page.items,
-        nextCursor: page.nextPageToken ? encodeCursor(sealToken(Buffer.from(page.nextPageToken).toString('base64'))) : null,
+        data: page.map(summarise),
+        nextCursor: rows.length > limit && last ? encodeCursor({ createdAt: last.created_at.toISOString(), id: last.delivery_id }) : null,
       };
     },
   );
@@ -111,7 +101,7 @@ export const deliveryRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) 
       if (req.query.cursor !== undefined && afterId === undefined) {
         throw badRequest([{ path: 'query.cursor', message: 'is not a cursor this API issued' }]);
       }
-      if (!(await findPlannedDelivery(db, req.params.id))) throw notFound('delivery', req.params.id);
+      if (!(await getDeliveryRecord(db, req.params.id))) throw notFound('delivery', req.params.id);
       const rows = await listAttempts(db, req.params.id, { limit: req.query.limit + 1, afterId });
       const page = rows.slice(0, req.query.limit);
       return {
@@ -134,26 +124,26 @@ export const deliveryRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) 
 
   app.post(
     '/deliveries/:id/redeliver',
-    { config: tenantScoped('delivery'), schema: { tags, params: idParam('delivery'), response: { 202: signalAccepted, ...withConflict } } },
+    { config: tenantScoped('delivery'), schema: { tags, params: idParam('delivery'), body: redeliverBody, response: { 202: signalAccepted, ...withConflict } } },
     async (req, reply) => {
-      const status = await statusOf(req.params.id);
-      if (!['delivering', 'retrying', 'dead_lettered'].includes(status.state) || status.completedAt) {
-        throw conflict(`delivery ${req.params.id} is ${status.state}${status.completedAt ? ' and closed' : ''}; only a retrying or dead-lettered delivery can be redelivered`);
-      }
-      await temporal.workflow.getHandle(req.params.id).signal(redeliverSignal);
-      return reply.code(202).send({ id: req.params.id, accepted: true as const, signal: 'redeliver' as const });
+      // Open: a new round now. Closed (succeeded, discarded, dead-lettered past its retention) or
+      // forgotten by Temporal: a new run of the same workflow ID, carrying the earlier rounds.
+      const result = await redeliverAny({ db, temporal, settings }, req.params.id);
+      if (result.outcome === 'missing') throw notFound('delivery', req.params.id);
+      if (result.outcome === 'refused') throw conflict(result.reason ?? `delivery ${req.params.id} cannot be redelivered now`);
+      return reply.code(202).send({ id: req.params.id, accepted: true as const, signal: 'redeliver' as const, how: result.outcome });
     },
   );
 
   app.post(
     '/deliveries/:id/discard',
-    { config: tenantScoped('delivery'), schema: { tags, params: idParam('delivery'), response: { 202: signalAccepted, ...withConflict } } },
+    { config: tenantScoped('delivery'), schema: { tags, params: idParam('delivery'), body: discardBody, response: { 202: signalAccepted, ...withConflict } } },
     async (req, reply) => {
       const status = await statusOf(req.params.id);
       if (status.completedAt || status.state === 'scheduled') {
         throw conflict(`delivery ${req.params.id} is ${status.state}; only an open delivery can be discarded`);
       }
-      await temporal.workflow.getHandle(req.params.id).signal(discardSignal, { reason: 'discarded through the API' });
+      await temporal.workflow.getHandle(req.params.id).signal(discardSignal, { reason: req.body?.reason ?? 'discarded through the API' });
       return reply.code(202).send({ id: req.params.id, accepted: true as const, signal: 'discard' as const });
     },
   );
@@ -174,3 +164,16 @@ export const deliveryRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) 
     },
   );
 };
+
+function summarise(r: DeliveryRecordRow): z.infer<typeof deliverySummary> {
+  return {
+    id: r.delivery_id,
+    tenantId: r.tenant_id,
+    eventId: r.event_id,
+    subscriptionId: r.subscription_id,
+    eventType: r.event_type ?? '',
+    status: r.state,
+    startedAt: r.created_at.toISOString(),
+    closedAt: r.completed_at?.toISOString() ?? null,
+  };
+}

@@ -15,7 +15,6 @@ import {
 } from '../../db/repos/events';
 import { DEFAULT_TENANT } from '../../db/repos/tenants';
 import { newId } from '../../ids';
-import { forEachDelivery } from '../../temporal/visibility';
 import type { ApiDeps } from '../deps';
 import { conflict, notFound, Problem } from '../problem';
 import { pageOf, parseCursor } from '../pagination';
@@ -117,18 +116,14 @@ export const eventRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) => 
       const event = await getEvent(db, req.params.id);
       if (!event) throw notFound('event', req.params.id);
       const planned = await plannedDeliveries(db, event.id);
-      const statuses = new Map<string, string>();
-      await forEachDelivery(deps.temporal, { eventId: event.id }, 10_000, async (page) => {
-        for (const d of page) statuses.set(d.id, d.status);
-      });
       return {
         ...summarise(event),
         data: event.data,
         deliveries: planned.map((d) => ({
           id: d.deliveryId,
           subscriptionId: d.subscriptionId,
-          // Not in visibility yet: accepted but its workflow has not started (or is not indexed yet).
-          status: statuses.get(d.deliveryId) ?? 'scheduled',
+          // The delivery record: `scheduled` until its first attempt.
+          status: d.state,
         })),
       };
     },

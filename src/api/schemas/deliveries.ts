@@ -11,6 +11,8 @@ export const listDeliveriesQuery = z.object({
   subscriptionId: id.optional(),
   eventType: z.string().regex(EVENT_TYPE_PATTERN, 'must be an event type such as "invoice.paid"').optional(),
   eventId: id.optional(),
+  since: z.iso.datetime({ offset: true, message: 'must be an ISO-8601 date-time' }).optional().describe('Created at or after'),
+  until: z.iso.datetime({ offset: true, message: 'must be an ISO-8601 date-time' }).optional().describe('Created before'),
   limit: z.coerce.number().int().min(1).max(100).default(20),
   cursor: z.string().max(8192).optional(),
 });
@@ -87,5 +89,14 @@ export const bulkRedeliverBody = z
   })
   .strict();
 
-export const signalAccepted = z.object({ id: z.string(), accepted: z.literal(true), signal: z.enum(['redeliver', 'discard']) });
+export const signalAccepted = z.object({
+  id: z.string(),
+  accepted: z.literal(true),
+  signal: z.enum(['redeliver', 'discard']),
+  how: z.enum(['signalled', 'restarted']).optional().describe('redeliver: a new round of the open run, or a new run of a closed delivery'),
+});
 export const bulkResult = z.object({ matched: z.number(), signalled: z.number() });
+
+// No options yet; a body, if sent, must be an empty object, so a mistyped field is a 400, not ignored.
+export const redeliverBody = z.object({}).strict().nullish();
+export const discardBody = z.object({ reason: z.string().min(1).max(500).optional() }).strict().nullish();

@@ -134,9 +134,15 @@ export async function acceptEvents(db: Db, events: NewEvent[]): Promise<Accepted
     }
     if (planned.length > 0) {
       await client.query(
-        `INSERT INTO event_deliveries (delivery_id, tenant_id, event_id, subscription_id)
-         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])`,
-        [planned.map((d) => d.deliveryId), planned.map((d) => d.tenantId), planned.map((d) => d.eventId), planned.map((d) => d.subscriptionId)],
+        `INSERT INTO event_deliveries (delivery_id, tenant_id, event_id, subscription_id, event_type)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])`,
+        [
+          planned.map((d) => d.deliveryId),
+          planned.map((d) => d.tenantId),
+          planned.map((d) => d.eventId),
+          planned.map((d) => d.subscriptionId),
+          planned.map((d) => created.get(d.eventId)!.type),
+        ],
       );
     }
     // Nothing to start, so their fan-out is complete now.
@@ -204,20 +210,12 @@ export async function listEvents(
   return rows;
 }
 
-export async function plannedDeliveries(db: Queryable, eventId: string): Promise<PlannedDelivery[]> {
-  const { rows } = await db.query<PlanRow>(
-    'SELECT delivery_id, tenant_id, event_id, subscription_id FROM event_deliveries WHERE event_id = $1 ORDER BY subscription_id',
+export async function plannedDeliveries(db: Queryable, eventId: string): Promise<(PlannedDelivery & { state: string })[]> {
+  const { rows } = await db.query<PlanRow & { state: string }>(
+    'SELECT delivery_id, tenant_id, event_id, subscription_id, state FROM event_deliveries WHERE event_id = $1 ORDER BY subscription_id',
     [eventId],
   );
-  return rows.map(fromPlanRow);
-}
-
-export async function findPlannedDelivery(db: Queryable, deliveryId: string): Promise<PlannedDelivery | undefined> {
-  const { rows } = await db.query<PlanRow>(
-    'SELECT delivery_id, tenant_id, event_id, subscription_id FROM event_deliveries WHERE delivery_id = $1',
-    [deliveryId],
-  );
-  return rows[0] && fromPlanRow(rows[0]);
+  return rows.map((r) => ({ ...fromPlanRow(r), state: r.state }));
 }
 
 export async function markDispatched(db: Queryable, eventIds: string[]): Promise<void> {

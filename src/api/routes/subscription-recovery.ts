@@ -1,0 +1,97 @@
+import { randomBytes } from 'node:crypto';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { z } from 'zod';
+import { tenantScoped } from '../../auth/access-control';
+import { getSubscription } from '../../db/repos/subscriptions';
+import { recoverProgressQuery, recoverWorkflowId, type RecoverInput, type RecoverProgress } from '../../../workflows/messages';
+import type { ApiDeps } from '../deps';
+import { badRequest, notFound } from '../problem';
+import { idParam, problemResponses } from '../schemas/common';
+import { recoverBody, recoveryParams, recoveryResponse } from '../schemas/resend';
+
+const tags = ['subscriptions'];
+
+/**
+ * POST /v1/subscriptions/:id/recover resends every delivery of the subscription that ended
+ * dead-lettered or discarded in a window, as a Temporal workflow (a durable batch: it survives
+ * restarts, pages through PostgreSQL and answers its progress to a query, in the Web UI too).
+ */
+export const subscriptionRecoveryRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) => {
+  const { db, temporal, config } = deps;
+
+  app.post(
+    '/subscriptions/:id/recover',
+    {
+      config: tenantScoped('subscription'),
+      schema: { tags, params: idParam('subscription'), body: recoverBody, response: { 202: recoveryResponse, ...problemResponses } },
+    },
+    async (req, reply) => {
+      const now = Date.now();
+      const since = Date.parse(req.body.since);
+      // Fixed now, so deliveries that die again during the recovery are not picked up a second time.
+      const until = req.body.until ? Date.parse(req.body.until) : now;
+      const oldest = now - config.retentionDays * 86_400_000;
+      if (since >= until) throw badRequest([{ path: 'body.since', message: `must be before ${req.body.until ? 'body.until' : 'now'}` }]);
+      if (since < oldest) {
+        throw badRequest([{ path: 'body.since', message: `must be within the retention (${config.retentionDays} days): on or after ${new Date(oldest).toISOString()}` }]);
+      }
+      const sub = await getSubscription(db, req.params.id);
+      if (!sub) throw notFound('subscription', req.params.id);
+
+      const id = recoverWorkflowId(sub.id, `${now.toString(36)}${randomBytes(4).toString('hex')}`);
+      const input: RecoverInput = {
+        subscriptionId: sub.id,
+        since: new Date(since).toISOString(),
+        until: new Date(until).toISOString(),
+        pageSize: config.recoverPageSize,
+      };
+      await temporal.workflow.start('recoverWorkflow', { workflowId: id, taskQueue: config.temporal.taskQueue, args: [input] });
+      return reply.code(202).send({
+        id,
+        subscriptionId: sub.id,
+        since: input.since,
+        until: input.until,
+        state: 'running' as const,
+        matched: 0,
+        resent: 0,
+        skipped: 0,
+        startedAt: new Date(now).toISOString(),
+      });
+    },
+  );
+
+  app.get(
+    '/subscriptions/:id/recoveries/:recoveryId',
+    { config: tenantScoped('subscription'), schema: { tags, params: recoveryParams, response: { 200: recoveryResponse, ...problemResponses } } },
+    async (req) => {
+      const { id, recoveryId } = req.params;
+      // The ID names its subscription, so one subscription's recovery is never read through another's.
+      if (!recoveryId.startsWith(recoverWorkflowId(id, ''))) throw notFound('recovery', recoveryId);
+      const handle = temporal.workflow.getHandle(recoveryId);
+      try {
+        const [progress, described] = await Promise.all([handle.query(recoverProgressQuery), handle.describe()]);
+        return present(recoveryId, progress, described.status.name);
+      } catch (err) {
+        if (err instanceof WorkflowNotFoundError) throw notFound('recovery', recoveryId);
+        throw err;
+      }
+    },
+  );
+};
+
+function present(id: string, p: RecoverProgress, status: string): z.infer<typeof recoveryResponse> {
+  const failed = !['RUNNING', 'COMPLETED', 'CONTINUED_AS_NEW'].includes(status);
+  return {
+    id,
+    subscriptionId: p.subscriptionId,
+    since: p.since,
+    until: p.until,
+    state: failed ? 'failed' : p.state,
+    matched: p.matched,
+    resent: p.resent,
+    skipped: p.skipped,
+    startedAt: p.startedAt,
+    ...(p.completedAt ? { completedAt: p.completedAt } : {}),
+  };
+}

@@ -1,0 +1,55 @@
+import { z } from 'zod';
+import { ID_PATTERN } from './common';
+
+const id = z.string().regex(ID_PATTERN, 'must be an ID (letters, digits, _ . : -; at most 128)');
+const dateTime = z.iso.datetime({ offset: true, message: 'must be an ISO-8601 date-time' });
+
+export const replayBody = z
+  .object({
+    subscriptionIds: z
+      .array(id.regex(/^sub_/, 'must be a subscription ID'))
+      .min(1)
+      .max(100)
+      .refine((ids) => new Set(ids).size === ids.length, 'must not repeat a subscription')
+      .optional()
+      .describe("Subscriptions of the event's tenant to send it to; default: the ones it was planned for"),
+  })
+  .strict()
+  .default({});
+
+export const replayResponse = z.object({
+  eventId: z.string(),
+  deliveries: z.array(
+    z.object({
+      id: z.string(),
+      subscriptionId: z.string(),
+      outcome: z.enum(['created', 'signalled', 'restarted', 'refused']),
+      reason: z.string().optional(),
+    }),
+  ),
+});
+
+export const recoverBody = z
+  .object({
+    since: dateTime.describe('Resend what ended dead-lettered or discarded at or after this time'),
+    until: dateTime.optional().describe('… and before this time; default: now'),
+  })
+  .strict();
+
+export const recoveryParams = z.object({
+  id: id,
+  recoveryId: z.string().regex(/^recover-[a-zA-Z0-9_.:-]{1,200}$/, 'must be a recovery ID (recover-…)'),
+});
+
+export const recoveryResponse = z.object({
+  id: z.string(),
+  subscriptionId: z.string(),
+  since: z.string(),
+  until: z.string(),
+  state: z.enum(['running', 'completed', 'failed']),
+  matched: z.number(),
+  resent: z.number(),
+  skipped: z.number(),
+  startedAt: z.string(),
+  completedAt: z.string().optional(),
+});

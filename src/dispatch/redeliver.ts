@@ -1,0 +1,87 @@
+// Resend any delivery, open or closed: the one path used by the redeliver route, event replay and
+// subscription recovery, so they agree on what "again" means.
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { Db } from '../db/pool';
+import { getDeliveryRecord, reopenDelivery, statusFromRecord } from '../db/repos/delivery-records';
+import { redeliverSignal, statusQuery, type DeliveryStatus } from '../../workflows/messages';
+import { startDelivery, type StartSettings } from './start-deliveries';
+
+export type RedeliverOutcome =
+  /** An open delivery (retrying or dead-lettered) was signalled: a new round starts now. */
+  | 'signalled'
+  /** A closed (or forgotten) delivery runs again: a new run of the same workflow ID. */
+  | 'restarted'
+  /** Nothing sent: see `reason`. */
+  | 'refused'
+  /** No such delivery. */
+  | 'missing';
+
+const SIGNALLABLE = new Set(['delivering', 'retrying', 'dead_lettered']);
+const DEAD = new Set(['dead_lettered', 'discarded']);
+
+/**
+ * Starts a new round of the delivery. An open workflow gets the `redeliver` signal; a closed one
+ * gets a new run that carries the earlier rounds, so its record and the Web UI keep the whole story.
+ */
+export async function redeliverAny(
+  deps: { db: Db; temporal: Client; settings: StartSettings },
+  deliveryId: string,
+  /** Recovery: resend only what is still dead (a dead letter, or a closed dead letter or discard). */
+  opts: { onlyDead?: boolean } = {},
+): Promise<{ outcome: RedeliverOutcome; reason?: string }> {
+  const record = await getDeliveryRecord(deps.db, deliveryId);
+  if (!record) return { outcome: 'missing', reason: `delivery ${deliveryId} does not exist` };
+  if (opts.onlyDead && !DEAD.has(record.state)) return { outcome: 'refused', reason: `delivery ${deliveryId} is ${record.state}` };
+  const { rows } = await deps.db.query<{ live: boolean; retry_policy: StartableRetry }>(
+    'SELECT (active AND deleted_at IS NULL) AS live, retry_policy FROM subscriptions WHERE id = $1',
+    [record.subscription_id],
+  );
+  if (!rows[0]?.live) return { outcome: 'refused', reason: `subscription ${record.subscription_id} is disabled or deleted` };
+
+  const handle = deps.temporal.workflow.getHandle(deliveryId);
+  let open: DeliveryStatus | undefined;
+  try {
+    const described = await handle.describe();
+    if (described.status.name === 'RUNNING') open = await handle.query(statusQuery);
+  } catch (err) {
+    if (!(err instanceof WorkflowNotFoundError)) throw err;
+  }
+  if (open) {
+    const allowed = opts.onlyDead ? open.state === 'dead_lettered' : SIGNALLABLE.has(open.state);
+    if (!allowed) return { outcome: 'refused', reason: `delivery ${deliveryId} is ${open.state}` };
+    await handle.signal(redeliverSignal);
+    return { outcome: 'signalled' };
+  }
+
+  const carried = withoutClosure(statusFromRecord(record));
+  try {
+    await startDelivery(
+      deps.temporal,
+      deps.settings,
+      {
+        deliveryId,
+        tenantId: record.tenant_id,
+        eventId: record.event_id,
+        subscriptionId: record.subscription_id,
+        eventType: record.event_type ?? carried.eventType,
+        retryPolicy: rows[0].retry_policy,
+      },
+      { carried },
+    );
+  } catch (err) {
+    // Another redelivery started a run a moment ago: that run is this redelivery too.
+    if (err instanceof WorkflowExecutionAlreadyStartedError) return { outcome: 'refused', reason: `delivery ${deliveryId} is already being redelivered` };
+    throw err;
+  }
+  // The run's first attempt reopens the record too; this makes reads follow the live run at once.
+  await reopenDelivery(deps.db, deliveryId).catch(() => undefined);
+  return { outcome: 'restarted' };
+}
+
+type StartableRetry = Parameters<typeof startDelivery>[2]['retryPolicy'];
+
+/** The carried status of a new run: the earlier rounds, without the closed run's ending. */
+function withoutClosure(s: DeliveryStatus): DeliveryStatus {
+  const { completedAt: _c, deadLetteredAt: _d, retentionEndsAt: _r, nextAttemptAt: _n, ...rest } = s;
+  return rest;
+}
