@@ -47,8 +47,9 @@ export async function createTestDatabase(): Promise<string> {
   return url.toString();
 }
 
+/** `env.DATABASE_URL` puts a second stack on another stack's database (e.g. other settings, same data). */
 export async function startStack(env: Record<string, string> = {}, opts: { worker?: boolean } = {}): Promise<Stack> {
-  const databaseUrl = await createTestDatabase();
+  const databaseUrl = env.DATABASE_URL ?? (await createTestDatabase());
   const config = loadConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
