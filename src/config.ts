@@ -41,6 +41,10 @@ const envSchema = z
     HOOKFLOW_SWEEP_GRACE_MS: int(0, 3_600_000).default(5_000),
     HOOKFLOW_DISPATCH_CONCURRENCY: int(1, 1_000).default(32),
     HOOKFLOW_DATA_DIR: z.string().min(1).default('.hookflow'),
+    HOOKFLOW_METRICS_PORT: int(0, 65535).optional(),
+    HOOKFLOW_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+    HOOKFLOW_METRICS_TENANT_LABEL: bool.default(false),
+    HOOKFLOW_FAILING_AFTER: int(1, 100).default(4),
   })
   .superRefine((env, ctx) => {
     if (env.HOOKFLOW_RETRY_INITIAL_INTERVAL_MS > env.HOOKFLOW_RETRY_MAX_INTERVAL_MS) {
@@ -86,6 +90,13 @@ export interface Config {
   sweepGraceMs: number;
   dispatchConcurrency: number;
   dataDir: string;
+  /** A separate, keyless /metrics listener (the worker's only HTTP surface); unset = none. */
+  metricsPort?: number;
+  metricsHost: string;
+  /** Adds a `tenant` label to the per-delivery counters; off by default to keep series bounded. */
+  metricsTenantLabel: boolean;
+  /** Failed attempts in a row (within a round) after which `hookflow.delivery.failing` is emitted. */
+  failingAfter: number;
 }
 
 export class ConfigError extends Error {
@@ -134,6 +145,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     sweepGraceMs: e.HOOKFLOW_SWEEP_GRACE_MS,
     dispatchConcurrency: e.HOOKFLOW_DISPATCH_CONCURRENCY,
     dataDir: e.HOOKFLOW_DATA_DIR,
+    metricsPort: e.HOOKFLOW_METRICS_PORT,
+    metricsHost: e.HOOKFLOW_METRICS_HOST,
+    metricsTenantLabel: e.HOOKFLOW_METRICS_TENANT_LABEL,
+    failingAfter: e.HOOKFLOW_FAILING_AFTER,
   };
 }
 
