@@ -33,7 +33,7 @@ export async function startApi(deps: {
   metrics?: Metrics;
 }): Promise<RunningApi> {
   const { config, db, temporal, log } = deps;
-  const metrics = deps.metrics ?? sharedMetrics(config);
+  const metrics = (deps.metrics ?? sharedMetrics(config)).withProcessMetrics();
   const fanout = new FanoutDispatcher({
     db,
     temporal,

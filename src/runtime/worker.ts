@@ -35,7 +35,7 @@ export async function startWorker(deps: {
   /** Defaults to this process's shared metrics. */
   metrics?: Metrics;
 }): Promise<RunningWorker> {
-  const metrics = deps.metrics ?? sharedMetrics(deps.config);
+  const metrics = (deps.metrics ?? sharedMetrics(deps.config)).withProcessMetrics();
   watchPool(metrics, deps.db);
   // The worker starts operational events' deliveries itself; the API's sweeper covers any it could not.
   const opsFanout = new FanoutDispatcher({

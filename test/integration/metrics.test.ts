@@ -117,8 +117,7 @@ void describe('metrics: /metrics on the API and the worker', () => {
       assert.ok(samples.some((s) => s.name === 'hookflow_db_pool_connections_in_use'));
       assert.ok(samples.some((s) => s.name === 'hookflow_db_pool_waiting_clients'));
     }
-    const { samples: worker, text: workerText } = await workerMetrics();
-    if (process.env.HOOKFLOW_TEST_DUMP) require('node:fs').writeFileSync(process.env.HOOKFLOW_TEST_DUMP, workerText);
+    const { samples: worker } = await workerMetrics();
     for (const name of ['hookflow_temporal_workflow_task_schedule_to_start_latency_bucket', 'hookflow_temporal_activity_schedule_to_start_latency_bucket', 'hookflow_temporal_worker_task_slots_available', 'hookflow_temporal_sticky_cache_size']) {
       assert.ok(samples(worker, name) > 0, `${name} on the worker's /metrics`);
     }
