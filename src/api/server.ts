@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { installAccessControl } from '../auth/access-control';
 import { principalResolver } from '../auth/principal';
 import { sharedMetrics } from '../metrics/registry';
+import { operationalEventsOpenApi } from '../ops-events/openapi';
 import type { ApiDeps } from './deps';
 import { frameworkErrorHandler, installErrorHandling } from './problem';
 import { RequestLog } from './request-log';
@@ -41,11 +42,15 @@ export async function buildServer(opts: BuildServerOptions): Promise<FastifyInst
   const metrics = (opts.metrics ??= sharedMetrics(opts.config));
   installIngestMetrics(app, metrics);
 
+  const opsDoc = operationalEventsOpenApi();
   await app.register(fastifySwagger, {
     openapi: {
       info: { title: 'hookflow', version: '0.1.0', description: 'Durable webhook delivery on Temporal.' },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } }, schemas: opsDoc.schemas },
       security: [{ bearer: [] }],
+      tags: [opsDoc.tag],
+      // An extension key; the document's type has no room for it.
+      ...({ 'x-webhooks': opsDoc.webhooks } as object),
     },
     transform: jsonSchemaTransform,
   });

@@ -37,6 +37,19 @@ void describe('operational events (hookflow.*)', () => {
     assert.equal(stored.rowCount, 0);
   });
 
+  void test('the OpenAPI document lists each operational event with its payload schema, and the reserved prefix', async () => {
+    const doc = await (await fetch(`${stack.url}/docs/json`)).json();
+    assert.deepEqual(Object.keys(doc['x-webhooks']).sort(), [...OPS].sort());
+    for (const type of OPS) {
+      const ref = doc['x-webhooks'][type].post.requestBody.content['application/json'].schema.$ref as string;
+      const schema = doc.components.schemas[ref.replace('#/components/schemas/', '')];
+      assert.deepEqual(schema.properties.type.enum, [type]);
+      assert.ok(schema.properties.data.properties.tenantId, `${type} names the tenant`);
+    }
+    const typeDoc = doc.paths['/v1/events'].post.requestBody.content['application/json'].schema.properties.type.description as string;
+    assert.match(typeDoc, /hookflow\. .*reserved/);
+  });
+
   void test('an operator receives dead_lettered, disabled, failing and recovered; its own failing endpoints emit nothing more', { timeout: 120_000 }, async () => {
     // The operator: one healthy endpoint, one that always fails, one that is gone; and a catch-all
     // '*' subscription in the default tenant, which must not receive reserved types.
