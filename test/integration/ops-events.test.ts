@@ -38,7 +38,7 @@ void describe('operational events (hookflow.*)', () => {
   });
 
   void test('the OpenAPI document lists each operational event with its payload schema, and the reserved prefix', async () => {
-    const doc = await (await fetch(`${stack.url}/docs/json`)).json();
+    const doc: any = await (await fetch(`${stack.url}/docs/json`)).json();
     assert.deepEqual(Object.keys(doc['x-webhooks']).sort(), [...OPS].sort());
     for (const type of OPS) {
       const ref = doc['x-webhooks'][type].post.requestBody.content['application/json'].schema.$ref as string;
