@@ -10,6 +10,7 @@ import { disableSubscription, signingSecrets, type SubscriptionRow } from '../sr
 import { isAddressNotAllowedError } from '../src/security/guarded-dispatcher';
 import { buildWebhookHeaders } from '../src/signing/standard-webhooks';
 import { FailureTypes, attemptFailedSignal, type AttemptReport, type DeliveryStatus, type RetryPolicyInput, type RoundSummary } from '../workflows/messages';
+import type { AttemptObserver } from './attempt-observer';
 import { backoffMs, classifyResponse } from './http-outcome';
 import { sendWebhook } from './send-webhook';
 
@@ -31,9 +32,12 @@ export interface DeliverDeps {
   dispatcher: Dispatcher;
   config: Pick<Config, 'requestTimeoutMs' | 'responseBodyLimitBytes'>;
   temporal: Client;
+  /** Metrics and operational notices (activities/attempt-observer.ts); absent in bare unit setups. */
+  observer?: AttemptObserver;
 }
 
 type Target = Pick<SubscriptionRow, 'url' | 'secret' | 'previous_secret' | 'previous_secret_expires_at'> & {
+  tenant_id: string;
   type: string;
   data_text: string;
   created_at: Date;
@@ -43,7 +47,7 @@ type Target = Pick<SubscriptionRow, 'url' | 'secret' | 'previous_secret' | 'prev
 // The body and the secrets are read here, at each attempt, so they never enter Temporal history and
 // a rotated secret, a changed URL or a disabled subscription applies to the very next attempt.
 const LOAD_TARGET_SQL = `
-  SELECT e.type, e.data::text AS data_text, e.created_at,
+  SELECT e.tenant_id, e.type, e.data::text AS data_text, e.created_at,
          s.url, s.secret, s.previous_secret, s.previous_secret_expires_at, (s.active AND s.deleted_at IS NULL) AS active
   FROM events e CROSS JOIN subscriptions s WHERE e.id = $1 AND s.id = $2`;
 
@@ -53,9 +57,11 @@ export function createDeliver(deps: DeliverDeps) {
     const attempt = info.attempt + (input.attemptOffset ?? 0);
     const target = await loadTarget(deps.db, input);
     if (!target) {
+      deps.observer?.discarded(undefined);
       throw ApplicationFailure.nonRetryable('event or subscription no longer exists', FailureTypes.eventMissing);
     }
     if (!target.active) {
+      deps.observer?.discarded(target.tenant_id);
       throw ApplicationFailure.nonRetryable('subscription is disabled or deleted', FailureTypes.subscriptionInactive);
     }
 
@@ -118,6 +124,10 @@ export function createDeliver(deps: DeliverDeps) {
         recordUpdate(input, report, target.type, succeeded, willRetry),
       ),
     );
+    await deps.observer?.attempted({
+      input, attempt, tenantId: target.tenant_id, eventType: target.type, eventCreatedAt: target.created_at,
+      startedAt, durationMs, statusCode, error, verdict,
+    });
 
     if (succeeded) {
       // The workflow writes the record itself when this write did not happen.
@@ -130,6 +140,7 @@ export function createDeliver(deps: DeliverDeps) {
     if (verdict?.kind === 'stop') {
       if (verdict.disableSubscription) {
         await disableSubscription(deps.db, input.subscriptionId, `endpoint answered 410 Gone (delivery ${input.deliveryId})`);
+        await deps.observer?.disabledByGone({ input, tenantId: target.tenant_id, eventType: target.type, url: target.url });
       }
       throw ApplicationFailure.create({ message: verdict.reason, type: FailureTypes.http, nonRetryable: true, details: [report] });
     }

@@ -2,9 +2,18 @@ import type { Client } from '@temporalio/client';
 import type { Dispatcher } from 'undici';
 import type { Config } from '../src/config';
 import type { Db } from '../src/db/pool';
+import type { Metrics } from '../src/metrics/registry';
+import type { OpsEvents } from '../src/ops-events/emitter';
+import { AttemptObserver } from './attempt-observer';
 import { createDeadLetterActivities } from './dead-letters';
 import { createDeliver } from './deliver';
 import { createMaintenanceActivities } from './recover';
+
+/** What the activities report to: the worker's metrics and its operational-event emitter. */
+export interface WorkerObservability {
+  metrics: Metrics;
+  ops?: OpsEvents;
+}
 
 export interface ActivityDeps {
   db: Db;
@@ -12,13 +21,16 @@ export interface ActivityDeps {
   http: Dispatcher;
   config: Config;
   temporal: Client;
+  observability?: WorkerObservability;
 }
 
 /** Built from explicit dependencies, so each activity can be exercised without a worker. */
 export function createActivities(deps: ActivityDeps) {
+  const { metrics, ops } = deps.observability ?? {};
+  const observer = metrics ? new AttemptObserver({ metrics, ops, failingAfter: deps.config.failingAfter }) : undefined;
   return {
-    deliver: createDeliver({ db: deps.db, dispatcher: deps.http, config: deps.config, temporal: deps.temporal }),
-    ...createDeadLetterActivities(deps),
+    deliver: createDeliver({ db: deps.db, dispatcher: deps.http, config: deps.config, temporal: deps.temporal, observer }),
+    ...createDeadLetterActivities({ ...deps, metrics, ops }),
     ...createMaintenanceActivities(deps),
   };
 }

@@ -49,6 +49,10 @@ const envSchema = z
       .default('7d')
       .transform((v) => Number(v.slice(0, -1)) * (v.endsWith('d') ? 86_400 : 3_600))
       .refine((secs) => secs >= 86_400 && secs <= 3650 * 86_400, 'must be between 1d and 3650d (Temporal requires at least a day)'),
+    HOOKFLOW_METRICS_PORT: int(0, 65535).optional(),
+    HOOKFLOW_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+    HOOKFLOW_METRICS_TENANT_LABEL: bool.default(false),
+    HOOKFLOW_FAILING_AFTER: int(1, 100).default(4),
   })
   .superRefine((env, ctx) => {
     if (env.HOOKFLOW_RETRY_INITIAL_INTERVAL_MS > env.HOOKFLOW_RETRY_MAX_INTERVAL_MS) {
@@ -100,6 +104,13 @@ export interface Config {
   temporalRetentionSeconds: number;
   /** Deliveries a recovery resends per activity call (one page of PostgreSQL). */
   recoverPageSize: number;
+  /** A separate, keyless /metrics listener (the worker's only HTTP surface); unset = none. */
+  metricsPort?: number;
+  metricsHost: string;
+  /** Adds a `tenant` label to the per-delivery counters; off by default to keep series bounded. */
+  metricsTenantLabel: boolean;
+  /** Failed attempts in a row (within a round) after which `hookflow.delivery.failing` is emitted. */
+  failingAfter: number;
 }
 
 export class ConfigError extends Error {
@@ -151,6 +162,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     retentionDays: e.HOOKFLOW_RETENTION_DAYS,
     temporalRetentionSeconds: e.HOOKFLOW_TEMPORAL_RETENTION,
     recoverPageSize: e.HOOKFLOW_RECOVER_PAGE_SIZE,
+    metricsPort: e.HOOKFLOW_METRICS_PORT,
+    metricsHost: e.HOOKFLOW_METRICS_HOST,
+    metricsTenantLabel: e.HOOKFLOW_METRICS_TENANT_LABEL,
+    failingAfter: e.HOOKFLOW_FAILING_AFTER,
   };
 }
 

@@ -1,13 +1,27 @@
 import pino, { type Logger } from 'pino';
+import pretty from 'pino-pretty';
 import type { Config } from './config';
 
-/** One logger for the process; credentials are redacted wherever they could appear. */
-export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
-  return pino({
-    level: config.logLevel,
-    redact: {
-      paths: ['req.headers.authorization', 'headers.authorization', 'secret', '*.secret', 'config.apiKeys', 'config.payloadKey'],
-      censor: '[redacted]',
-    },
-  });
+// Wherever a credential can sit in what we log: request headers, config, subscription rows (secret,
+// previous_secret), API bodies (secret, token), and the same one or two levels down (err.config…).
+const SECRET_KEYS = ['authorization', 'secret', 'previous_secret', 'previousSecret', 'token', 'apiKeys', 'payloadKey', 'databaseUrl', 'password'];
+export const REDACTED_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'headers.authorization',
+  'headers.cookie',
+  ...SECRET_KEYS,
+  ...SECRET_KEYS.map((k) => `*.${k}`),
+  ...SECRET_KEYS.map((k) => `*.*.${k}`),
+];
+
+/**
+ * One logger for the process; credentials are redacted wherever they could appear. `pretty` (`npm
+ * start` on a terminal) prints human-readable lines; everything else gets JSON, one object a line.
+ */
+export function createLogger(config: Pick<Config, 'logLevel'>, opts: { pretty?: boolean } = {}): Logger {
+  const options = { level: config.logLevel, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } };
+  if (!opts.pretty) return pino(options);
+  // A synchronous stream, not a transport thread: dev output must not be lost when Ctrl-C exits.
+  return pino(options, pretty({ colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname', sync: true }));
 }

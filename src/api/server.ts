@@ -5,12 +5,16 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fast
 import type { Logger } from 'pino';
 import { installAccessControl } from '../auth/access-control';
 import { principalResolver } from '../auth/principal';
+import { sharedMetrics } from '../metrics/registry';
+import { operationalEventsOpenApi } from '../ops-events/openapi';
 import type { ApiDeps } from './deps';
 import { frameworkErrorHandler, installErrorHandling } from './problem';
+import { RequestLog } from './request-log';
 import { codecRoutes } from './routes/codec';
 import { deliveryRoutes } from './routes/deliveries';
 import { eventRoutes } from './routes/events';
 import { healthRoutes } from './routes/health';
+import { installIngestMetrics, metricsRoutes } from './routes/metrics';
 import { subscriptionRoutes } from './routes/subscriptions';
 import { tenantRoutes } from './routes/tenants';
 import { eventReplayRoutes } from './routes/event-replay';
@@ -32,16 +36,23 @@ export async function buildServer(opts: BuildServerOptions): Promise<FastifyInst
     // IDs may be 128 characters (ID_PATTERN); longer ones reach the route and get a 400 naming params.id.
     routerOptions: { maxParamLength: 512 },
     frameworkErrors: frameworkErrorHandler,
+    logController: new RequestLog(),
   }) as unknown as FastifyInstance;
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandling(app);
+  const metrics = (opts.metrics ??= sharedMetrics(opts.config));
+  installIngestMetrics(app, metrics);
 
+  const opsDoc = operationalEventsOpenApi();
   await app.register(fastifySwagger, {
     openapi: {
       info: { title: 'hookflow', version: '0.1.0', description: 'Durable webhook delivery on Temporal.' },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } }, schemas: opsDoc.schemas },
       security: [{ bearer: [] }],
+      tags: [opsDoc.tag],
+      // An extension key; the document's type has no room for it.
+      ...({ 'x-webhooks': opsDoc.webhooks } as object),
     },
     transform: jsonSchemaTransform,
   });
@@ -49,6 +60,7 @@ export async function buildServer(opts: BuildServerOptions): Promise<FastifyInst
 
   await app.register(healthRoutes, opts);
   await app.register(codecRoutes, opts);
+  await app.register(metricsRoutes, { ...opts, metrics });
   await app.register(
     async (v1) => {
       // Hooks added here cover every route registered below, in this scope and its children.

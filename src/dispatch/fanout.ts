@@ -42,6 +42,11 @@ export class FanoutDispatcher {
 
   constructor(private readonly deps: FanoutDeps) {}
 
+  /** Workflow starts queued or in flight (the `hookflow_fanout_queued_starts` gauge). */
+  get queuedStarts(): number {
+    return this.queue.length + this.lanes;
+  }
+
   /** Fire and forget: the API's path. */
   enqueue(eventId: string, deliveries: StartableDelivery[]): void {
     if (this.queue.length + deliveries.length > MAX_QUEUED_STARTS) return;

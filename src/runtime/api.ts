@@ -6,12 +6,18 @@ import type { Config } from '../config';
 import type { Db } from '../db/pool';
 import { FanoutDispatcher } from '../dispatch/fanout';
 import { Sweeper } from '../dispatch/sweeper';
+import { serveMetrics, type MetricsListener } from '../metrics/listener';
+import { sharedMetrics, type Metrics } from '../metrics/registry';
+import { watchFanout, watchPool } from '../metrics/sources';
 
 export interface RunningApi {
   app: FastifyInstance;
   fanout: FanoutDispatcher;
   sweeper: Sweeper;
   url: string;
+  metrics: Metrics;
+  /** The keyless listener on HOOKFLOW_METRICS_PORT, when configured. */
+  metricsUrl?: string;
   stop(): Promise<void>;
 }
 
@@ -23,8 +29,11 @@ export async function startApi(deps: {
   log: Logger;
   /** True when `temporal` shares a native connection with a worker in this process. */
   eagerStart?: boolean;
+  /** Defaults to this process's shared metrics (an API and a worker in one process count together). */
+  metrics?: Metrics;
 }): Promise<RunningApi> {
   const { config, db, temporal, log } = deps;
+  const metrics = (deps.metrics ?? sharedMetrics(config)).withProcessMetrics();
   const fanout = new FanoutDispatcher({
     db,
     temporal,
@@ -33,8 +42,12 @@ export async function startApi(deps: {
     log,
   });
   const sweeper = new Sweeper({ db, fanout, graceMs: config.sweepGraceMs, intervalMs: config.sweepIntervalMs, log });
-  const app = await buildServer({ config, db, temporal, fanout, logger: log });
+  watchPool(metrics, db);
+  watchFanout(metrics, db, fanout);
+  const app = await buildServer({ config, db, temporal, fanout, metrics, logger: log });
   const address = await app.listen({ host: config.host, port: config.port });
+  let listener: MetricsListener | undefined;
+  if (config.metricsPort !== undefined) listener = await serveMetrics(metrics, config.metricsHost, config.metricsPort);
   sweeper.start();
   // Pick up whatever a previous process accepted but did not finish dispatching.
   void sweeper.sweepOnce();
@@ -43,8 +56,11 @@ export async function startApi(deps: {
     fanout,
     sweeper,
     url: address,
+    metrics,
+    metricsUrl: listener?.url,
     async stop() {
       await app.close();
+      await listener?.close();
       await sweeper.stop();
       await fanout.idle();
     },

@@ -26,7 +26,8 @@ const DEV_POSTGRES_PORT = 54329;
  * configured, and their data lives under .hookflow/ so it survives a restart.
  */
 export async function runDevStack(config: Config): Promise<void> {
-  const log = createLogger(config);
+  // Human-readable on a terminal; JSON when piped or captured.
+  const log = createLogger(config, { pretty: process.stdout.isTTY === true });
   const dataDir = path.resolve(config.dataDir);
   mkdirSync(dataDir, { recursive: true });
   const say = (line: string) => process.stdout.write(`[hookflow] ${line}\n`);

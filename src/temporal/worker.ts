@@ -6,6 +6,9 @@ import type { Dispatcher } from 'undici';
 import { createActivities } from '../../activities';
 import type { Config } from '../config';
 import type { Db } from '../db/pool';
+import { sdkMetricsExporter } from '../metrics/temporal-sdk';
+import type { WorkerObservability } from '../../activities';
+import { freePort } from './dev-server';
 
 export interface WorkerDeps {
   config: Config;
@@ -18,17 +21,24 @@ export interface WorkerDeps {
   tuning?: Partial<Pick<WorkerOptions, 'maxConcurrentActivityTaskExecutions' | 'maxConcurrentWorkflowTaskExecutions'>>;
   /** A connection shared with an in-process client (see connectShared); the worker then leaves closing it to its owner. */
   connection?: NativeConnection;
+  /** Metrics and operational events for the activities. */
+  observability?: WorkerObservability;
 }
 
 export const WORKFLOWS_PATH = require.resolve('../../workflows');
 
 /**
  * Routes the SDK's own logs (and activity `log` calls) into our pino logger at warn and above, so
- * the console shows problems rather than bundler chatter. Runtime can be installed once per process.
+ * the console shows problems rather than bundler chatter, and turns on Core's metrics on a private
+ * loopback port that the worker's /metrics appends (src/metrics/temporal-sdk.ts). Runtime can be
+ * installed once per process.
  */
-function installRuntimeLogging(log: Logger | undefined): void {
+async function installRuntime(log: Logger | undefined): Promise<void> {
   if (Runtime._instance || !log) return;
+  const metricsPort = await freePort();
+  if (Runtime._instance) return;
   Runtime.install({
+    telemetryOptions: { metrics: sdkMetricsExporter(metricsPort) },
     // Our entry points own signal handling and shut down in order (API, worker drain, backends).
     shutdownSignals: [],
     logger: new DefaultLogger('WARN', (entry) => {
@@ -40,7 +50,7 @@ function installRuntimeLogging(log: Logger | undefined): void {
 
 /** A native connection; the SDK runtime (and our logging) must be installed before the first one. */
 export async function connectNative(config: Pick<Config, 'temporal'>, log?: Logger): Promise<NativeConnection> {
-  installRuntimeLogging(log);
+  await installRuntime(log);
   return NativeConnection.connect({ address: config.temporal.address ?? 'localhost:7233' });
 }
 
@@ -53,7 +63,7 @@ export async function createWorker(
     namespace: deps.config.temporal.namespace,
     taskQueue: deps.config.temporal.taskQueue,
     ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
-    activities: createActivities({ db: deps.db, http: deps.http, config: deps.config, temporal: deps.temporal }),
+    activities: createActivities({ db: deps.db, http: deps.http, config: deps.config, temporal: deps.temporal, observability: deps.observability }),
     dataConverter: deps.dataConverter,
     // Deliveries are I/O-bound: many concurrent HTTP attempts cost little CPU.
     maxConcurrentActivityTaskExecutions: 200,

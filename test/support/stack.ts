@@ -5,6 +5,7 @@ import { Client as PgClient } from 'pg';
 import pino from 'pino';
 import { loadConfig, type Config } from '../../src/config';
 import { migrate } from '../../src/db/migrate';
+import { Metrics } from '../../src/metrics/registry';
 import { createPool, type Db } from '../../src/db/pool';
 import { startApi, type RunningApi } from '../../src/runtime/api';
 import { startWorker, type RunningWorker } from '../../src/runtime/worker';
@@ -73,7 +74,9 @@ export async function startStack(env: Record<string, string> = {}, opts: { worke
   const db = createPool(databaseUrl, 10);
   await migrate(db);
   const temporal = await connectClient(config, createDataConverter(config));
-  const api = await startApi({ config, db, temporal: temporal.client, log });
+  // Separate registries for the API and the worker, as in split processes, and per stack, so each
+  // test's counters move only with its own traffic.
+  const api = await startApi({ config, db, temporal: temporal.client, log, metrics: new Metrics({ tenantLabel: config.metricsTenantLabel }) });
   const stack: Stack = {
     config,
     db,
@@ -88,6 +91,7 @@ export async function startStack(env: Record<string, string> = {}, opts: { worke
         temporal: temporal.client,
         log,
         workflowBundle: { codePath: required('HOOKFLOW_TEST_WORKFLOW_BUNDLE') },
+        metrics: new Metrics({ tenantLabel: config.metricsTenantLabel }),
       });
       return stack.worker;
     },

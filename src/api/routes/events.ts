@@ -57,6 +57,7 @@ export const eventRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) => 
       if (err instanceof UnknownTenantError) throw unknownTenant(`${at(err.index)}.tenantId`, err.tenantId);
       throw err;
     }
+    countAccepted(deps, accepted);
     for (const a of accepted) {
       if (!a.created || a.event.dispatched_at) continue;
       deps.fanout.enqueue(
@@ -130,6 +131,12 @@ export const eventRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) => 
   );
 
 };
+
+function countAccepted(deps: ApiDeps, accepted: AcceptedEvent[]): void {
+  const byTenant = new Map<string, number>();
+  for (const a of accepted) if (a.created) byTenant.set(a.event.tenant_id, (byTenant.get(a.event.tenant_id) ?? 0) + 1);
+  deps.metrics?.eventsAccepted(byTenant);
+}
 
 // Events of the default tenant hash as they did before tenants existed, so a request repeated across
 // the upgrade still replays instead of conflicting. Other tenants' hashes include the tenant.

@@ -54,7 +54,8 @@ export class IdempotencyConflictError extends Error {
 
 // For each distinct (tenant, event type) of the request: whether the tenant is live, and the
 // subscriptions of that tenant that match the type: exact names, '*', and prefix wildcards such as
-// 'invoice.*' (which covers 'invoice.paid'). One statement answers both, so tenants cost ingest no
+// 'invoice.*' (which covers 'invoice.paid'). A bare '*' leaves out the reserved operational types
+// (hookflow.…): an operator opts into those by naming them, so a catch-all endpoint gets no surprise. One statement answers both, so tenants cost ingest no
 // extra round trip. A pair with a live tenant and no match comes back once with a NULL id.
 const MATCHING_SUBSCRIPTIONS_SQL = `
   SELECT p.tenant_id, p.type, (t.id IS NOT NULL) AS tenant_live, s.id, s.retry_policy
@@ -62,7 +63,7 @@ const MATCHING_SUBSCRIPTIONS_SQL = `
   LEFT JOIN tenants t ON t.id = p.tenant_id AND t.deleted_at IS NULL
   LEFT JOIN subscriptions s ON t.id IS NOT NULL AND s.tenant_id = p.tenant_id AND s.active AND s.deleted_at IS NULL
    AND EXISTS (SELECT 1 FROM unnest(s.event_types) f
-               WHERE f = '*' OR f = p.type OR (right(f, 2) = '.*' AND starts_with(p.type, left(f, -1))))
+               WHERE (f = '*' AND NOT starts_with(p.type, 'hookflow.')) OR f = p.type OR (right(f, 2) = '.*' AND starts_with(p.type, left(f, -1))))
   ORDER BY s.id`;
 
 type MatchRow = { tenant_id: string; type: string; tenant_live: boolean; id: string | null; retry_policy: Partial<RetryPolicyConfig> | null };

@@ -1,0 +1,55 @@
+import { createHash } from 'node:crypto';
+import type { Db } from '../db/pool';
+import { acceptEvents } from '../db/repos/events';
+import type { FanoutDispatcher } from '../dispatch/fanout';
+import type { Metrics } from '../metrics/registry';
+import { OPS_TENANT, type OpsPayloads, type OpsEventType } from './types';
+
+/**
+ * The event ID of an operational event, derived from what it is about (`key`), so an activity that
+ * is retried after emitting stores nothing new: the insert conflicts on the ID and is a replay.
+ */
+export function opsEventId(type: OpsEventType, key: string): string {
+  return `hfop_${createHash('sha256').update(`${type}\u0000${key}`).digest('hex').slice(0, 40)}`;
+}
+
+/**
+ * Emits operational events through the same accept path as POST /v1/events: stored with their
+ * fan-out plan in one transaction (acceptEvents), then started by a fan-out. If the start fails or
+ * the process dies, the event is undispatched in PostgreSQL and the API's sweeper starts it.
+ */
+export class OpsEvents {
+  constructor(private readonly deps: { db: Db; fanout: FanoutDispatcher; metrics: Metrics }) {}
+
+  /** Resolves once stored (and started, unless that is left to the sweeper); throws if not stored. */
+  async emit<T extends OpsEventType>(type: T, key: string, payload: OpsPayloads[T]): Promise<{ id: string; created: boolean }> {
+    const id = opsEventId(type, key);
+    const [accepted] = await acceptEvents(this.deps.db, [
+      {
+        id,
+        tenantId: OPS_TENANT,
+        type,
+        dataJson: JSON.stringify(payload),
+        idempotencyKey: null,
+        // Depends on the ID only: a retry's payload (a later timestamp) is still the same event.
+        requestHash: createHash('sha256').update(`hookflow.operational\u0000${id}`).digest('hex'),
+      },
+    ]);
+    const a = accepted!;
+    if (!a.created) return { id, created: false };
+    this.deps.metrics.operationalEvent(type);
+    if (!a.event.dispatched_at) {
+      await this.deps.fanout.dispatch(
+        id,
+        a.deliveries.map((d) => ({ ...d, eventType: type, retryPolicy: d.retryPolicy ?? null })),
+      );
+    }
+    return { id, created: true };
+  }
+
+  /** Whether any of these operational events was stored (e.g. a failing notice before a success). */
+  async anyExists(ids: string[]): Promise<boolean> {
+    const { rows } = await this.deps.db.query('SELECT 1 FROM events WHERE id = ANY($1) LIMIT 1', [ids]);
+    return rows.length > 0;
+  }
+}
