@@ -41,6 +41,10 @@ const envSchema = z
     HOOKFLOW_SWEEP_GRACE_MS: int(0, 3_600_000).default(5_000),
     HOOKFLOW_DISPATCH_CONCURRENCY: int(1, 1_000).default(32),
     HOOKFLOW_DATA_DIR: z.string().min(1).default('.hookflow'),
+    // `hookflow dev` only: where its embedded Temporal dev server, Web UI and PostgreSQL listen.
+    HOOKFLOW_DEV_TEMPORAL_PORT: int(1, 65535).default(7233),
+    HOOKFLOW_DEV_UI_PORT: int(1, 65535).default(8233),
+    HOOKFLOW_DEV_POSTGRES_PORT: int(1, 65535).default(54329),
   })
   .superRefine((env, ctx) => {
     if (env.HOOKFLOW_RETRY_INITIAL_INTERVAL_MS > env.HOOKFLOW_RETRY_MAX_INTERVAL_MS) {
@@ -86,6 +90,7 @@ export interface Config {
   sweepGraceMs: number;
   dispatchConcurrency: number;
   dataDir: string;
+  devPorts: { temporal: number; ui: number; postgres: number };
 }
 
 export class ConfigError extends Error {
@@ -134,6 +139,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     sweepGraceMs: e.HOOKFLOW_SWEEP_GRACE_MS,
     dispatchConcurrency: e.HOOKFLOW_DISPATCH_CONCURRENCY,
     dataDir: e.HOOKFLOW_DATA_DIR,
+    devPorts: { temporal: e.HOOKFLOW_DEV_TEMPORAL_PORT, ui: e.HOOKFLOW_DEV_UI_PORT, postgres: e.HOOKFLOW_DEV_POSTGRES_PORT },
   };
 }
 
