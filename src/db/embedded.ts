@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Client } from 'pg';
 import { openChildLog } from '../runtime/child-log';
 import { checkPortFree } from '../runtime/ports';
-import { checkStaleState } from '../runtime/postgres-stale';
+import { checkStaleState, readPostmasterPid } from '../runtime/postgres-stale';
 import { describePid, isAlive, isListening } from '../runtime/proc';
 import { describeError, StartError } from '../runtime/start-error';
 import { POSTGRES_STOP, stopProcess } from '../runtime/stop-process';
@@ -14,6 +14,7 @@ import { explainPostgresExit } from '../runtime/postgres-explain';
 const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
 const PASSWORD = 'hookflow-dev';
 const READY_TIMEOUT_MS = 60_000;
+const BACKENDS_GRACE_MS = 5_000;
 
 export interface EmbeddedPostgresHandle {
   url: string;
@@ -71,7 +72,12 @@ export async function startEmbeddedPostgres(opts: {
       todo: 'create the user (useradd postgres) or run hookflow dev as an ordinary user',
     });
   }
-  const stale = checkStaleState(opts.dataDir, binary);
+  let stale = checkStaleState(opts.dataDir, binary);
+  // Backends of a postmaster that was just killed exit on their own once they notice; give them a moment.
+  for (let i = 0; stale.kind === 'busy' && !postmasterAlive(opts.dataDir) && i < BACKENDS_GRACE_MS / 100; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    stale = checkStaleState(opts.dataDir, binary);
+  }
   if (stale.kind === 'busy') {
     throw new StartError({
       what: `PostgreSQL is still running on the data directory ${opts.dataDir}`,
@@ -125,6 +131,11 @@ export async function startEmbeddedPostgres(opts: {
       if (!opts.persistent) rmSync(opts.dataDir, { recursive: true, force: true });
     },
   };
+}
+
+function postmasterAlive(dataDir: string): boolean {
+  const file = readPostmasterPid(dataDir);
+  return file !== undefined && isAlive(file.pid);
 }
 
 async function answers(port: number, database = 'postgres'): Promise<boolean> {
