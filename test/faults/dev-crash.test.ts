@@ -211,8 +211,9 @@ void describe('fault: npm start survives its own crash', { timeout: 600_000 }, (
     const state = runState(dataDir);
     const orphans = [state.children.temporal!.pid, state.children.postgres!.pid];
     const killAt = Date.now();
-    process.kill(state.owner.pid, 'SIGKILL');
+    // Watchdog first: killed second, it could read end-of-file and stop the servers in between.
     process.kill(state.watchdog!.pid, 'SIGKILL');
+    process.kill(state.owner.pid, 'SIGKILL');
     await run.exited;
     await new Promise((r) => setTimeout(r, 1_000));
     assert.ok(orphans.every(isAlive), 'with the watchdog gone too, Temporal and PostgreSQL are orphans');
@@ -230,8 +231,10 @@ void describe('fault: npm start survives its own crash', { timeout: 600_000 }, (
     const mine = sessionsOf(run, runState(dataDir));
     process.kill(-run.pid, 'SIGINT');
     const { code, signal } = await run.exited;
-    // npm itself dies of the SIGINT it was sent; what hookflow did is in its output.
+    // npm itself dies of the SIGINT it was sent, possibly before hookflow has finished stopping;
+    // what hookflow did is in its output, complete once every writer of it is gone.
     assert.ok(code === 0 || signal === 'SIGINT', `npm start ended with code ${code}, signal ${signal}`);
+    await Promise.race([run.closed, new Promise((_, rej) => setTimeout(() => rej(new Error('hookflow still writing 30 s after Ctrl-C')), 30_000))]);
     assert.ok(run.lines.some((l) => l.includes('[hookflow] stopped')), run.lines.slice(-20).join('\n'));
     assert.ok(!run.lines.some((l) => l.startsWith('hookflow dev:')), 'no error on the way down');
     const left = await leftAfter(mine, ports, GONE_LIMIT_MS);

@@ -34,6 +34,8 @@ export interface DevRun {
   lines: string[];
   startedAt: number;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Every writer of its output is gone (npm may exit before the hookflow process it started). */
+  closed: Promise<void>;
   running(): boolean;
   waitForLine(pattern: RegExp, timeoutMs: number): Promise<string>;
 }
@@ -84,11 +86,13 @@ export function startDev(env: NodeJS.ProcessEnv, args: string[] = ['start']): De
       resolve({ code, signal });
     }),
   );
+  const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
   return {
     pid: child.pid,
     lines,
     startedAt,
     exited,
+    closed,
     running: () => !done,
     waitForLine(pattern, timeoutMs) {
       const seen = lines.find((l) => pattern.test(l));
