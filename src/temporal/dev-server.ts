@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import { Connection } from '@temporalio/client';
 import { openChildLog } from '../runtime/child-log';
-import { checkPortFree } from '../runtime/ports';
+import { checkPortFree, holdersOf } from '../runtime/ports';
 import { isListening } from '../runtime/proc';
 import { StartError } from '../runtime/start-error';
 import type { ResolvedTemporalCli } from './cli-binary';
@@ -166,7 +166,8 @@ async function waitUntilServing(address: string, child: ChildProcess, port: numb
     // The exit event can trail the process's death; the kernel's view cannot.
     if (early || child.exitCode !== null || child.signalCode !== null) throw new Error(`the Temporal dev server ${early ?? 'exited'} before it was ready`);
     if (child.pid !== undefined && isListening(child.pid, port) === false) {
-      throw new Error(`${address} answered, but the process holding port ${port} is not the dev server we started (pid ${child.pid})`);
+      const holder = holdersOf(port) ?? 'another process';
+      throw new Error(`${address} answered, but port ${port} is held by ${holder}, which is not the dev server we started (pid ${child.pid})`);
     }
     return;
   }

@@ -117,6 +117,28 @@ void describe('start errors are words', { timeout: 300_000 }, () => {
     assert.match(err.message, /file is not a database/);
   });
 
+  void test('readiness counts only for our own child: a server already on the port never makes a dead child look ready', async () => {
+    const cli = await resolveTemporalCli({ allowBuild: false });
+    assert.ok('path' in cli, 'the fault suite has a local Temporal CLI');
+    const port = await freePort();
+    const old = await startDevServer({ cli, port, headless: true, searchAttributes: [] });
+    try {
+      // No port pre-check here (no portSettings): the new child dies of "address already in use"
+      // while the old server answers every gRPC readiness probe on the same port.
+      const err = await startDevServer({ cli, port, headless: true, searchAttributes: [], logDir: path.join(scratch.dir, 'logs-ready') }).then(
+        (s) => (void s.stop(), assert.fail('reported ready on a port another server holds')),
+        (e: unknown) => e,
+      );
+      assert.ok(err instanceof StartError, String(err));
+      assertWords(err.message);
+      assert.match(err.message, /before it was ready|not the dev server we started/);
+      assert.match(err.message, new RegExp(`port ${port}\\b`));
+      assert.match(err.message, new RegExp(`pid ${old.pid}\\b`), 'the holder is named');
+    } finally {
+      await old.stop();
+    }
+  });
+
   // The whole `npm start`: the CLI prints the StartError as is and exits 1, and the foreign holder survives.
   for (const which of ['postgres', 'temporal'] as const) {
     void test(`npm start with the ${which} port held by a stranger: exit 1, port and pid named, nothing started`, async () => {
