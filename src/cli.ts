@@ -7,6 +7,7 @@ import { createLogger } from './logger';
 import { startApi } from './runtime/api';
 import { runDevStack } from './runtime/dev-stack';
 import { onShutdown } from './runtime/shutdown';
+import { StartError } from './runtime/start-error';
 import { startWorker } from './runtime/worker';
 import { registerSearchAttributes } from './temporal/register-search-attributes';
 import { applyTemporalRetention, ensurePurgeSchedule } from './temporal/retention';
@@ -78,7 +79,8 @@ async function main(command: string | undefined): Promise<void> {
 main(process.argv[2]).then(
   () => process.exit(0),
   (err: unknown) => {
-    console.error(err instanceof ConfigError ? err.message : err);
+    // Known failures are already told in words; only the unexpected get a stack.
+    console.error(err instanceof ConfigError || err instanceof StartError ? err.message : err);
     process.exit(1);
   },
 );
