@@ -18,7 +18,9 @@ const red = (s: string) => (process.stderr.isTTY ? styleText('red', s) : s);
 export function reportError(err: unknown, apiUrl?: string): number {
   const say = (line: string) => process.stderr.write(`${line}\n`);
   if (err instanceof HookflowApiError) {
-    say(red(`error: ${err.title} (${err.status})${err.detail ? `: ${err.detail}` : ''}`));
+    // A validation error's detail restates its fields; those are listed one a line below.
+    const restated = err.errors.some((e) => err.detail.includes(`${e.path}: ${e.message}`));
+    say(red(`error: ${err.title} (${err.status})${err.detail && !restated ? `: ${err.detail}` : ''}`));
     for (const e of err.errors) say(`  ${e.path}: ${e.message}`);
     return 1;
   }
