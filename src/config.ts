@@ -53,6 +53,10 @@ const envSchema = z
     HOOKFLOW_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
     HOOKFLOW_METRICS_TENANT_LABEL: bool.default(false),
     HOOKFLOW_FAILING_AFTER: int(1, 100).default(4),
+    // `hookflow dev` only: where its embedded Temporal dev server, Web UI and PostgreSQL listen.
+    HOOKFLOW_DEV_TEMPORAL_PORT: int(1, 65535).default(7233),
+    HOOKFLOW_DEV_UI_PORT: int(1, 65535).default(8233),
+    HOOKFLOW_DEV_POSTGRES_PORT: int(1, 65535).default(54329),
   })
   .superRefine((env, ctx) => {
     if (env.HOOKFLOW_RETRY_INITIAL_INTERVAL_MS > env.HOOKFLOW_RETRY_MAX_INTERVAL_MS) {
@@ -111,6 +115,7 @@ export interface Config {
   metricsTenantLabel: boolean;
   /** Failed attempts in a row (within a round) after which `hookflow.delivery.failing` is emitted. */
   failingAfter: number;
+  devPorts: { temporal: number; ui: number; postgres: number };
 }
 
 export class ConfigError extends Error {
@@ -166,6 +171,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     metricsHost: e.HOOKFLOW_METRICS_HOST,
     metricsTenantLabel: e.HOOKFLOW_METRICS_TENANT_LABEL,
     failingAfter: e.HOOKFLOW_FAILING_AFTER,
+    devPorts: { temporal: e.HOOKFLOW_DEV_TEMPORAL_PORT, ui: e.HOOKFLOW_DEV_UI_PORT, postgres: e.HOOKFLOW_DEV_POSTGRES_PORT },
   };
 }
 

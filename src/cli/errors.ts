@@ -1,6 +1,7 @@
 import { styleText } from 'node:util';
 import { HookflowApiError } from '../client';
 import { ConfigError } from '../config';
+import { StartError } from '../runtime/start-error';
 
 /** A mistake the user can fix, said in one sentence; no stack trace. */
 export class CliError extends Error {
@@ -28,7 +29,8 @@ export function reportError(err: unknown, apiUrl?: string): number {
     say(red(`error: ${err.message}`));
     return err.exitCode;
   }
-  if (err instanceof ConfigError) {
+  // Already told in words (what failed, why, what to do); a stack would only bury it.
+  if (err instanceof ConfigError || err instanceof StartError) {
     say(red(err.message));
     return 1;
   }
