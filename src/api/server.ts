@@ -19,6 +19,7 @@ import { subscriptionRoutes } from './routes/subscriptions';
 import { tenantRoutes } from './routes/tenants';
 import { eventReplayRoutes } from './routes/event-replay';
 import { subscriptionRecoveryRoutes } from './routes/subscription-recovery';
+import { subscriptionTestRoutes } from './routes/subscription-test';
 
 export interface BuildServerOptions extends ApiDeps {
   logger?: Logger | false;
@@ -71,6 +72,7 @@ export async function buildServer(opts: BuildServerOptions): Promise<FastifyInst
       await v1.register(deliveryRoutes, opts);
       await v1.register(eventReplayRoutes, opts);
       await v1.register(subscriptionRecoveryRoutes, opts);
+      await v1.register(subscriptionTestRoutes, opts);
     },
     { prefix: '/v1' },
   );

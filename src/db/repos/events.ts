@@ -36,8 +36,8 @@ export interface NewEvent {
   dataJson: string;
   idempotencyKey: string | null;
   requestHash: string;
-  /** Internal callers only (a test ping): the plan is these active subscriptions of its tenant, whatever their filters. */
-  planFor?: string[];
+  /** Internal callers only (a test ping): the plan is this one subscription of the tenant, whatever its filters. */
+  onlySubscriptionId?: string;
 }
 
 /** An event names a tenant that does not exist or was deleted; `index` is its place in the request. */
@@ -63,36 +63,31 @@ export class IdempotencyConflictError extends Error {
 const ACCEPT_SQL = `
   WITH input AS (
     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
-      WITH ORDINALITY AS e(id, tenant_id, type, data, key, hash, plan_for, ord)
+      WITH ORDINALITY AS e(id, tenant_id, type, data, key, hash, only_sub, ord)
   ), dead AS (
     SELECT min(i.ord) AS ord FROM input i
     LEFT JOIN tenants t ON t.id = i.tenant_id AND t.deleted_at IS NULL WHERE t.id IS NULL
-  ), by_type AS (
-    SELECT p.tenant_id, p.type, s.id AS subscription_id
-    FROM (SELECT DISTINCT tenant_id, type FROM input WHERE plan_for IS NULL) p
-    JOIN subscriptions s ON s.tenant_id = p.tenant_id AND s.active AND s.deleted_at IS NULL
-     AND EXISTS (SELECT 1 FROM unnest(s.event_types) f
-                 WHERE (f = '*' AND NOT starts_with(p.type, 'hookflow.')) OR f = p.type
-                    OR (right(f, 2) = '.*' AND starts_with(p.type, left(f, -1))))
   ), matches AS (
-    -- Per event ID (distinct: a request may repeat an ID), from the filters or from an explicit plan.
-    SELECT DISTINCT i.id AS event_id, m.subscription_id FROM input i
-    JOIN by_type m ON i.plan_for IS NULL AND m.tenant_id = i.tenant_id AND m.type = i.type
-    UNION
-    SELECT i.id, s.id FROM input i
-    JOIN subscriptions s ON s.id = ANY (string_to_array(i.plan_for, ',')) AND s.tenant_id = i.tenant_id AND s.active AND s.deleted_at IS NULL
+    SELECT p.tenant_id, p.type, p.only_sub, s.id AS subscription_id, s.retry_policy
+    FROM (SELECT DISTINCT tenant_id, type, only_sub FROM input) p
+    JOIN subscriptions s ON s.tenant_id = p.tenant_id AND s.active AND s.deleted_at IS NULL
+     AND CASE WHEN p.only_sub IS NOT NULL THEN s.id = p.only_sub
+         ELSE EXISTS (SELECT 1 FROM unnest(s.event_types) f
+                      WHERE (f = '*' AND NOT starts_with(p.type, 'hookflow.')) OR f = p.type
+                         OR (right(f, 2) = '.*' AND starts_with(p.type, left(f, -1)))) END
   ), ins AS (
     -- DO NOTHING also covers a key repeated inside this request: the later copy is left to findExisting.
     -- An event with nothing to start has its fan-out complete at once.
     INSERT INTO events (id, tenant_id, type, data, idempotency_key, request_hash, dispatched_at)
     SELECT i.id, i.tenant_id, i.type, i.data::json, i.key, i.hash,
-           CASE WHEN EXISTS (SELECT 1 FROM matches m WHERE m.event_id = i.id) THEN NULL ELSE now() END
+           CASE WHEN EXISTS (SELECT 1 FROM matches m WHERE m.tenant_id = i.tenant_id AND m.type = i.type AND m.only_sub IS NOT DISTINCT FROM i.only_sub) THEN NULL ELSE now() END
     FROM input i WHERE (SELECT ord FROM dead) IS NULL
     ON CONFLICT DO NOTHING RETURNING *
   ), plans AS (
     INSERT INTO event_deliveries (delivery_id, tenant_id, event_id, subscription_id, event_type)
     SELECT hookflow_delivery_id(ins.id, m.subscription_id), ins.tenant_id, ins.id, m.subscription_id, ins.type
-    FROM ins JOIN matches m ON m.event_id = ins.id
+    FROM ins JOIN (SELECT DISTINCT ON (id) id, only_sub FROM input ORDER BY id, ord) i ON i.id = ins.id
+    JOIN matches m ON m.tenant_id = ins.tenant_id AND m.type = ins.type AND m.only_sub IS NOT DISTINCT FROM i.only_sub
     RETURNING delivery_id, event_id, subscription_id
   )
   SELECT (SELECT ord FROM dead)::int AS unknown_ord,
@@ -135,8 +130,7 @@ async function acceptWith(db: Queryable, events: NewEvent[]): Promise<AcceptedEv
     events.map((e) => e.dataJson),
     events.map((e) => e.idempotencyKey),
     events.map((e) => e.requestHash),
-    // Subscription IDs are [A-Za-z0-9_.:-], so a comma joins them unambiguously.
-    events.map((e) => (e.planFor ? e.planFor.join(',') : null)),
+    events.map((e) => e.onlySubscriptionId ?? null),
   ]);
   const result = rows[0]!;
   if (result.unknown_ord !== null) {
