@@ -9,7 +9,10 @@ const DESCRIPTIONS: Record<OpsEventType, string> = {
   'hookflow.delivery.dead_lettered': "A delivery's last attempt failed (or the endpoint refused it): it waits for redeliver or discard.",
   'hookflow.delivery.failing': 'A delivery has failed HOOKFLOW_FAILING_AFTER attempts in a row in one round and will be retried.',
   'hookflow.delivery.recovered': 'A delivery succeeded after a hookflow.delivery.failing notice.',
+  'hookflow.ping': 'A test ping, sent by POST /v1/subscriptions/:id/test (or `"ping": true` at creation) to that one subscription, whatever its event types.',
 };
+const WHERE = 'Emitted in the `default` tenant; subscribe to `hookflow.*` (or this type) to receive it, signed like every webhook.';
+const PING_WHERE = "An event of the subscription's own tenant, signed like every webhook.";
 
 const componentName = (type: string) => `OperationalEvent_${type.replace(/\./g, '_')}`;
 
@@ -27,7 +30,7 @@ export function operationalEventsOpenApi() {
       post: {
         tags: ['operational events'],
         summary: type,
-        description: `${DESCRIPTIONS[type]} Emitted in the \`default\` tenant; subscribe to \`hookflow.*\` (or this type) to receive it, signed like every webhook.`,
+        description: `${DESCRIPTIONS[type]} ${type === OpsEventType.ping ? PING_WHERE : WHERE}`,
         requestBody: { required: true, content: { 'application/json': { schema: { $ref: `#/components/schemas/${name}` } } } },
         responses: { '2xx': { description: 'received' } },
       },

@@ -10,6 +10,7 @@ export const OpsEventType = {
   deliveryDeadLettered: 'hookflow.delivery.dead_lettered',
   deliveryFailing: 'hookflow.delivery.failing',
   deliveryRecovered: 'hookflow.delivery.recovered',
+  ping: 'hookflow.ping',
 } as const;
 export type OpsEventType = (typeof OpsEventType)[keyof typeof OpsEventType];
 
@@ -66,11 +67,20 @@ export const deliveryRecoveredPayload = z.object({
   recoveredAt: z.string(),
 });
 
+// Sent on request (POST /v1/subscriptions/:id/test) to that one subscription, in its own tenant.
+export const pingPayload = z.object({
+  subscriptionId: z.string(),
+  tenantId: z.string().describe('The tenant of the pinged subscription (the ping is an event of that tenant)'),
+  message: z.string(),
+  sentAt: z.string(),
+});
+
 export const opsPayloadSchemas = {
   'hookflow.subscription.disabled': subscriptionDisabledPayload,
   'hookflow.delivery.dead_lettered': deliveryDeadLetteredPayload,
   'hookflow.delivery.failing': deliveryFailingPayload,
   'hookflow.delivery.recovered': deliveryRecoveredPayload,
+  'hookflow.ping': pingPayload,
 } as const;
 
 export type OpsPayloads = { [T in keyof typeof opsPayloadSchemas]: z.infer<(typeof opsPayloadSchemas)[T]> };

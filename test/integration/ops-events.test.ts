@@ -8,7 +8,7 @@ import { receiverPool, type Receiver } from '../support/receiver';
 import { startStack, waitFor, type Stack } from '../support/stack';
 import { createTenant } from '../support/tenants';
 
-const OPS = ['hookflow.subscription.disabled', 'hookflow.delivery.dead_lettered', 'hookflow.delivery.failing', 'hookflow.delivery.recovered'];
+const OPS = ['hookflow.subscription.disabled', 'hookflow.delivery.dead_lettered', 'hookflow.delivery.failing', 'hookflow.delivery.recovered', 'hookflow.ping'];
 
 void describe('operational events (hookflow.*)', () => {
   let stack: Stack;

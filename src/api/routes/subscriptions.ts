@@ -11,6 +11,7 @@ import {
   type SubscriptionRow,
 } from '../../db/repos/subscriptions';
 import { newId } from '../../ids';
+import { sendPing } from '../../ping/send-ping';
 import { urlPolicy } from '../../security/policy-from-config';
 import { checkWebhookUrl } from '../../security/url-guard';
 import { generateSecret } from '../../signing/standard-webhooks';
@@ -53,7 +54,8 @@ export const subscriptionRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, de
         metadata: req.body.metadata,
       });
       if (!row) throw unknownTenant('body.tenantId', tenantId);
-      return reply.code(201).send({ ...present(row), secret: row.secret });
+      const ping = req.body.ping ? await sendPing(deps, row) : undefined;
+      return reply.code(201).send({ ...present(row), secret: row.secret, ...(ping ? { ping } : {}) });
     },
   );
 

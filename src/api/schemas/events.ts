@@ -9,7 +9,7 @@ export const eventInput = z
       .max(200)
       .regex(EVENT_TYPE_PATTERN, 'must be dot-separated words of letters, digits and _, such as "invoice.paid"')
       .refine((t) => !t.startsWith(RESERVED_PREFIX), `must not start with "${RESERVED_PREFIX}": that prefix is reserved for hookflow's operational events`)
-      .describe(`The event type. Types starting with "${RESERVED_PREFIX}" are reserved for operational events (hookflow.subscription.disabled, hookflow.delivery.dead_lettered, hookflow.delivery.failing, hookflow.delivery.recovered) and refused with 400.`),
+      .describe(`The event type. Types starting with "${RESERVED_PREFIX}" are reserved for operational events (hookflow.subscription.disabled, hookflow.delivery.dead_lettered, hookflow.delivery.failing, hookflow.delivery.recovered, hookflow.ping) and refused with 400.`),
     data: z.unknown().refine((v) => v !== undefined, 'is required (any JSON value)'),
     id: z.string().regex(ID_PATTERN, 'must be letters, digits, _ . : - (at most 128)').optional(),
     tenantId: tenantIdField.optional().describe('The tenant whose subscriptions receive it; `default` when absent'),

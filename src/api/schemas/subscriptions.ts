@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { isValidSecret } from '../../signing/standard-webhooks';
+import { pingResult } from './ping';
 import { isStorableJson, isStorableText, tenantIdField, UNSTORABLE_MESSAGE } from './common';
 
 const DAY_MS = 86_400_000;
@@ -49,6 +50,7 @@ export const createSubscriptionBody = z
       .optional(),
     retryPolicy: retryPolicySchema.optional(),
     metadata: metadataSchema.default({}),
+    ping: z.boolean().optional().describe('Send a hookflow.ping right away and answer with its first attempt (as POST /v1/subscriptions/:id/test does)'),
   })
   .strict();
 
@@ -90,5 +92,5 @@ export const subscriptionResponse = z.object({
   updatedAt: z.string(),
 });
 
-export const createdSubscriptionResponse = subscriptionResponse.extend({ secret: z.string() });
+export const createdSubscriptionResponse = subscriptionResponse.extend({ secret: z.string(), ping: pingResult.optional() });
 export const secretResponse = z.object({ secret: z.string() });

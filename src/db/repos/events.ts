@@ -37,6 +37,8 @@ export interface NewEvent {
   dataJson: string;
   idempotencyKey: string | null;
   requestHash: string;
+  /** Internal callers only (a test ping): the plan is these subscriptions of its tenant, whatever their filters. */
+  planFor?: { id: string; retry_policy: Partial<RetryPolicyConfig> | null }[];
 }
 
 /** An event names a tenant that does not exist or was deleted; `index` is its place in the request. */
@@ -122,7 +124,7 @@ export async function acceptEvents(db: Db, events: NewEvent[]): Promise<Accepted
         continue;
       }
       claimed.add(e.id);
-      const deliveries = (subsByPair.get(pairKey(event.tenant_id, event.type)) ?? []).map((s) => ({
+      const deliveries = (e.planFor ?? subsByPair.get(pairKey(event.tenant_id, event.type)) ?? []).map((s) => ({
         deliveryId: deliveryIdFor(event.id, s.id),
         tenantId: event.tenant_id,
         eventId: event.id,

@@ -1,0 +1,36 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { tenantScoped } from '../../auth/access-control';
+import { getSubscription } from '../../db/repos/subscriptions';
+import { sendPing } from '../../ping/send-ping';
+import type { ApiDeps } from '../deps';
+import { notFound, Problem } from '../problem';
+import { idParam, problemResponses, problemSchema } from '../schemas/common';
+import { pingBody, pingResult } from '../schemas/ping';
+
+/**
+ * POST /v1/subscriptions/:id/test sends a signed `hookflow.ping` to this subscription alone and
+ * answers with its first attempt: 200 once an attempt is in the log (whatever the endpoint said),
+ * 202 when none finished within the wait (the delivery goes on like any other).
+ */
+export const subscriptionTestRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) => {
+  app.post(
+    '/subscriptions/:id/test',
+    {
+      config: tenantScoped('subscription'),
+      schema: {
+        tags: ['subscriptions'],
+        params: idParam('subscription'),
+        body: pingBody,
+        response: { 200: pingResult, 202: pingResult, ...problemResponses, 409: problemSchema },
+      },
+    },
+    async (req, reply) => {
+      const sub = await getSubscription(deps.db, req.params.id);
+      if (!sub) throw notFound('subscription', req.params.id);
+      // The activity would refuse to send it; saying so here is clearer than a ping that never arrives.
+      if (!sub.active) throw new Problem(409, 'Conflict', `subscription ${sub.id} is disabled; enable it first (PATCH "active": true)`);
+      const result = await sendPing(deps, sub);
+      return reply.code(result.outcome === 'pending' ? 202 : 200).send(result);
+    },
+  );
+};

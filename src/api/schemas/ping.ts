@@ -1,0 +1,18 @@
+import { z } from 'zod';
+
+export const pingBody = z.object({}).strict().nullish();
+
+export const pingResult = z
+  .object({
+    eventId: z.string(),
+    deliveryId: z.string().describe('An ordinary delivery: its status, attempts and redelivery work like any other'),
+    outcome: z
+      .enum(['succeeded', 'failed', 'refused', 'pending'])
+      .describe('The first attempt: `succeeded` (2xx), `failed` (another status, or a network error), `refused` (address not allowed), `pending` (no attempt finished within the wait)'),
+    statusCode: z.number().int().nullable(),
+    durationMs: z.number().int().nullable(),
+    responseBody: z.string().nullable().describe("An excerpt of the endpoint's answer, as the attempt log keeps it"),
+    error: z.string().nullable(),
+    attemptedAt: z.string().nullable(),
+  })
+  .describe('The outcome of the first attempt of a hookflow.ping, read from the attempt log');

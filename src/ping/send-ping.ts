@@ -1,0 +1,92 @@
+// Test pings: a signed `hookflow.ping` sent to one subscription through the normal pipeline (stored
+// with its plan by acceptEvents, started by the fan-out, delivered by the delivery workflow), so
+// the answer shows exactly what a real event would meet at that endpoint.
+import { createHash } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { z } from 'zod';
+import type { pingResult } from '../api/schemas/ping';
+import type { Db } from '../db/pool';
+import { acceptEvents } from '../db/repos/events';
+import type { SubscriptionRow } from '../db/repos/subscriptions';
+import type { FanoutDispatcher } from '../dispatch/fanout';
+import { newId } from '../ids';
+import { OpsEventType, type OpsPayloads } from '../ops-events/types';
+
+export type PingResult = z.infer<typeof pingResult>;
+
+// Long enough for a start and a first attempt on a busy machine; an endpoint slower than this is
+// answered as `pending` and its attempt lands in the log like any other.
+export const PING_WAIT_MS = 10_000;
+const POLL_MS = 100;
+
+type AttemptRow = {
+  outcome: 'succeeded' | 'failed' | 'refused';
+  status_code: number | null;
+  duration_ms: number;
+  response_body: string | null;
+  error_class: string | null;
+  error_message: string | null;
+  started_at: Date;
+};
+
+export async function sendPing(
+  deps: { db: Db; fanout: FanoutDispatcher },
+  sub: Pick<SubscriptionRow, 'id' | 'tenant_id' | 'retry_policy'>,
+  waitMs = PING_WAIT_MS,
+): Promise<PingResult> {
+  const id = newId('evt');
+  const payload: OpsPayloads['hookflow.ping'] = {
+    subscriptionId: sub.id,
+    tenantId: sub.tenant_id,
+    message: 'Test ping from hookflow: this endpoint receives signed webhooks.',
+    sentAt: new Date().toISOString(),
+  };
+  // The internal accept path: the reserved prefix is refused only from callers, at the API schema.
+  const [accepted] = await acceptEvents(deps.db, [
+    {
+      id,
+      tenantId: sub.tenant_id,
+      type: OpsEventType.ping,
+      dataJson: JSON.stringify(payload),
+      idempotencyKey: null,
+      requestHash: createHash('sha256').update(`hookflow.ping\u0000${id}`).digest('hex'),
+      planFor: [{ id: sub.id, retry_policy: sub.retry_policy }],
+    },
+  ]);
+  const delivery = accepted!.deliveries[0]!;
+  // Awaited, unlike POST /v1/events: the answer waits for the attempt anyway. A failed start is
+  // left to the sweeper, as for any event, and the ping then answers `pending`.
+  await deps.fanout.dispatch(id, [{ ...delivery, eventType: OpsEventType.ping, retryPolicy: delivery.retryPolicy ?? null }]);
+
+  const first = await firstAttempt(deps.db, delivery.deliveryId, waitMs);
+  return {
+    eventId: id,
+    deliveryId: delivery.deliveryId,
+    outcome: first?.outcome ?? 'pending',
+    statusCode: first?.status_code ?? null,
+    durationMs: first?.duration_ms ?? null,
+    responseBody: first?.response_body ?? null,
+    error: first && first.outcome !== 'succeeded' ? describeError(first) : null,
+    attemptedAt: first?.started_at.toISOString() ?? null,
+  };
+}
+
+/** Polls the attempt log until the delivery's first attempt is there, or `waitMs` has passed. */
+async function firstAttempt(db: Db, deliveryId: string, waitMs: number): Promise<AttemptRow | undefined> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const { rows } = await db.query<AttemptRow>(
+      `SELECT outcome, status_code, duration_ms, response_body, error_class, error_message, started_at
+       FROM delivery_attempts WHERE delivery_id = $1 ORDER BY id LIMIT 1`,
+      [deliveryId],
+    );
+    if (rows[0]) return rows[0];
+    if (Date.now() + POLL_MS > deadline) return undefined;
+    await sleep(POLL_MS);
+  }
+}
+
+function describeError(a: AttemptRow): string | null {
+  if (a.error_class && a.error_class !== 'HttpStatus') return `${a.error_class}: ${a.error_message ?? ''}`.trim();
+  return a.error_message;
+}
