@@ -10,7 +10,7 @@ import { portalSessionRoutes } from './session-routes';
 
 export { PORTAL_PREFIX };
 
-export const portalRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
+export const portalRoutes: FastifyPluginAsync<ApiDeps & { prefix?: string }> = async (app, { prefix: _prefix, ...deps }) => {
   const headers = portalHeaders(deps.config);
   // onRequest, not onSend: error answers (a refused link, an unknown asset) get the headers too.
   app.addHook('onRequest', async (_req, reply) => {

@@ -33,7 +33,8 @@ function loadAssets(): Map<string, Asset> {
 }
 
 /** The page paths the portal's script routes itself; the server answers each with the same shell. */
-const PAGES = ['', '/', '/endpoints', '/endpoints/:id', '/deliveries', '/deliveries/:id'];
+// '/' answers both /portal and /portal/ (Fastify's prefixTrailingSlash).
+const PAGES = ['/', '/endpoints', '/endpoints/:id', '/deliveries', '/deliveries/:id'];
 
 export async function portalPages(app: FastifyInstance): Promise<void> {
   const assets = loadAssets();
