@@ -6,7 +6,6 @@ import type { Config } from '../config';
 import type { Db } from '../db/pool';
 import { portalSessionByHash, type PortalSessionRow } from '../db/repos/portal';
 import { Problem } from '../api/problem';
-import { unauthorized } from '../auth/api-keys';
 import { CSRF_HEADER, readCookie, sessionCookieName } from './cookie';
 import { credentialHash, csrfMatches, isSessionToken } from './credentials';
 
@@ -20,10 +19,12 @@ export interface LiveSession {
   token: string;
 }
 
+// The same challenge as a missing API key: /v1 answers every unauthenticated request alike.
+const CHALLENGE = { 'www-authenticate': 'Bearer realm="hookflow"' };
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 export const invalidSession = () =>
-  unauthorized('this portal session is not valid: it expired, was signed out, or was never issued; open a new portal link');
+  new Problem(401, 'Portal Session Not Valid', 'this portal session is not valid: it expired, was signed out, or was never issued; open a new portal link', undefined, CHALLENGE);
 
 /** The session the request's cookie names; `undefined` without a cookie, 401 for one that names none. */
 export async function sessionFromCookie(db: Pick<Db, 'query'>, config: Pick<Config, 'env'>, headers: IncomingHttpHeaders): Promise<LiveSession | undefined> {

@@ -48,7 +48,7 @@ export const portalSessionRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, {
 
   app.get('/session', { schema: hide }, async (req, reply) => {
     const session = await sessionFromCookie(db, config, req.headers);
-    if (!session) throw new Problem(401, 'Unauthorized', 'no portal session: open the portal through the link you were given');
+    if (!session) throw new Problem(401, 'No Portal Session', 'there is no portal session in this browser: open the portal through the link you were given');
     return reply.header('cache-control', 'no-store').send(present(session.row, session.token));
   });
 
