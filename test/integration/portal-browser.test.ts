@@ -4,6 +4,7 @@
 // recovers another from the page. Screenshots of the three main views are taken on the way.
 import assert from 'node:assert/strict';
 import path from 'node:path';
+import { createRequire } from 'node:module';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { waitForState } from '../support/engine';
@@ -171,6 +172,88 @@ void describe('customer portal in headless Chromium', () => {
     await page.screenshot({ path: path.join(shots, 'endpoints.png'), fullPage: true });
 
     assert.deepEqual(consoleErrors, [], 'no script errors or CSP violations in the console');
+    await context.close();
+  });
+
+  void test('accessible: no WCAG 2 A/AA violations (axe-core) on every page, and the keyboard alone adds and deletes an endpoint', async (t) => {
+    // axe is injected as a script, which the portal's own CSP rightly refuses: this profile bypasses CSP for that alone.
+    const context = await newContext(browser, { bypassCSP: true });
+    const page = await context.newPage();
+    await page.goto((await createPortalLink(stack, tenant.id)).url);
+    await heading(page, 'Endpoints');
+    const delivery = (await tenant.call('GET', '/v1/deliveries?limit=1')).body.data[0].id as string;
+    const endpoint = (await tenant.call('GET', '/v1/subscriptions?limit=1')).body.data[0].id as string;
+    const axeSource = createRequire(__filename).resolve('axe-core/axe.min.js');
+    const checked: string[] = [];
+    for (const [route, title] of [['/portal/endpoints', 'Endpoints'], [`/portal/endpoints/${endpoint}`, 'Endpoint'], ['/portal/deliveries', 'Deliveries'], [`/portal/deliveries/${delivery}`, 'Delivery']] as const) {
+      await page.goto(new URL(route, stack.url).toString());
+      await heading(page, title);
+      await page.locator('main table, main form').first().waitFor({ timeout: SEEN_MS });
+      await page.addScriptTag({ path: axeSource });
+      const result = await page.evaluate<{ violations: { id: string; help: string; nodes: { target: string[] }[] }[]; passes: unknown[] }>(
+        "axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] })",
+      );
+      const found = result.violations.map((v) => `${v.id} (${v.help}) at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+      assert.deepEqual(found, [], `${route}: axe violations`);
+      checked.push(`${route.replace(/_[0-9a-z]{20,}/, '_…')}: ${result.passes.length} rules passed`);
+    }
+    t.diagnostic(`axe-core, 0 violations: ${checked.join('; ')}`);
+
+    // Keyboard only: the skip link first, then every control in order; Enter submits, Escape cancels the dialog.
+    await page.goto(new URL('/portal/endpoints', stack.url).toString());
+    await heading(page, 'Endpoints');
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate('document.activeElement.textContent'), 'Skip to content');
+    const tabTo = async (selector: string) => {
+      for (let i = 0; i < 60; i++) {
+        if (await page.evaluate(`document.activeElement?.matches(${JSON.stringify(selector)}) ?? false`)) return;
+        await page.keyboard.press('Tab');
+      }
+      throw new Error(`Tab never reached ${selector}`);
+    };
+    await tabTo('input[name="url"]');
+    await page.keyboard.type('http://127.0.0.1:9/keyboard-only');
+    await page.keyboard.press('Enter');
+    await heading(page, 'Endpoint');
+    const created = decodeURIComponent(new URL(page.url()).pathname.split('/').pop()!);
+    await tabTo('button.danger');
+    await page.keyboard.press('Enter');
+    await page.locator('dialog[open]').waitFor({ timeout: SEEN_MS });
+    assert.equal(await page.evaluate('document.activeElement.textContent'), 'Cancel', 'focus moves into the dialog, on the safe choice');
+    await page.keyboard.press('Escape');
+    await page.locator('dialog').waitFor({ state: 'detached', timeout: SEEN_MS });
+    assert.equal((await tenant.call('GET', `/v1/subscriptions/${created}`)).status, 200, 'Escape deleted nothing');
+    await tabTo('button.danger');
+    await page.keyboard.press('Enter');
+    await page.locator('dialog[open]').waitFor({ timeout: SEEN_MS });
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Enter');
+    await heading(page, 'Endpoints');
+    assert.equal((await tenant.call('GET', `/v1/subscriptions/${created}`)).status, 404, 'deleted with the keyboard');
+    await context.close();
+  });
+
+  void test('errors show the API\'s problem detail in words', async () => {
+    const context = await newContext(browser);
+    const page = await context.newPage();
+    await page.goto((await createPortalLink(stack, tenant.id)).url);
+    await heading(page, 'Endpoints');
+    // The browser accepts both fields; the API does not, and the page says which field and why.
+    const alert = page.getByRole('alert');
+    await page.getByLabel('Endpoint URL').fill('http://127.0.0.1:9/hooks');
+    await page.getByLabel('Event types').fill('order.created, order created!');
+    await page.getByRole('button', { name: 'Add endpoint' }).click();
+    await alert.waitFor({ timeout: SEEN_MS });
+    assert.match(await alert.innerText(), /^Validation Failed — body\.eventTypes\.2: must be an event type, "\*", or a prefix wildcard/);
+    await page.getByLabel('Endpoint URL').fill('ftp://127.0.0.1/hooks');
+    await page.getByLabel('Event types').fill('order.*');
+    await page.getByRole('button', { name: 'Add endpoint' }).click();
+    await page.getByRole('alert').filter({ hasText: 'body.url' }).waitFor({ timeout: SEEN_MS });
+    assert.match(await alert.innerText(), /^Validation Failed — body\.url: /);
+    // Another tenant's delivery reads as missing, in the API's words.
+    await page.goto(new URL('/portal/deliveries/dlv_not_mine', stack.url).toString());
+    await heading(page, 'Delivery');
+    assert.match(await page.getByRole('alert').innerText(), /Not Found — delivery dlv_not_mine does not exist/);
     await context.close();
   });
 });

@@ -11,6 +11,7 @@ import { navigate, nextGeneration, setRouter } from './nav.js';
 
 const main = /** @type {HTMLElement} */ (document.getElementById('main'));
 const PREFIX = '/portal';
+let shownBefore = false;
 
 /** The page for the current path, rendered into <main>. */
 async function route() {
@@ -35,13 +36,15 @@ async function route() {
     main.replaceChildren(h('p', { class: 'loading' }, 'Loading…'));
     await render(m);
     markCurrentNav(path);
-    // Keyboard and screen-reader users land on the new page's heading, as after a full page load.
     const heading = main.querySelector('h1');
-    if (heading) {
+    if (heading) document.title = `${heading.textContent ?? ''} · Webhooks portal`;
+    // After a navigation inside the page, keyboard and screen-reader users land on the new heading
+    // (the first page keeps the browser's own start, so the skip link comes first).
+    if (heading && shownBefore) {
       heading.setAttribute('tabindex', '-1');
       heading.focus();
-      document.title = `${heading.textContent ?? ''} · Webhooks portal`;
     }
+    shownBefore = true;
     return;
   }
   main.replaceChildren(h('h1', {}, 'Page not found'), h('p', {}, h('a', { href: `${PREFIX}/endpoints`, 'data-nav': true }, 'Go to your endpoints')));
