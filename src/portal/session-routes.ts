@@ -30,6 +30,9 @@ export const portalSessionRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, {
   const hide = { hide: true };
 
   app.post('/session', { schema: { ...hide, body: exchangeBody } }, async (req, reply) => {
+    // Login CSRF: another site must not sign a visitor into a session of its choosing. A JSON body
+    // already needs a CORS preflight that is never granted; this refuses what a browser marks as such.
+    if (req.headers['sec-fetch-site'] === 'cross-site') throw new Problem(403, 'Forbidden', 'a portal link must be opened in the portal itself, not from another site');
     if (!isLinkToken(req.body.link)) throw REFUSALS.unknown();
     const token = generateSessionToken();
     const result = await exchangePortalLink(db, {

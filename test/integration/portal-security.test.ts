@@ -3,6 +3,8 @@
 // log line, every change needs the session's CSRF header, and the pages carry a strict CSP.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import pino from 'pino';
@@ -13,7 +15,7 @@ import { Metrics } from '../../src/metrics/registry';
 import { startApi, type RunningApi } from '../../src/runtime/api';
 import { assertProblem } from '../support/api';
 import { callWithCookie, createPortalLink, CSRF_HEADER, launchChromium, newContext, openPortalSession } from '../support/portal';
-import { API_KEY, startStack, type Stack } from '../support/stack';
+import { API_KEY, startStack, waitFor, type Stack } from '../support/stack';
 import { createTenant, type TestTenant } from '../support/tenants';
 
 const SEEN_MS = 30_000;
@@ -132,6 +134,9 @@ void describe('portal security', () => {
       assert.match(res.body.detail, /x-hookflow-csrf/);
     }
     assertProblem(await callWithCookie(stack.url, session.cookie, 'DELETE', '/portal/session'), 403);
+    // Nor can another site open a session of its choosing in the visitor's browser (login CSRF).
+    const planted = await createPortalLink(stack, tenant.id);
+    assertProblem(await callWithCookie(stack.url, undefined, 'POST', '/portal/session', { link: planted.token }, { 'sec-fetch-site': 'cross-site' }), 403);
     assert.equal(await count(), before, 'nothing was created');
     // Reads need no token; with it, the change goes through.
     assert.equal((await callWithCookie(stack.url, session.cookie, 'GET', '/v1/subscriptions')).status, 200);
@@ -166,22 +171,63 @@ void describe('portal security', () => {
     assert.equal((await fetch(`${stack.url}/portal/assets/index.html`)).status, 404);
   });
 
-  void test('HOOKFLOW_PORTAL_FRAME_ANCESTORS lets the named sites embed it; the cookie then works in their iframe', async () => {
-    const config = { ...stack.config, portal: { ...stack.config.portal, frameAncestors: ["'self'", 'https://app.example.com'] } };
+  /** A page on another 127.0.0.1 port (another origin) that frames `src`; answers where the frame ended up. */
+  async function framedFrom(src: string): Promise<{ frameUrl: string; heading: string | null }> {
+    const host = http.createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end(`<!doctype html><title>host</title><iframe src="${src}" title="portal"></iframe>`));
+    await new Promise<void>((resolve) => host.listen(0, '127.0.0.1', resolve));
+    const context = await newContext(browser);
+    try {
+      const page = await context.newPage();
+      await page.goto(`http://127.0.0.1:${(host.address() as AddressInfo).port}/`);
+      const frame = await waitFor(() => page.frames().find((f) => f !== page.mainFrame() && f.url() !== 'about:blank'), 'the iframe to navigate', SEEN_MS);
+      // A frame the CSP allowed runs the portal's script, which shows its own page.
+      const heading = await frame.locator('main h1').textContent({ timeout: 5_000 }).catch(() => null);
+      return { frameUrl: frame.url(), heading };
+    } finally {
+      await context.close();
+      host.closeAllConnections();
+      await new Promise<void>((resolve) => host.close(() => resolve()));
+    }
+  }
+
+  void test('frame-ancestors: another origin cannot frame the portal by default; HOOKFLOW_PORTAL_FRAME_ANCESTORS lets the named one', async () => {
+    const refused = await framedFrom(`${stack.url}/portal/endpoints`);
+    // Chromium puts its own error page in a frame the CSP refused.
+    assert.match(refused.frameUrl, /^chrome-error:/, `the default CSP kept the portal out of the frame (heading: ${refused.heading})`);
+
+    // The same API with the embedding origin named (any port of 127.0.0.1 here: the host page's port is not known in advance).
+    const config = { ...stack.config, portal: { ...stack.config.portal, frameAncestors: ["'self'", 'http://127.0.0.1:*'] } };
     const fanout = new FanoutDispatcher({ db: stack.db, temporal: stack.temporal.client, settings: config, concurrency: 1, log: pino({ level: 'silent' }) });
     const app = await buildServer({ config, db: stack.db, temporal: stack.temporal.client, fanout, logger: false });
     try {
-      const page = await app.inject({ method: 'GET', url: '/portal/deliveries' });
-      assert.match(String(page.headers['content-security-policy']), /frame-ancestors 'self' https:\/\/app\.example\.com(;|$)/);
-      assert.equal(page.headers['x-frame-options'], undefined);
+      const url = await app.listen({ host: '127.0.0.1', port: 0 });
+      const page = await fetch(`${url}/portal/deliveries`);
+      assert.match(page.headers.get('content-security-policy') ?? '', /frame-ancestors 'self' http:\/\/127\.0\.0\.1:\*(;|$)/);
+      assert.equal(page.headers.get('x-frame-options'), null);
+      const allowed = await framedFrom(`${url}/portal/endpoints`);
+      assert.equal(allowed.frameUrl, `${url}/portal/endpoints`);
+      assert.equal(allowed.heading, 'No Portal Session', 'the portal ran inside the frame');
+      // Embedded by another site, a Strict cookie would never reach the frame: it becomes SameSite=None; Secure; Partitioned.
       const link = await createPortalLink(stack, tenant.id);
-      const exchanged = await app.inject({ method: 'POST', url: '/portal/session', payload: { link: link.token } });
-      assert.equal(exchanged.statusCode, 201, exchanged.body);
-      const cookie = String(exchanged.headers['set-cookie']);
+      const exchanged = await fetch(`${url}/portal/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ link: link.token }) });
+      assert.equal(exchanged.status, 201);
+      const cookie = exchanged.headers.get('set-cookie') ?? '';
       for (const attr of ['HttpOnly', 'SameSite=None', 'Secure', 'Partitioned']) assert.ok(cookie.split('; ').includes(attr), `${attr} in ${cookie}`);
     } finally {
       await app.close();
     }
+  });
+
+  void test('deleting a tenant ends its portal sessions and voids its links', async () => {
+    const doomed = await createTenant(stack, 'portal-gone');
+    const session = await openPortalSession(stack, doomed.id);
+    const link = await createPortalLink(stack, doomed.id);
+    assert.equal((await session.call('GET', '/v1/subscriptions')).status, 200);
+    assert.equal((await stack.call('DELETE', `/v1/tenants/${doomed.id}`)).status, 200);
+    assertProblem(await session.call('GET', '/v1/subscriptions'), 401);
+    const res = await callWithCookie(stack.url, undefined, 'POST', '/portal/session', { link: link.token });
+    assertProblem(res, 401);
+    assert.equal(res.body.title, 'Invalid Portal Link');
   });
 
   void test('no credential reaches a URL or a log line: the link travels in the fragment and is exchanged in a body', async (t) => {
