@@ -1,6 +1,6 @@
 -- The customer portal (src/portal/). A link carries a one-time credential; exchanging it creates a
 -- session bound to the link's tenant. Only SHA-256 digests of either credential are stored.
--- (Numbered 005, not 004, to leave room for a concurrently developed migration.)
+-- (Numbered after 006, with 004 and 005 left to migrations developed at the same time.)
 CREATE TABLE portal_links (
   id          text PRIMARY KEY,
   tenant_id   text NOT NULL REFERENCES tenants (id),
