@@ -221,8 +221,11 @@ async function bestEffort(what: string, fn: () => Promise<unknown>): Promise<boo
 function recordUpdate(input: DeliverInput, report: AttemptReport, eventType: string, succeeded: boolean, willRetry: boolean): AttemptRecordUpdate {
   const endedAt = new Date(Date.parse(report.at) + report.durationMs).toISOString();
   const state = succeeded ? 'succeeded' : willRetry ? 'retrying' : undefined;
-  const update: AttemptRecordUpdate = { state, succeeded, nextAttemptAt: report.nextAttemptAt, completedAt: succeeded ? endedAt : undefined };
+  // Only an exact status closes the record: a later round's success leaves it open (reads keep
+  // asking the workflow) until the workflow writes its final status.
+  const update: AttemptRecordUpdate = { state, succeeded, nextAttemptAt: report.nextAttemptAt };
   if (input.round !== 1 || input.trigger !== 'initial' || !input.roundStartedAt || !state) return update;
+  if (succeeded) update.completedAt = endedAt;
   const round: RoundSummary = {
     round: 1,
     trigger: 'initial',

@@ -65,6 +65,10 @@ const envSchema = z
       .refine((v) => /^https?:\/\//.test(v), 'must be an absolute http(s) URL')
       .transform((v) => v.replace(/\/+$/, ''))
       .optional(),
+    // `hookflow dev` only: where its embedded Temporal dev server, Web UI and PostgreSQL listen.
+    HOOKFLOW_DEV_TEMPORAL_PORT: int(1, 65535).default(7233),
+    HOOKFLOW_DEV_UI_PORT: int(1, 65535).default(8233),
+    HOOKFLOW_DEV_POSTGRES_PORT: int(1, 65535).default(54329),
   })
   .superRefine((env, ctx) => {
     if (env.HOOKFLOW_RETRY_INITIAL_INTERVAL_MS > env.HOOKFLOW_RETRY_MAX_INTERVAL_MS) {
@@ -131,6 +135,7 @@ export interface Config {
     /** Where portal links point; unset = the origin the admin called the API on. */
     publicUrl?: string;
   };
+  devPorts: { temporal: number; ui: number; postgres: number };
 }
 
 export class ConfigError extends Error {
@@ -191,6 +196,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       sessionSeconds: e.HOOKFLOW_PORTAL_SESSION_SECONDS,
       publicUrl: e.HOOKFLOW_PUBLIC_URL,
     },
+    devPorts: { temporal: e.HOOKFLOW_DEV_TEMPORAL_PORT, ui: e.HOOKFLOW_DEV_UI_PORT, postgres: e.HOOKFLOW_DEV_POSTGRES_PORT },
   };
 }
 

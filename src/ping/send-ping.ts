@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { z } from 'zod';
+import { Problem } from '../api/problem';
 import type { pingResult } from '../api/schemas/ping';
 import type { Db } from '../db/pool';
 import { acceptEvents } from '../db/repos/events';
@@ -31,7 +32,7 @@ type AttemptRow = {
 
 export async function sendPing(
   deps: { db: Db; fanout: FanoutDispatcher },
-  sub: Pick<SubscriptionRow, 'id' | 'tenant_id' | 'retry_policy'>,
+  sub: Pick<SubscriptionRow, 'id' | 'tenant_id'>,
   waitMs = PING_WAIT_MS,
 ): Promise<PingResult> {
   const id = newId('evt');
@@ -50,10 +51,12 @@ export async function sendPing(
       dataJson: JSON.stringify(payload),
       idempotencyKey: null,
       requestHash: createHash('sha256').update(`hookflow.ping\u0000${id}`).digest('hex'),
-      planFor: [{ id: sub.id, retry_policy: sub.retry_policy }],
+      onlySubscriptionId: sub.id,
     },
   ]);
-  const delivery = accepted!.deliveries[0]!;
+  // No plan: the subscription was disabled or deleted between the caller's read and this statement.
+  const delivery = accepted!.deliveries[0];
+  if (!delivery) throw new Problem(409, 'Conflict', `subscription ${sub.id} is disabled or deleted; nothing was sent`);
   // Awaited, unlike POST /v1/events: the answer waits for the attempt anyway. A failed start is
   // left to the sweeper, as for any event, and the ping then answers `pending`.
   await deps.fanout.dispatch(id, [{ ...delivery, eventType: OpsEventType.ping, retryPolicy: delivery.retryPolicy ?? null }]);

@@ -2,28 +2,32 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config';
-import { startEmbeddedPostgres } from '../db/embedded';
 import { migrate } from '../db/migrate';
-import { createPool } from '../db/pool';
+import { createPool, type Db } from '../db/pool';
 import { createLogger } from '../logger';
-import { resolveTemporalCli } from '../temporal/cli-binary';
+import { bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
 import { connectShared } from '../temporal/shared-connection';
+import { WORKFLOWS_PATH } from '../temporal/worker';
 import { createDataConverter } from '../temporal/payload-codec';
-import { startDevServer } from '../temporal/dev-server';
-import { DEV_SERVER_TUNING } from '../temporal/dev-server-tuning';
-import { searchAttributeFlags } from '../temporal/search-attributes';
 import { applyTemporalRetention, ensurePurgeSchedule } from '../temporal/retention';
 import { startApi } from './api';
+import { startDevBackends, type StopStep } from './dev-backends';
+import { readStat } from './proc';
+import { acquireDevLock, readRunState, self, writeRunState, type RunState } from './run-state';
 import { onShutdown } from './shutdown';
+import { asStartError, describeError, type StartError } from './start-error';
+import { Watchdog } from './watchdog';
 import { startWorker } from './worker';
 
-const DEV_TEMPORAL_PORT = 7233;
-const DEV_UI_PORT = 8233;
-const DEV_POSTGRES_PORT = 54329;
+// A parent that dies (an `npm`/`tsx` wrapper killed with -9) leaves us re-parented: we notice
+// within this long and stop in order, rather than running on with nobody to press Ctrl-C.
+const PARENT_POLL_MS = 1_000;
 
 /**
  * `npm start`: everything on one machine. Embedded parts start only where no real one is
- * configured, and their data lives under .hookflow/ so it survives a restart.
+ * configured, and their data lives under .hookflow/ so it survives a restart. A crash of this
+ * process leaves nothing running (watchdog.ts) and the next start cleans up after it
+ * (leftovers.ts, postgres-stale.ts); every failure on the way up is a StartError in words.
  */
 export async function runDevStack(config: Config): Promise<void> {
   // Human-readable on a terminal; JSON when piped or captured.
@@ -31,7 +35,6 @@ export async function runDevStack(config: Config): Promise<void> {
   const dataDir = path.resolve(config.dataDir);
   mkdirSync(dataDir, { recursive: true });
   const say = (line: string) => process.stdout.write(`[hookflow] ${line}\n`);
-  const stops: [string, () => Promise<unknown>][] = [];
 
   if (config.allowPrivateUrls === undefined) {
     config.allowPrivateUrls = true;
@@ -39,59 +42,124 @@ export async function runDevStack(config: Config): Promise<void> {
   }
   if (config.apiKeys.length === 0) config.apiKeys = [devApiKey(dataDir)];
 
+  const { release: releaseLock, crashedOwner } = acquireDevLock(dataDir);
+  const previous = readRunState(dataDir);
+  if (crashedOwner !== undefined) say(`the previous hookflow dev (pid ${crashedOwner}) ended without stopping (a crash or kill -9); checking what it left`);
+  const watchdog = new Watchdog((l) => say(`WARNING: ${l}`));
+  const state: RunState = {
+    owner: { ...self(), startedAt: new Date().toISOString() },
+    watchdog: watchdog.pid === undefined ? undefined : { pid: watchdog.pid, startTicks: readStat(watchdog.pid)?.startTicks },
+    children: {},
+  };
+  writeRunState(dataDir, state);
+
+  // Anything after "ready" that must end the run (a backend that cannot be restarted, the worker
+  // stopping by itself, our parent gone) resolves `stopRequest`; the ordered shutdown follows.
+  let fatal: StartError | undefined;
+  let requestStop!: (why: string) => void;
+  const stopRequest = new Promise<string>((resolve) => (requestStop = resolve));
+  let shuttingDown = false;
+  const onFatal = (err: StartError): void => {
+    if (shuttingDown && !fatal) return;
+    fatal ??= err;
+    requestStop('fatal');
+  };
+  const stops: StopStep[] = [];
+  const finish = async (steps: StopStep[]): Promise<void> => {
+    for (const [name, stop] of steps) await stop().catch((err: unknown) => say(`stopping ${name} failed: ${describeError(err)}`));
+    watchdog.close();
+    state.children = {};
+    writeRunState(dataDir, state);
+    releaseLock();
+  };
+
+  // Bundling the workflows is the slowest step (~2 s of CPU); it needs no server, so it runs while
+  // the backends start. Same input as the worker's own bundling (no custom converters here).
+  const bundle = bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: bundlerLogger(log) });
+  bundle.catch(() => undefined);
+  let running: Awaited<ReturnType<typeof startServices>>;
   let uiUrl: string | undefined;
-  if (!config.temporal.address) {
-    const cli = await resolveTemporalCli({ onProgress: (l) => say(l) });
-    say(`starting the Temporal dev server (${'path' in cli ? cli.path : 'SDK download'})`);
-    const server = await startDevServer({
-      cli,
-      dbFilename: path.join(dataDir, 'temporal.db'),
-      port: DEV_TEMPORAL_PORT,
-      uiPort: DEV_UI_PORT,
-      namespace: config.temporal.namespace,
-      searchAttributes: searchAttributeFlags(),
-      ...DEV_SERVER_TUNING,
-      logLevel: 'warn',
-      // The API starts later; the UI calls this from the browser, on the same machine in dev.
-      codecEndpoint: config.payloadKey ? `http://localhost:${config.port}/codec` : undefined,
-    });
-    config.temporal.address = server.address;
-    uiUrl = server.uiUrl;
-    stops.unshift(['temporal dev server', () => server.stop()]);
+  try {
+    ({ uiUrl } = await startDevBackends({ config, dataDir, previous, state, watchdog, say, onFatal, stops }));
+    log.debug({ atMs: Math.round(performance.now()) }, 'embedded backends ready');
+    running = await startServices(config, log, stops, bundle);
+  } catch (err) {
+    shuttingDown = true;
+    await finish(stops);
+    throw asStartError(err, 'start-up failed', 'read the message above');
   }
-  if (!config.databaseUrl) {
-    say('starting embedded PostgreSQL');
-    const pg = await startEmbeddedPostgres({ dataDir: path.join(dataDir, 'postgres'), port: DEV_POSTGRES_PORT, persistent: true });
-    config.databaseUrl = pg.url;
-    stops.unshift(['embedded postgres', () => pg.stop()]);
-  }
+  const { api } = running;
+  void running.worker.done.then(
+    () => !shuttingDown && onFatal(asStartError(new Error('it stopped by itself'), 'the Temporal worker stopped while hookflow dev was running', 'start hookflow dev again')),
+    (err: unknown) => !shuttingDown && onFatal(asStartError(err, 'the Temporal worker failed while hookflow dev was running', 'read the reason above and start hookflow dev again')),
+  );
+  const parent = process.ppid;
+  const parentWatch = setInterval(() => {
+    if (process.ppid === parent) return;
+    say(`the process that started hookflow dev (pid ${parent}) is gone; stopping`);
+    requestStop('parent gone');
+  }, PARENT_POLL_MS);
+  parentWatch.unref();
 
-  const db = createPool(config.databaseUrl, config.databasePoolSize);
-  const applied = await migrate(db);
-  if (applied.length > 0) say(`applied migrations: ${applied.join(', ')}`);
-  // API and worker share one native connection, so the API's workflow starts can be eager.
-  const temporal = await connectShared(config, createDataConverter(config), log);
-  await applyTemporalRetention(temporal.client, config.temporal.namespace, config.temporalRetentionSeconds);
-  await ensurePurgeSchedule(temporal.client, config);
-  const worker = await startWorker({ config, db, temporal: temporal.client, log, connection: temporal.connection });
-  const api = await startApi({ config, db, temporal: temporal.client, log, eagerStart: true });
-
-  say('ready');
+  say(`ready (started in ${(performance.now() / 1000).toFixed(1)} s)`);
   say(`  API          ${api.url.replace('127.0.0.1', 'localhost')}   (OpenAPI: ${api.url}/docs)`);
   say(`  API key      ${config.apiKeys[0]}`);
   say(`  Temporal     ${config.temporal.address} (namespace ${config.temporal.namespace})`);
   if (uiUrl) say(`  Web UI       ${uiUrl}`);
+  say(`  Logs         ${path.join(dataDir, 'logs')}`);
   say('press Ctrl-C to stop');
 
-  // Order matters: stop taking requests, let the worker drain, then the backends.
-  await onShutdown(log, [
-    ['api', () => api.stop()],
-    ['worker', () => worker.stop()],
-    ['temporal client', () => temporal.connection.close()],
-    ['postgres pool', () => db.end()],
-    ...stops,
-  ]);
+  // Order matters (startServices and the backends queued their steps so): stop taking requests,
+  // let the worker drain, close the client and the pool, then PostgreSQL and the Temporal server.
+  await onShutdown(log, [['start of shutdown', async () => void (shuttingDown = true)], ...stops], stopRequest);
+  clearInterval(parentWatch);
+  await finish([]);
+  if (fatal) throw fatal;
   say('stopped');
+}
+
+/** Migrations, the shared Temporal connection, worker and API; each failure names its step. */
+async function startServices(config: Config, log: ReturnType<typeof createLogger>, stops: StopStep[], bundle: Promise<WorkflowBundle>) {
+  const step = async <T>(what: string, todo: string, fn: () => Promise<T>): Promise<T> => {
+    const began = performance.now();
+    try {
+      const result = await fn();
+      // LOG_LEVEL=debug shows where start-up time goes.
+      log.debug({ ms: Math.round(performance.now() - began) }, `start step done: ${what.replace(/^could not /, '')}`);
+      return result;
+    } catch (err) {
+      throw asStartError(err, what, todo);
+    }
+  };
+  const db: Db = createPool(config.databaseUrl!, config.databasePoolSize);
+  stops.unshift(['postgres pool', () => db.end()]);
+  const applied = await step('could not apply the database migrations', 'check that PostgreSQL is reachable (DATABASE_URL) and read the reason above', () => migrate(db));
+  if (applied.length > 0) process.stdout.write(`[hookflow] applied migrations: ${applied.join(', ')}\n`);
+  // API and worker share one native connection, so the API's workflow starts can be eager.
+  const temporal = await step(`could not connect to Temporal at ${config.temporal.address}`, 'check TEMPORAL_ADDRESS, or unset it to use the embedded dev server', () =>
+    connectShared(config, createDataConverter(config), log),
+  );
+  stops.unshift(['temporal client', () => temporal.connection.close()]);
+  await step('could not set the retentions', 'read the reason above', async () => {
+    await applyTemporalRetention(temporal.client, config.temporal.namespace, config.temporalRetentionSeconds);
+    await ensurePurgeSchedule(temporal.client, config);
+  });
+  const workflowBundle = await step('could not bundle the workflows', 'fix the workflow code the reason names (workflows/)', () => bundle);
+  const worker = await step('could not start the Temporal worker', 'read the reason above', () =>
+    startWorker({ config, db, temporal: temporal.client, log, connection: temporal.connection, workflowBundle }),
+  );
+  stops.unshift(['worker', () => worker.stop()]);
+  const api = await step(`could not start the API on ${config.host}:${config.port}`, 'free the port or set PORT to another one', () =>
+    startApi({ config, db, temporal: temporal.client, log, eagerStart: true }),
+  );
+  stops.unshift(['api', () => api.stop()]);
+  return { db, temporal, worker, api };
+}
+
+/** The bundler's chatter at debug level, its warnings and errors as such. */
+function bundlerLogger(log: ReturnType<typeof createLogger>) {
+  const at = (level: 'debug' | 'warn' | 'error') => (message: string, meta?: Record<string, unknown>) => log[level]({ ...meta, bundler: true }, message);
+  return { trace: at('debug'), debug: at('debug'), info: at('debug'), warn: at('warn'), error: at('error'), log: (_level: string, message: string, meta?: Record<string, unknown>) => at('debug')(message, meta) };
 }
 
 /** A dev key kept under .hookflow/, so it stays the same across restarts of `npm start`. */

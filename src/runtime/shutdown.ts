@@ -5,13 +5,14 @@ import type { Logger } from 'pino';
 const ECHO_WINDOW_MS = 3_000;
 
 /**
- * Runs the given stop steps in order on the first SIGINT/SIGTERM; a later signal forces exit.
+ * Runs the given stop steps in order on the first SIGINT/SIGTERM, or when `trigger` resolves (a
+ * fatal condition found by the caller); a later signal forces exit.
  * Steps run in the order given: stop taking work, drain, then close the backends.
  */
-export function onShutdown(log: Logger, steps: [string, () => Promise<unknown>][]): Promise<void> {
+export function onShutdown(log: Logger, steps: [string, () => Promise<unknown>][], trigger?: Promise<string>): Promise<void> {
   return new Promise((resolve) => {
     let firstAt: number | undefined;
-    const handler = (signal: NodeJS.Signals) => {
+    const handler = (signal: string) => {
       if (firstAt !== undefined) {
         if (Date.now() - firstAt < ECHO_WINDOW_MS) return;
         log.warn({ signal }, 'second signal: exiting now');
@@ -34,5 +35,6 @@ export function onShutdown(log: Logger, steps: [string, () => Promise<unknown>][
     };
     process.on('SIGINT', handler);
     process.on('SIGTERM', handler);
+    void trigger?.then((why) => firstAt === undefined && handler(why));
   });
 }

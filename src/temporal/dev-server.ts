@@ -2,7 +2,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import { Connection } from '@temporalio/client';
+import { openChildLog } from '../runtime/child-log';
+import { checkPortFree, holdersOf } from '../runtime/ports';
+import { isListening } from '../runtime/proc';
+import { StartError } from '../runtime/start-error';
 import type { ResolvedTemporalCli } from './cli-binary';
+import { explainDevServerExit } from '../runtime/temporal-explain';
 
 export interface DevServerOptions {
   cli: ResolvedTemporalCli;
@@ -24,6 +29,10 @@ export interface DevServerOptions {
   dynamicConfig?: Record<string, string>;
   logLevel?: string;
   onLog?: (line: string) => void;
+  /** Send the server's output to <logDir>/temporal.log instead of a pipe (see runtime/child-log.ts). */
+  logDir?: string;
+  /** Names the settings that chose fixed ports, for the "port in use" message. */
+  portSettings?: { port: string; uiPort: string };
   readyTimeoutMs?: number;
 }
 
@@ -31,6 +40,8 @@ export interface DevServer {
   address: string;
   uiUrl?: string;
   pid?: number;
+  /** Resolves with a sentence once the server process exits, for whatever reason. */
+  exited?: Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -83,24 +94,32 @@ async function spawnOnce(bin: string, ip: string, opts: DevServerOptions): Promi
   const uiPort = opts.headless ? undefined : opts.uiPort || (opts.port && opts.uiPort === undefined ? port + 1000 : await freePort(ip));
   const args = ['server', 'start-dev', '--ip', ip, '--port', String(port), '--log-level', opts.logLevel ?? 'warn', '--color', 'never'];
   args.push(...(uiPort === undefined ? ['--headless'] : ['--ui-port', String(uiPort)]), ...commonArgs(opts));
+  // A fixed port someone else holds: say who, rather than letting our readiness check reach them.
+  if (opts.portSettings) {
+    await checkPortFree(port, 'the Temporal dev server', opts.portSettings.port);
+    if (uiPort !== undefined) await checkPortFree(uiPort, 'the Temporal Web UI', opts.portSettings.uiPort);
+  }
 
+  const log = opts.logDir ? openChildLog(opts.logDir, 'temporal') : undefined;
   // Its own process group: a terminal's Ctrl-C reaches only us, and we stop the server last, after
   // the worker has drained against it.
-  const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  const tail: string[] = [];
+  const child = spawn(bin, args, { stdio: log ? ['ignore', log.fd, log.fd] : ['ignore', 'pipe', 'pipe'], detached: true });
+  log?.close();
+  const piped: string[] = [];
   const onData = (chunk: Buffer): void => {
     for (const line of chunk.toString().split('\n')) {
       if (!line.trim()) continue;
-      tail.push(line);
-      if (tail.length > 30) tail.shift();
+      piped.push(line);
+      if (piped.length > 30) piped.shift();
       opts.onLog?.(line);
     }
   };
   child.stdout?.on('data', onData);
   child.stderr?.on('data', onData);
+  const tail = (): string[] => (log ? log.tail() : piped.slice(-15));
   const exited = new Promise<string>((resolve) => {
-    child.once('exit', (code, signal) => resolve(`exited (code ${code}, signal ${signal})`));
-    child.once('error', (err) => resolve(`failed to spawn: ${err.message}`));
+    child.once('exit', (code, signal) => resolve(signal ? `was stopped by ${signal}` : `exited with code ${code}`));
+    child.once('error', (err) => resolve(`could not be started: ${err.message}`));
   });
   // Synchronous kill is all an 'exit' handler can do; it keeps a forgotten server from outliving us.
   const killOnExit = (): void => void child.kill('SIGKILL');
@@ -112,33 +131,45 @@ async function spawnOnce(bin: string, ip: string, opts: DevServerOptions): Promi
 
   const address = hostPort(ip, port);
   try {
-    await waitUntilServing(address, exited, opts.readyTimeoutMs ?? 60_000);
+    await waitUntilServing(address, child, port, exited, opts.readyTimeoutMs ?? 60_000);
   } catch (err) {
     await stop();
-    throw new Error(`Temporal dev server ${bin} did not come up: ${(err as Error).message}\n${tail.join('\n')}`);
+    const why = (err as Error).message;
+    throw new StartError({ ...explainDevServerExit(why, tail(), { bin, port, uiPort, dbFilename: opts.dbFilename, settings: opts.portSettings }), logTail: tail(), logFile: log?.file });
   }
-  return { address, uiUrl: uiPort === undefined ? undefined : `http://${hostPort(ip, uiPort)}`, pid: child.pid, stop };
+  return { address, uiUrl: uiPort === undefined ? undefined : `http://${hostPort(ip, uiPort)}`, pid: child.pid, exited, stop };
 }
 
-async function waitUntilServing(address: string, exited: Promise<string>, timeoutMs: number): Promise<void> {
+/**
+ * Ready = the child we started is alive, answers gRPC, and is the process holding the port. A
+ * server that was already on the port (a leftover) must never make a dead child look ready.
+ */
+async function waitUntilServing(address: string, child: ChildProcess, port: number, exited: Promise<string>, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let early: string | undefined;
   void exited.then((why) => (early = why));
   let lastError = 'timeout';
   while (Date.now() < deadline) {
-    if (early) throw new Error(`process ${early}`);
+    if (early) throw new Error(`the Temporal dev server ${early} before it was ready`);
     // lazy + explicit close: a failed Connection.connect() would leak its gRPC channel.
     const conn = Connection.lazy({ address, connectTimeout: 1000 });
     try {
       await conn.ensureConnected();
       await conn.workflowService.getSystemInfo({});
-      return;
     } catch (err) {
       lastError = (err as Error).message;
       await new Promise((r) => setTimeout(r, 200));
+      continue;
     } finally {
       await conn.close();
     }
+    // The exit event can trail the process's death; the kernel's view cannot.
+    if (early || child.exitCode !== null || child.signalCode !== null) throw new Error(`the Temporal dev server ${early ?? 'exited'} before it was ready`);
+    if (child.pid !== undefined && isListening(child.pid, port) === false) {
+      const holder = holdersOf(port) ?? 'another process';
+      throw new Error(`${address} answered, but port ${port} is held by ${holder}, which is not the dev server we started (pid ${child.pid})`);
+    }
+    return;
   }
   throw new Error(`not reachable at ${address} within ${timeoutMs} ms (${lastError})`);
 }

@@ -32,7 +32,7 @@ void describe('API: deliveries', () => {
     return res.body;
   };
 
-  void test('list from visibility with each filter, newest first, paginated by cursor', async () => {
+  void test('list from the delivery record with each filter, newest first, paginated by cursor', async () => {
     const type = uniqueType('list');
     const subA = await createSubscription(stack, { url: ok.url, eventTypes: [`${type}.*`] });
     const subB = await createSubscription(stack, { url: ok.url, eventTypes: [`${type}.b`] });
@@ -46,9 +46,10 @@ void describe('API: deliveries', () => {
     const bySubA = await waitForListed(stack, `subscriptionId=${subA.id}&status=succeeded`, 3);
     assert.ok(bySubA.every((d) => d.subscriptionId === subA.id && d.status === 'succeeded' && d.closedAt));
     assert.deepEqual(Object.keys(bySubA[0]).sort(), ['closedAt', 'eventId', 'eventType', 'id', 'startedAt', 'status', 'subscriptionId', 'tenantId']);
-    // Temporal's visibility order (SQL visibility has no ORDER BY): open first, then most recently closed first.
-    const closes = bySubA.map((d) => Date.parse(d.closedAt));
-    assert.deepEqual(closes, [...closes].sort((a, b) => b - a), 'most recently closed first');
+    // Newest first by when the delivery was accepted (ties broken by ID), whatever order they closed in.
+    const keys = bySubA.map((d) => `${d.startedAt}|${d.id}`);
+    assert.deepEqual(keys, [...keys].sort().reverse(), 'newest first');
+    assert.equal(bySubA[bySubA.length - 1].eventId, e1.id, 'the first event comes last');
     const bySubB = await waitForListed(stack, `subscriptionId=${subB.id}`, 1);
     assert.equal(bySubB[0].eventId, e3.id);
     const byType = await waitForListed(stack, `eventType=${type}.a`, 2);
@@ -126,7 +127,7 @@ void describe('API: deliveries', () => {
     assertProblem(await stack.call('GET', `/v1/deliveries/${id}/attempts?limit=0`), 400, ['query.limit']);
   });
 
-  void test('single redeliver: dead letter → redeliver → succeeded, one webhook-id throughout; 409 when not allowed', async () => {
+  void test('single redeliver: dead letter → redeliver → succeeded, one webhook-id throughout; a closed one runs again', async () => {
     const type = uniqueType('redeliver');
     const sub = await createSubscription(stack, { url: failing.url, eventTypes: [type] });
     healthy = false;
@@ -157,7 +158,7 @@ void describe('API: deliveries', () => {
     healthy = true;
     const res = await stack.call('POST', `/v1/deliveries/${id}/redeliver`);
     assert.equal(res.status, 202, JSON.stringify(res.body));
-    assert.deepEqual(res.body, { id, accepted: true, signal: 'redeliver' });
+    assert.deepEqual(res.body, { id, accepted: true, signal: 'redeliver', how: 'signalled' });
     const done = await waitForState(stack, id, 'succeeded');
     assert.equal(done.roundCount, 2);
     assert.equal(done.attempts, 3);
@@ -167,13 +168,21 @@ void describe('API: deliveries', () => {
     const all = await stack.call('GET', `/v1/deliveries/${id}/attempts`);
     assert.deepEqual(all.body.data.map((a: any) => [a.round, a.attempt, a.statusCode]), [[1, 1, 500], [1, 2, 500], [2, 1, 200]]);
 
+    // Closed: nothing left to discard; a redeliver resends it as a new run of the same delivery.
+    const closing = await stack.call('POST', `/v1/deliveries/${id}/discard`);
+    assertProblem(closing, 409);
+    assert.match(closing.body.detail, /succeeded/);
+    await waitFor(async () => ((await stack.temporal.client.workflow.getHandle(id).describe()).status.name === 'COMPLETED' ? true : undefined), 'the run to close');
     const again = await stack.call('POST', `/v1/deliveries/${id}/redeliver`);
-    assertProblem(again, 409);
-    assert.match(again.body.detail, /succeeded/);
-    assertProblem(await stack.call('POST', `/v1/deliveries/${id}/discard`), 409);
+    assert.equal(again.status, 202, JSON.stringify(again.body));
+    assert.equal(again.body.how, 'restarted');
+    await waitFor(async () => ((await stack.call('GET', `/v1/deliveries/${id}`)).body.roundCount === 3 ? true : undefined), 'a third round');
+    const third = await waitForState(stack, id, 'succeeded');
+    assert.deepEqual(third.rounds.map((r: any) => r.trigger), ['initial', 'redeliver', 'redeliver']);
+    assert.equal(failing.received.filter((r) => r.headers['webhook-id'] === evt.id).length, 4);
   });
 
-  void test('discard a dead letter → 202 → discarded, and it cannot be redelivered afterwards', async () => {
+  void test('discard a dead letter → 202 → discarded; discarding again is a 409; a redeliver resends it', async () => {
     const type = uniqueType('discard');
     await createSubscription(stack, { url: failing.url, eventTypes: [type] });
     healthy = false;
@@ -184,8 +193,13 @@ void describe('API: deliveries', () => {
     assert.deepEqual(res.body, { id, accepted: true, signal: 'discard' });
     const status = await waitForState(stack, id, 'discarded');
     assert.ok(status.completedAt);
-    assertProblem(await stack.call('POST', `/v1/deliveries/${id}/redeliver`), 409);
     assertProblem(await stack.call('POST', `/v1/deliveries/${id}/discard`), 409);
+    await waitFor(async () => ((await stack.temporal.client.workflow.getHandle(id).describe()).status.name === 'COMPLETED' ? true : undefined), 'the run to close');
+    healthy = true;
+    const again = await stack.call('POST', `/v1/deliveries/${id}/redeliver`);
+    assert.equal(again.body.how, 'restarted', JSON.stringify(again.body));
+    const resent = await waitForState(stack, id, 'succeeded');
+    assert.deepEqual(resent.rounds.map((r: any) => r.outcome), ['failed', 'succeeded']);
   });
 
   void test('bulk redeliver signals only the dead letters that match the filter', async () => {

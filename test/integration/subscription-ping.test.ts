@@ -2,21 +2,11 @@
 // hookflow.ping to that subscription alone through the normal pipeline, and answers with the first
 // attempt as the attempt log recorded it.
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { assertProblem, createSubscription } from '../support/api';
+import { closedPort } from '../support/ports';
 import { receiverPool } from '../support/receiver';
 import { startStack, type Stack } from '../support/stack';
-
-/** A port on 127.0.0.1 that nothing listens on: bound by the OS, then closed. */
-async function closedPort(): Promise<number> {
-  const server = http.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 void describe('test pings', () => {
   let stack: Stack;

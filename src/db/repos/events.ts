@@ -1,6 +1,5 @@
 import type { Db } from '../pool';
 import type { RetryPolicyConfig } from '../../config';
-import { deliveryIdFor } from '../../ids';
 import { keysetAfter, type KeysetCursor } from './keyset';
 
 export interface EventRow {
@@ -37,8 +36,8 @@ export interface NewEvent {
   dataJson: string;
   idempotencyKey: string | null;
   requestHash: string;
-  /** Internal callers only (a test ping): the plan is these subscriptions of its tenant, whatever their filters. */
-  planFor?: { id: string; retry_policy: Partial<RetryPolicyConfig> | null }[];
+  /** Internal callers only (a test ping): the plan is this one subscription of the tenant, whatever its filters. */
+  onlySubscriptionId?: string;
 }
 
 /** An event names a tenant that does not exist or was deleted; `index` is its place in the request. */
@@ -54,112 +53,119 @@ export class IdempotencyConflictError extends Error {
   }
 }
 
-// For each distinct (tenant, event type) of the request: whether the tenant is live, and the
-// subscriptions of that tenant that match the type: exact names, '*', and prefix wildcards such as
-// 'invoice.*' (which covers 'invoice.paid'). A bare '*' leaves out the reserved operational types
-// (hookflow.…): an operator opts into those by naming them, so a catch-all endpoint gets no surprise. One statement answers both, so tenants cost ingest no
-// extra round trip. A pair with a live tenant and no match comes back once with a NULL id.
-const MATCHING_SUBSCRIPTIONS_SQL = `
-  SELECT p.tenant_id, p.type, (t.id IS NOT NULL) AS tenant_live, s.id, s.retry_policy
-  FROM (SELECT DISTINCT * FROM unnest($1::text[], $2::text[]) AS u(tenant_id, type)) p
-  LEFT JOIN tenants t ON t.id = p.tenant_id AND t.deleted_at IS NULL
-  LEFT JOIN subscriptions s ON t.id IS NOT NULL AND s.tenant_id = p.tenant_id AND s.active AND s.deleted_at IS NULL
-   AND EXISTS (SELECT 1 FROM unnest(s.event_types) f
-               WHERE (f = '*' AND NOT starts_with(p.type, 'hookflow.')) OR f = p.type OR (right(f, 2) = '.*' AND starts_with(p.type, left(f, -1))))
-  ORDER BY s.id`;
+// One statement stores a whole request: it checks the tenants, matches each distinct (tenant, type)
+// against that tenant's active subscriptions (exact names, '*', and prefix wildcards such as
+// 'invoice.*'; a bare '*' leaves out the reserved operational types, hookflow.…, which an operator
+// opts into by naming them), inserts the events that are new, and their fan-out plans with the
+// delivery IDs computed in SQL (hookflow_delivery_id, migration 006). A single statement is atomic
+// on its own, so accepting costs one round trip: no BEGIN, no COMMIT, no connection checkout.
+// An unknown or deleted tenant anywhere in the request inserts nothing and is reported by position.
+const ACCEPT_SQL = `
+  WITH input AS (
+    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
+      WITH ORDINALITY AS e(id, tenant_id, type, data, key, hash, only_sub, ord)
+  ), dead AS (
+    SELECT min(i.ord) AS ord FROM input i
+    LEFT JOIN tenants t ON t.id = i.tenant_id AND t.deleted_at IS NULL WHERE t.id IS NULL
+  ), matches AS (
+    SELECT p.tenant_id, p.type, p.only_sub, s.id AS subscription_id, s.retry_policy
+    FROM (SELECT DISTINCT tenant_id, type, only_sub FROM input) p
+    JOIN subscriptions s ON s.tenant_id = p.tenant_id AND s.active AND s.deleted_at IS NULL
+     AND CASE WHEN p.only_sub IS NOT NULL THEN s.id = p.only_sub
+         ELSE EXISTS (SELECT 1 FROM unnest(s.event_types) f
+                      WHERE (f = '*' AND NOT starts_with(p.type, 'hookflow.')) OR f = p.type
+                         OR (right(f, 2) = '.*' AND starts_with(p.type, left(f, -1)))) END
+  ), ins AS (
+    -- DO NOTHING also covers a key repeated inside this request: the later copy is left to findExisting.
+    -- An event with nothing to start has its fan-out complete at once.
+    INSERT INTO events (id, tenant_id, type, data, idempotency_key, request_hash, dispatched_at)
+    SELECT i.id, i.tenant_id, i.type, i.data::json, i.key, i.hash,
+           CASE WHEN EXISTS (SELECT 1 FROM matches m WHERE m.tenant_id = i.tenant_id AND m.type = i.type AND m.only_sub IS NOT DISTINCT FROM i.only_sub) THEN NULL ELSE now() END
+    FROM input i WHERE (SELECT ord FROM dead) IS NULL
+    ON CONFLICT DO NOTHING RETURNING *
+  ), plans AS (
+    INSERT INTO event_deliveries (delivery_id, tenant_id, event_id, subscription_id, event_type)
+    SELECT hookflow_delivery_id(ins.id, m.subscription_id), ins.tenant_id, ins.id, m.subscription_id, ins.type
+    FROM ins JOIN (SELECT DISTINCT ON (id) id, only_sub FROM input ORDER BY id, ord) i ON i.id = ins.id
+    JOIN matches m ON m.tenant_id = ins.tenant_id AND m.type = ins.type AND m.only_sub IS NOT DISTINCT FROM i.only_sub
+    RETURNING delivery_id, event_id, subscription_id
+  )
+  SELECT (SELECT ord FROM dead)::int AS unknown_ord,
+         (SELECT COALESCE(json_agg(ins), '[]') FROM ins) AS events,
+         (SELECT COALESCE(json_agg(json_build_object('delivery_id', p.delivery_id, 'event_id', p.event_id,
+            'subscription_id', p.subscription_id, 'retry_policy', r.retry_policy) ORDER BY p.subscription_id), '[]')
+          FROM plans p LEFT JOIN (SELECT DISTINCT subscription_id, retry_policy::text FROM matches) r ON r.subscription_id = p.subscription_id) AS plans`;
 
-type MatchRow = { tenant_id: string; type: string; tenant_live: boolean; id: string | null; retry_policy: Partial<RetryPolicyConfig> | null };
-const pairKey = (tenantId: string, type: string) => `${tenantId}\u0000${type}`;
+type StoredEvent = Omit<EventRow, 'created_at' | 'dispatched_at'> & { created_at: string; dispatched_at: string | null };
+type StoredPlan = { delivery_id: string; event_id: string; subscription_id: string; retry_policy: string | null };
 
 /**
- * Stores the events and their fan-out plans in one transaction, with a fixed number of statements
- * however many events the batch holds: per-row statements, not commits, are what limit ingest.
- * Re-sending the same idempotency key (or event ID) with the same body returns the stored event and
- * plan; a different body conflicts.
+ * Stores the events and their fan-out plans in one statement, however many events the request
+ * holds. Re-sending the same idempotency key (or event ID) with the same body returns the stored
+ * event and plan (one more read per repeat); a different body conflicts. A single event needs no
+ * transaction (its statement is atomic, and a conflict stored nothing); a batch gets one, so a
+ * conflict found among its repeats stores none of its events.
  */
 export async function acceptEvents(db: Db, events: NewEvent[]): Promise<AcceptedEvent[]> {
+  if (events.length === 1) return acceptWith(db, events);
   const client = await db.connect();
   try {
     await client.query('BEGIN');
-    // Matched before the insert, so an unknown tenant stops the request before anything is written.
-    const matches = await client.query<MatchRow>(MATCHING_SUBSCRIPTIONS_SQL, [events.map((e) => e.tenantId), events.map((e) => e.type)]);
-    const dead = new Set(matches.rows.filter((r) => !r.tenant_live).map((r) => r.tenant_id));
-    const unknown = events.findIndex((e) => dead.has(e.tenantId));
-    if (unknown >= 0) throw new UnknownTenantError(unknown, events[unknown]!.tenantId);
-    const subsByPair = new Map<string, { id: string; retry_policy: Partial<RetryPolicyConfig> | null }[]>();
-    for (const row of matches.rows) {
-      if (row.id === null) continue;
-      const key = pairKey(row.tenant_id, row.type);
-      subsByPair.set(key, [...(subsByPair.get(key) ?? []), { id: row.id, retry_policy: row.retry_policy }]);
-    }
-
-    // DO NOTHING also covers a key repeated inside this batch: the later copy is left to findExisting.
-    const inserted = await client.query<EventRow>(
-      `INSERT INTO events (id, tenant_id, type, data, idempotency_key, request_hash)
-       SELECT id, tenant_id, type, data::json, key, hash
-       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) AS e(id, tenant_id, type, data, key, hash)
-       ON CONFLICT DO NOTHING RETURNING *`,
-      [
-        events.map((e) => e.id),
-        events.map((e) => e.tenantId),
-        events.map((e) => e.type),
-        events.map((e) => e.dataJson),
-        events.map((e) => e.idempotencyKey),
-        events.map((e) => e.requestHash),
-      ],
-    );
-    const created = new Map(inserted.rows.map((r) => [r.id, r]));
-
-    const results: (AcceptedEvent | undefined)[] = [];
-    const repeats: number[] = [];
-    const claimed = new Set<string>();
-    const planned: PlannedDelivery[] = [];
-    const nothingToStart: string[] = [];
-    for (const [i, e] of events.entries()) {
-      const event = created.get(e.id);
-      // A later copy of an ID inserted earlier in this batch is a repeat, not a second creation.
-      if (!event || claimed.has(e.id)) {
-        repeats.push(i);
-        results.push(undefined);
-        continue;
-      }
-      claimed.add(e.id);
-      const deliveries = (e.planFor ?? subsByPair.get(pairKey(event.tenant_id, event.type)) ?? []).map((s) => ({
-        deliveryId: deliveryIdFor(event.id, s.id),
-        tenantId: event.tenant_id,
-        eventId: event.id,
-        subscriptionId: s.id,
-        retryPolicy: s.retry_policy,
-      }));
-      planned.push(...deliveries);
-      if (deliveries.length === 0) nothingToStart.push(event.id);
-      results.push({ event, deliveries, created: true });
-    }
-    if (planned.length > 0) {
-      await client.query(
-        `INSERT INTO event_deliveries (delivery_id, tenant_id, event_id, subscription_id, event_type)
-         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])`,
-        [
-          planned.map((d) => d.deliveryId),
-          planned.map((d) => d.tenantId),
-          planned.map((d) => d.eventId),
-          planned.map((d) => d.subscriptionId),
-          planned.map((d) => created.get(d.eventId)!.type),
-        ],
-      );
-    }
-    // Nothing to start, so their fan-out is complete now.
-    if (nothingToStart.length > 0) await client.query('UPDATE events SET dispatched_at = now() WHERE id = ANY($1)', [nothingToStart]);
-    // Repeats are read back last, so one that names an event created above sees its plan too.
-    for (const i of repeats) results[i] = { ...(await findExisting(client, events[i]!)), created: false };
+    const results = await acceptWith(client, events);
     await client.query('COMMIT');
-    return results as AcceptedEvent[];
+    return results;
   } catch (err) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw err;
   } finally {
     client.release();
   }
+}
+
+async function acceptWith(db: Queryable, events: NewEvent[]): Promise<AcceptedEvent[]> {
+  const { rows } = await db.query<{ unknown_ord: number | null; events: StoredEvent[]; plans: StoredPlan[] }>(ACCEPT_SQL, [
+    events.map((e) => e.id),
+    events.map((e) => e.tenantId),
+    events.map((e) => e.type),
+    events.map((e) => e.dataJson),
+    events.map((e) => e.idempotencyKey),
+    events.map((e) => e.requestHash),
+    events.map((e) => e.onlySubscriptionId ?? null),
+  ]);
+  const result = rows[0]!;
+  if (result.unknown_ord !== null) {
+    const i = result.unknown_ord - 1;
+    throw new UnknownTenantError(i, events[i]!.tenantId);
+  }
+  const created = new Map(
+    result.events.map((r) => [r.id, { ...r, created_at: new Date(r.created_at), dispatched_at: r.dispatched_at ? new Date(r.dispatched_at) : null }]),
+  );
+  const plansByEvent = new Map<string, AcceptedEvent['deliveries']>();
+  for (const p of result.plans) {
+    const list = plansByEvent.get(p.event_id) ?? [];
+    list.push({
+      deliveryId: p.delivery_id,
+      tenantId: created.get(p.event_id)!.tenant_id,
+      eventId: p.event_id,
+      subscriptionId: p.subscription_id,
+      retryPolicy: p.retry_policy === null ? null : (JSON.parse(p.retry_policy) as Partial<RetryPolicyConfig> | null),
+    });
+    plansByEvent.set(p.event_id, list);
+  }
+
+  const results: AcceptedEvent[] = [];
+  const claimed = new Set<string>();
+  for (const e of events) {
+    const event = created.get(e.id);
+    // A later copy of an ID inserted earlier in this request is a repeat, not a second creation.
+    if (event && !claimed.has(e.id)) {
+      claimed.add(e.id);
+      results.push({ event, deliveries: plansByEvent.get(e.id) ?? [], created: true });
+    } else {
+      results.push({ ...(await findExisting(db, e)), created: false });
+    }
+  }
+  return results;
 }
 
 type Queryable = Pick<Db, 'query'>;

@@ -1,0 +1,14 @@
+import { startApi } from '../../runtime/api';
+import { onShutdown } from '../../runtime/shutdown';
+import { openBackends } from './backends';
+
+export async function runApi(): Promise<void> {
+  const { config, log, db, temporal } = await openBackends(['DATABASE_URL', 'TEMPORAL_ADDRESS', 'HOOKFLOW_API_KEYS']);
+  const api = await startApi({ config, db, temporal: temporal.client, log });
+  log.info({ url: api.url }, 'hookflow API listening');
+  await onShutdown(log, [
+    ['api', () => api.stop()],
+    ['temporal', () => temporal.connection.close()],
+    ['postgres', () => db.end()],
+  ]);
+}

@@ -1,0 +1,28 @@
+// What the server commands (api, worker, migrate) share: the variables each needs, and the
+// connections they open from them.
+import { ConfigError, loadConfig, type Config } from '../../config';
+import { createPool } from '../../db/pool';
+import { createLogger } from '../../logger';
+import { connectClient } from '../../temporal/client';
+import { createDataConverter } from '../../temporal/payload-codec';
+
+type Required = 'DATABASE_URL' | 'TEMPORAL_ADDRESS' | 'HOOKFLOW_API_KEYS';
+
+function requireVars(config: Config, names: Required[]): void {
+  const missing = names.filter(
+    (n) =>
+      (n === 'DATABASE_URL' && !config.databaseUrl) ||
+      (n === 'TEMPORAL_ADDRESS' && !config.temporal.address) ||
+      (n === 'HOOKFLOW_API_KEYS' && config.apiKeys.length === 0),
+  );
+  if (missing.length > 0) throw new ConfigError(missing.map((n) => `${n}: is required for this command (not set)`));
+}
+
+export async function openBackends(needs: Required[]) {
+  const config = loadConfig();
+  requireVars(config, needs);
+  const log = createLogger(config);
+  const db = createPool(config.databaseUrl!, config.databasePoolSize);
+  const temporal = await connectClient(config, createDataConverter(config));
+  return { config, log, db, temporal };
+}

@@ -1,0 +1,11 @@
+import { onShutdown } from '../../runtime/shutdown';
+import { startWorker } from '../../runtime/worker';
+import { openBackends } from './backends';
+
+export async function runWorker(): Promise<void> {
+  const { config, log, db, temporal } = await openBackends(['DATABASE_URL', 'TEMPORAL_ADDRESS']);
+  const worker = await startWorker({ config, db, temporal: temporal.client, log });
+  log.info({ taskQueue: config.temporal.taskQueue }, 'hookflow worker running');
+  await Promise.race([worker.done, onShutdown(log, [['worker', () => worker.stop()]])]);
+  await Promise.all([temporal.connection.close(), db.end()]);
+}
