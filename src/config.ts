@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_FRAME_ANCESTORS, parseFrameAncestors } from './portal/frame-ancestors';
 import { payloadKeyProblems } from './temporal/payload-codec';
 
 // Env vars are strings; these helpers turn them into typed values with messages a human can act on.
@@ -53,6 +54,17 @@ const envSchema = z
     HOOKFLOW_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
     HOOKFLOW_METRICS_TENANT_LABEL: bool.default(false),
     HOOKFLOW_FAILING_AFTER: int(1, 100).default(4),
+    HOOKFLOW_PORTAL_FRAME_ANCESTORS: z
+      .string()
+      .superRefine((v, ctx) => parseFrameAncestors(v).problems.forEach((message) => ctx.addIssue({ code: 'custom', message })))
+      .transform((v) => parseFrameAncestors(v).sources)
+      .optional(),
+    HOOKFLOW_PORTAL_SESSION_SECONDS: int(60, 86_400).default(3_600),
+    HOOKFLOW_PUBLIC_URL: z
+      .url({ message: 'must be an absolute http(s) URL' })
+      .refine((v) => /^https?:\/\//.test(v), 'must be an absolute http(s) URL')
+      .transform((v) => v.replace(/\/+$/, ''))
+      .optional(),
     // `hookflow dev` only: where its embedded Temporal dev server, Web UI and PostgreSQL listen.
     HOOKFLOW_DEV_TEMPORAL_PORT: int(1, 65535).default(7233),
     HOOKFLOW_DEV_UI_PORT: int(1, 65535).default(8233),
@@ -115,6 +127,14 @@ export interface Config {
   metricsTenantLabel: boolean;
   /** Failed attempts in a row (within a round) after which `hookflow.delivery.failing` is emitted. */
   failingAfter: number;
+  portal: {
+    /** CSP frame-ancestors sources of the portal's pages; `'none'` unless the operator embeds it. */
+    frameAncestors: string[];
+    /** How long a session opened from a portal link lasts. */
+    sessionSeconds: number;
+    /** Where portal links point; unset = the origin the admin called the API on. */
+    publicUrl?: string;
+  };
   devPorts: { temporal: number; ui: number; postgres: number };
 }
 
@@ -171,6 +191,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     metricsHost: e.HOOKFLOW_METRICS_HOST,
     metricsTenantLabel: e.HOOKFLOW_METRICS_TENANT_LABEL,
     failingAfter: e.HOOKFLOW_FAILING_AFTER,
+    portal: {
+      frameAncestors: e.HOOKFLOW_PORTAL_FRAME_ANCESTORS ?? DEFAULT_FRAME_ANCESTORS,
+      sessionSeconds: e.HOOKFLOW_PORTAL_SESSION_SECONDS,
+      publicUrl: e.HOOKFLOW_PUBLIC_URL,
+    },
     devPorts: { temporal: e.HOOKFLOW_DEV_TEMPORAL_PORT, ui: e.HOOKFLOW_DEV_UI_PORT, postgres: e.HOOKFLOW_DEV_POSTGRES_PORT },
   };
 }

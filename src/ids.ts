@@ -20,7 +20,7 @@ function base32(bytes: Uint8Array): string {
 }
 
 /** Time-ordered random ID (48-bit ms timestamp + 80 random bits), like a ULID, with a type prefix. */
-export function newId(prefix: 'sub' | 'evt' | 'ten' | 'tok'): string {
+export function newId(prefix: 'sub' | 'evt' | 'ten' | 'tok' | 'pl' | 'ps'): string {
   const bytes = Buffer.alloc(16);
   bytes.writeUIntBE(Date.now(), 0, 6);
   randomBytes(10).copy(bytes, 6);

@@ -4,10 +4,12 @@ import type { Config } from './config';
 
 // Wherever a credential can sit in what we log: request headers, config, subscription rows (secret,
 // previous_secret), API bodies (secret, token), and the same one or two levels down (err.config…).
-const SECRET_KEYS = ['authorization', 'secret', 'previous_secret', 'previousSecret', 'token', 'apiKeys', 'payloadKey', 'databaseUrl', 'password'];
+const SECRET_KEYS = ['authorization', 'secret', 'previous_secret', 'previousSecret', 'token', 'apiKeys', 'payloadKey', 'databaseUrl', 'password', 'link', 'csrfToken'];
 export const REDACTED_PATHS = [
   'req.headers.authorization',
   'req.headers.cookie',
+  'req.headers["x-hookflow-csrf"]',
+  'res.headers["set-cookie"]',
   'headers.authorization',
   'headers.cookie',
   ...SECRET_KEYS,

@@ -20,6 +20,8 @@ import { tenantRoutes } from './routes/tenants';
 import { eventReplayRoutes } from './routes/event-replay';
 import { subscriptionRecoveryRoutes } from './routes/subscription-recovery';
 import { subscriptionTestRoutes } from './routes/subscription-test';
+import { portalLinkRoutes } from './routes/portal-links';
+import { PORTAL_PREFIX, portalRoutes } from '../portal';
 
 export interface BuildServerOptions extends ApiDeps {
   logger?: Logger | false;
@@ -62,10 +64,11 @@ export async function buildServer(opts: BuildServerOptions): Promise<FastifyInst
   await app.register(healthRoutes, opts);
   await app.register(codecRoutes, opts);
   await app.register(metricsRoutes, { ...opts, metrics });
+  await app.register(portalRoutes, { ...opts, prefix: PORTAL_PREFIX });
   await app.register(
     async (v1) => {
       // Hooks added here cover every route registered below, in this scope and its children.
-      installAccessControl(v1, { db: opts.db, resolve: principalResolver(opts.db, opts.config.apiKeys) });
+      installAccessControl(v1, { db: opts.db, resolve: principalResolver(opts.db, opts.config.apiKeys, opts.config) });
       await v1.register(tenantRoutes, opts);
       await v1.register(subscriptionRoutes, opts);
       await v1.register(eventRoutes, opts);
@@ -73,6 +76,7 @@ export async function buildServer(opts: BuildServerOptions): Promise<FastifyInst
       await v1.register(eventReplayRoutes, opts);
       await v1.register(subscriptionRecoveryRoutes, opts);
       await v1.register(subscriptionTestRoutes, opts);
+      await v1.register(portalLinkRoutes, opts);
     },
     { prefix: '/v1' },
   );

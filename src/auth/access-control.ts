@@ -53,7 +53,7 @@ export function installAccessControl(app: FastifyInstance, deps: { db: Pick<Db, 
   });
 
   app.addHook('onRequest', async (req) => {
-    const principal = await deps.resolve(req.headers.authorization);
+    const principal = await deps.resolve(req.headers.authorization, req);
     if (!principal) throw unauthorized('send a valid API key or tenant token as "Authorization: Bearer <token>"');
     req.principal = principal;
   });

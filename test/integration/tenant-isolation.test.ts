@@ -1,13 +1,16 @@
 // The isolation matrix: every /v1 route the server registers (read from its own OpenAPI document,
-// not from a list kept here) is called with tenant A's token on tenant B's resources. Each must
-// answer 404 (as if B's resource did not exist) or 403 (admin-only route), and B's data must not
-// change. A route added later without an access check makes this test fail.
+// not from a list kept here) is called with tenant A's token, and again with A's customer-portal
+// session (cookie and CSRF header), on tenant B's resources. Each must answer 404 (as if B's
+// resource did not exist) or 403 (admin-only route), and B's data must not change. A route added
+// later without an access check makes this test fail.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import Fastify from 'fastify';
 import { installAccessControl } from '../../src/auth/access-control';
 import { assertProblem } from '../support/api';
 import { waitForState } from '../support/engine';
+import type { ApiResponse } from '../support/call-api';
+import { openPortalSession, type PortalSession } from '../support/portal';
 import { receiverPool } from '../support/receiver';
 import { startStack, waitFor, type Stack } from '../support/stack';
 import { createTenant, type TestTenant } from '../support/tenants';
@@ -18,12 +21,15 @@ void describe('tenant isolation matrix over every registered route', () => {
   let stack: Stack;
   let a: TestTenant;
   let b: TestTenant;
+  let aPortal: PortalSession;
+  let bPortal: PortalSession;
   const ids: Record<string, string> = {};
   const pool = receiverPool();
 
   before(async () => {
     stack = await startStack({ HOOKFLOW_RETRY_MAX_ATTEMPTS: '1' });
     [a, b] = await Promise.all([createTenant(stack, 'iso-a'), createTenant(stack, 'iso-b')]);
+    [aPortal, bPortal] = await Promise.all([openPortalSession(stack, a.id), openPortalSession(stack, b.id)]);
     // B owns one of everything: a subscription, an event, and a dead-lettered (open) delivery.
     const failing = await pool.start(() => ({ status: 500 }));
     const sub = await b.call('POST', '/v1/subscriptions', { url: failing.url, eventTypes: ['iso.thing'] });
@@ -50,6 +56,8 @@ void describe('tenant isolation matrix over every registered route', () => {
       await q('SELECT id, type, data::text, idempotency_key, created_at, dispatched_at FROM events WHERE tenant_id = $1 ORDER BY id'),
       await q('SELECT * FROM event_deliveries WHERE tenant_id = $1 ORDER BY delivery_id'),
       await q('SELECT id, name, expires_at, revoked_at FROM tenant_tokens WHERE tenant_id = $1 ORDER BY id'),
+      await q('SELECT id, expires_at, used_at FROM portal_links WHERE tenant_id = $1 ORDER BY id'),
+      await q('SELECT id, link_id, expires_at, revoked_at FROM portal_sessions WHERE tenant_id = $1 ORDER BY id'),
       JSON.stringify([status.body.state, status.body.roundCount, status.body.completedAt ?? null]),
     ].join('\n');
   }
@@ -66,7 +74,9 @@ void describe('tenant isolation matrix over every registered route', () => {
     });
   }
 
-  void test('tenant A\'s token on B\'s resources: 404 or 403 everywhere, and B\'s data is unchanged', async () => {
+  type Call = (method: string, path: string, body?: unknown) => Promise<ApiResponse>;
+
+  async function matrix(call: Call): Promise<string[]> {
     const doc = await fetch(`${stack.url}/docs/json`).then((r) => r.json() as Promise<{ paths: Record<string, Record<string, unknown>> }>);
     const routes = Object.entries(doc.paths)
       .filter(([p]) => p.startsWith('/v1/'))
@@ -89,7 +99,7 @@ void describe('tenant isolation matrix over every registered route', () => {
         },
       ];
       for (const v of variants) {
-        const res = await a.call(method, v.path, hasBody ? v.body : undefined);
+        const res = await call(method, v.path, hasBody ? v.body : undefined);
         answers.push(`${method} ${v.path} → ${res.status}`);
         assert.ok(res.status === 404 || res.status === 403, `${method} ${v.path} answered ${res.status}: ${JSON.stringify(res.body)}`);
         assertProblem(res, res.status);
@@ -97,6 +107,16 @@ void describe('tenant isolation matrix over every registered route', () => {
       }
     }
     assert.equal(await snapshotOfB(), before, `B's data changed after:\n${answers.join('\n')}`);
+    return answers;
+  }
+
+  void test('tenant A\'s token on B\'s resources: 404 or 403 everywhere, and B\'s data is unchanged', async (t) => {
+    t.diagnostic(`${(await matrix((m, p, b) => a.call(m, p, b))).length} calls over the routes of the OpenAPI document`);
+  });
+
+  // The session carries its CSRF header, so the answers are the access layer's, not the CSRF check's.
+  void test('tenant A\'s portal session on B\'s resources: 404 or 403 everywhere, and B\'s data is unchanged', async (t) => {
+    t.diagnostic(`${(await matrix((m, p, b) => aPortal.call(m, p, b))).length} calls over the routes of the OpenAPI document`);
   });
 
   void test('positive control: B\'s own token reads the same resources (so the 404s above are about ownership)', async () => {
@@ -104,8 +124,13 @@ void describe('tenant isolation matrix over every registered route', () => {
       const res = await b.call('GET', path);
       assert.equal(res.status, 200, `${path}: ${JSON.stringify(res.body)}`);
     }
-    // And A's token really works on A's own data.
+    // B's portal session reads them too, and A's token and session really work on A's own data.
+    for (const path of [`/v1/subscriptions/${ids.subscription}`, `/v1/events/${ids.event}`, `/v1/deliveries/${ids.delivery}`]) {
+      const res = await bPortal.call('GET', path);
+      assert.equal(res.status, 200, `${path} with B's portal session: ${JSON.stringify(res.body)}`);
+    }
     assert.equal((await a.call('GET', '/v1/subscriptions')).status, 200);
+    assert.equal((await aPortal.call('GET', '/v1/subscriptions')).status, 200);
   });
 
   void test('a route that does not declare its access cannot be registered', async () => {

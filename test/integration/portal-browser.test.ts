@@ -1,0 +1,259 @@
+// The customer portal in real headless Chromium against the real stack (API, worker, Temporal,
+// PostgreSQL) and a verifying receiver on 127.0.0.1: a customer opens its link, adds an endpoint,
+// pings it, watches a webhook arrive, lets one fail until it dead-letters, redelivers it and
+// recovers another from the page. Screenshots of the three main views are taken on the way.
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { after, before, describe, test } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { waitForState } from '../support/engine';
+import { createPortalLink, launchChromium, newContext, screenshotDir } from '../support/portal';
+import { receiverPool, type Receiver } from '../support/receiver';
+import { startStack, waitFor, type Stack } from '../support/stack';
+import { createTenant, type TestTenant } from '../support/tenants';
+
+// Bounded waits for what the page shows; generous because the machine is shared.
+const SEEN_MS = 30_000;
+
+void describe('customer portal in headless Chromium', () => {
+  let stack: Stack;
+  let browser: Browser;
+  let tenant: TestTenant;
+  let receiver: Receiver;
+  let failing = false;
+  const pool = receiverPool();
+  const shots = screenshotDir();
+
+  before(async () => {
+    [stack, browser] = await Promise.all([startStack({ HOOKFLOW_RETRY_MAX_ATTEMPTS: '3' }), launchChromium()]);
+    tenant = await createTenant(stack, 'portal');
+    receiver = await pool.start(() => (failing ? { status: 503, body: 'receiver is down for maintenance' } : { status: 200, body: 'thanks, got it' }));
+  });
+  after(async () => {
+    await browser?.close();
+    await stack?.stop();
+    await pool.closeAll();
+  });
+
+  const consoleErrors: string[] = [];
+  /** Waits for the page's heading; on a timeout, says what the page showed instead and what its console said. */
+  async function heading(page: Page, text: string): Promise<void> {
+    try {
+      await page.getByRole('heading', { level: 1, name: text, exact: true }).waitFor({ timeout: SEEN_MS });
+    } catch (err) {
+      const shown = await page.locator('body').innerText().catch(() => '(unreadable)');
+      throw new Error(`no "${text}" heading at ${page.url()}; the page shows: ${shown.slice(0, 800)}; console: ${consoleErrors.join(' | ')}`, { cause: err });
+    }
+  }
+
+  void test('open a link, add an endpoint, ping it, watch deliveries, redeliver a dead letter and recover another', async () => {
+    const context = await newContext(browser);
+    const page = await context.newPage();
+    page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
+    page.on('pageerror', (e) => consoleErrors.push(e.message));
+
+    // 1. The link opens the portal; its credential leaves the address bar and the script cannot read the session.
+    const link = await createPortalLink(stack, tenant.id);
+    await page.goto(link.url);
+    await heading(page, 'Endpoints');
+    assert.equal(new URL(page.url()).hash, '', 'the link credential is gone from the address bar');
+    assert.equal(new URL(page.url()).pathname, '/portal/endpoints');
+    assert.equal(await page.evaluate('document.cookie'), '', 'the session cookie is HttpOnly');
+    const [cookie] = await context.cookies();
+    assert.equal(cookie?.httpOnly, true);
+    assert.equal(cookie?.sameSite, 'Strict');
+    assert.equal(await page.getByText(`Tenant ${tenant.id}`).isVisible(), true, 'the header names the tenant');
+
+    // 2. Add an endpoint pointing at the receiver.
+    await page.getByLabel('Endpoint URL').fill(receiver.url);
+    await page.getByLabel('Event types').fill('order.*');
+    await page.getByLabel('Description (optional)').fill('Order updates');
+    await page.getByRole('button', { name: 'Add endpoint' }).click();
+    await heading(page, 'Endpoint');
+    const subscriptionId = decodeURIComponent(new URL(page.url()).pathname.split('/').pop()!);
+    assert.match(subscriptionId, /^sub_/);
+    const stored = await tenant.call('GET', `/v1/subscriptions/${subscriptionId}`);
+    assert.deepEqual([stored.body.url, stored.body.eventTypes, stored.body.description, stored.body.tenantId], [receiver.url, ['order.*'], 'Order updates', tenant.id]);
+
+    // 3. Reveal the secret, and hand it to the receiver so every request it gets is verified with it.
+    await page.getByRole('button', { name: 'Reveal secret' }).click();
+    const secret = await page.locator('[data-secret]').textContent({ timeout: SEEN_MS });
+    assert.equal(secret, (await tenant.call('GET', `/v1/subscriptions/${subscriptionId}/secret`)).body.secret);
+    receiver.secrets = [secret!];
+
+    // 4. A test ping, and its result on the page.
+    await page.getByRole('button', { name: 'Send test ping' }).click();
+    const ping = page.locator('[data-ping]');
+    await ping.waitFor({ timeout: SEEN_MS });
+    assert.equal(await ping.getAttribute('data-ping'), 'succeeded', await ping.innerText());
+    const pingText = await ping.innerText();
+    assert.match(pingText, /Delivered/);
+    assert.match(pingText, /Status code\s+200/);
+    assert.match(pingText, /thanks, got it/);
+    const pinged = receiver.received.find((r) => r.payload?.type === 'hookflow.ping');
+    assert.ok(pinged?.verified, 'the receiver got a verified hookflow.ping');
+
+    // 5. An event sent through the API appears in the delivery log as delivered.
+    await page.getByRole('link', { name: 'Deliveries', exact: true }).click();
+    await heading(page, 'Deliveries');
+    const sent = await tenant.call('POST', '/v1/events', { type: 'order.created', data: { order: 'ord_1001', total: 4200 } });
+    assert.equal(sent.status, 202, JSON.stringify(sent.body));
+    const okId = sent.body.deliveries[0].id as string;
+    await page.locator(`tr[data-delivery="${okId}"][data-state="succeeded"]`).waitFor({ timeout: SEEN_MS });
+    assert.ok(receiver.received.some((r) => r.verified && r.payload?.type === 'order.created'), 'the receiver verified order.created');
+
+    // 6. The receiver fails until the next delivery dead-letters (3 attempts); the log shows it failed.
+    failing = true;
+    const doomed = await tenant.call('POST', '/v1/events', { type: 'order.shipped', data: { order: 'ord_1001', carrier: 'DHL' } });
+    const deadId = doomed.body.deliveries[0].id as string;
+    await page.locator(`tr[data-delivery="${deadId}"][data-state="dead_lettered"]`).waitFor({ timeout: SEEN_MS });
+    const rows = await page.locator('tbody tr[data-delivery]').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-delivery')));
+    assert.deepEqual(rows.slice(0, 3), [deadId, okId, rows[2]], 'newest first');
+    // Filtered by state: only the dead letter.
+    await page.getByLabel('State').selectOption('dead_lettered');
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await waitFor(async () => {
+      const ids = await page.locator('tbody tr[data-delivery]').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-delivery')));
+      return ids.length === 1 && ids[0] === deadId ? ids : undefined;
+    }, 'the state filter to leave only the dead letter', SEEN_MS);
+    assert.match(page.url(), /status=dead_lettered/);
+    await page.getByRole('link', { name: 'Clear' }).click();
+    await page.locator(`tr[data-delivery="${okId}"]`).waitFor({ timeout: SEEN_MS });
+    await page.screenshot({ path: path.join(shots, 'deliveries.png'), fullPage: true });
+
+    // 7. Its attempts, the event body, and redelivery from the page once the receiver is back.
+    await page.getByRole('link', { name: `Details of delivery ${deadId}` }).click();
+    await heading(page, 'Delivery');
+    const attempts = page.locator('table[data-attempts] tbody tr');
+    await waitFor(async () => ((await attempts.count()) === 3 ? true : undefined), 'three attempts listed', SEEN_MS);
+    for (const text of await attempts.allInnerTexts()) {
+      assert.match(text, /\b503\b/);
+      assert.match(text, /receiver is down for maintenance/);
+      assert.match(text, /\d+ ms/);
+    }
+    const body = JSON.parse((await page.locator('[data-event-body]').textContent())!);
+    assert.deepEqual(body, { order: 'ord_1001', carrier: 'DHL' });
+    failing = false;
+    await page.getByRole('button', { name: 'Redeliver' }).click();
+    await page.locator('[data-delivery-state="succeeded"]').waitFor({ timeout: SEEN_MS });
+    await waitFor(async () => ((await attempts.count()) === 4 ? true : undefined), 'the fourth attempt listed', SEEN_MS);
+    assert.match((await attempts.nth(3).innerText()), /\b200\b.*succeeded/s);
+    assert.equal(receiver.received.filter((r) => r.verified && r.payload?.type === 'order.shipped').length, 4, '3 failed attempts and 1 redelivered, all verified');
+    await page.screenshot({ path: path.join(shots, 'delivery-attempts.png'), fullPage: true });
+
+    // 8. Recovery: another dead letter, resent by a recovery job started from the endpoint's page.
+    failing = true;
+    const lost = await tenant.call('POST', '/v1/events', { type: 'order.cancelled', data: { order: 'ord_1002' } });
+    const lostId = lost.body.deliveries[0].id as string;
+    await waitForState(stack, lostId, 'dead_lettered');
+    failing = false;
+    await page.goto(new URL(`/portal/endpoints/${subscriptionId}`, stack.url).toString());
+    await heading(page, 'Endpoint');
+    await page.getByLabel('Since').fill(new Date(Date.now() - 10 * 60_000).toISOString().slice(0, 16));
+    await page.getByRole('button', { name: 'Recover failed deliveries' }).click();
+    const progress = page.locator('[data-recovery="completed"]');
+    await progress.waitFor({ timeout: SEEN_MS });
+    assert.match(await progress.innerText(), /Resent\s+1\b/);
+    await waitForState(stack, lostId, 'succeeded');
+
+    // 9. The endpoints page, with a second endpoint disabled from the page.
+    await page.getByRole('link', { name: 'Endpoints', exact: true }).click();
+    await heading(page, 'Endpoints');
+    await page.getByLabel('Endpoint URL').fill('http://127.0.0.1:9/billing-hooks');
+    await page.getByLabel('Event types').fill('invoice.paid, invoice.refunded');
+    await page.getByRole('button', { name: 'Add endpoint' }).click();
+    await heading(page, 'Endpoint');
+    await page.getByRole('button', { name: 'Disable endpoint' }).click();
+    await page.getByRole('button', { name: 'Enable endpoint' }).waitFor({ timeout: SEEN_MS });
+    await page.getByRole('link', { name: 'Endpoints', exact: true }).click();
+    await page.locator('[data-active="false"]').waitFor({ timeout: SEEN_MS });
+    assert.equal(await page.locator('tr[data-endpoint]').count(), 2);
+    await page.screenshot({ path: path.join(shots, 'endpoints.png'), fullPage: true });
+
+    assert.deepEqual(consoleErrors, [], 'no script errors or CSP violations in the console');
+    await context.close();
+  });
+
+  void test('accessible: no WCAG 2 A/AA violations (axe-core) on every page, and the keyboard alone adds and deletes an endpoint', async (t) => {
+    // axe is injected as a script, which the portal's own CSP rightly refuses: this profile bypasses CSP for that alone.
+    const context = await newContext(browser, { bypassCSP: true });
+    const page = await context.newPage();
+    await page.goto((await createPortalLink(stack, tenant.id)).url);
+    await heading(page, 'Endpoints');
+    const delivery = (await tenant.call('GET', '/v1/deliveries?limit=1')).body.data[0].id as string;
+    const endpoint = (await tenant.call('GET', '/v1/subscriptions?limit=1')).body.data[0].id as string;
+    const axeSource = createRequire(__filename).resolve('axe-core/axe.min.js');
+    const checked: string[] = [];
+    for (const [route, title] of [['/portal/endpoints', 'Endpoints'], [`/portal/endpoints/${endpoint}`, 'Endpoint'], ['/portal/deliveries', 'Deliveries'], [`/portal/deliveries/${delivery}`, 'Delivery']] as const) {
+      await page.goto(new URL(route, stack.url).toString());
+      await heading(page, title);
+      await page.locator('main table, main form').first().waitFor({ timeout: SEEN_MS });
+      await page.addScriptTag({ path: axeSource });
+      const result = await page.evaluate<{ violations: { id: string; help: string; nodes: { target: string[] }[] }[]; passes: unknown[] }>(
+        "axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] })",
+      );
+      const found = result.violations.map((v) => `${v.id} (${v.help}) at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+      assert.deepEqual(found, [], `${route}: axe violations`);
+      checked.push(`${route.replace(/_[0-9a-z]{20,}/, '_…')}: ${result.passes.length} rules passed`);
+    }
+    t.diagnostic(`axe-core, 0 violations: ${checked.join('; ')}`);
+
+    // Keyboard only: the skip link first, then every control in order; Enter submits, Escape cancels the dialog.
+    await page.goto(new URL('/portal/endpoints', stack.url).toString());
+    await heading(page, 'Endpoints');
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate('document.activeElement.textContent'), 'Skip to content');
+    const tabTo = async (selector: string) => {
+      for (let i = 0; i < 60; i++) {
+        if (await page.evaluate(`document.activeElement?.matches(${JSON.stringify(selector)}) ?? false`)) return;
+        await page.keyboard.press('Tab');
+      }
+      throw new Error(`Tab never reached ${selector}`);
+    };
+    await tabTo('input[name="url"]');
+    await page.keyboard.type('http://127.0.0.1:9/keyboard-only');
+    await page.keyboard.press('Enter');
+    await heading(page, 'Endpoint');
+    const created = decodeURIComponent(new URL(page.url()).pathname.split('/').pop()!);
+    await tabTo('button.danger');
+    await page.keyboard.press('Enter');
+    await page.locator('dialog[open]').waitFor({ timeout: SEEN_MS });
+    assert.equal(await page.evaluate('document.activeElement.textContent'), 'Cancel', 'focus moves into the dialog, on the safe choice');
+    await page.keyboard.press('Escape');
+    await page.locator('dialog').waitFor({ state: 'detached', timeout: SEEN_MS });
+    assert.equal((await tenant.call('GET', `/v1/subscriptions/${created}`)).status, 200, 'Escape deleted nothing');
+    await tabTo('button.danger');
+    await page.keyboard.press('Enter');
+    await page.locator('dialog[open]').waitFor({ timeout: SEEN_MS });
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Enter');
+    await heading(page, 'Endpoints');
+    assert.equal((await tenant.call('GET', `/v1/subscriptions/${created}`)).status, 404, 'deleted with the keyboard');
+    await context.close();
+  });
+
+  void test('errors show the API\'s problem detail in words', async () => {
+    const context = await newContext(browser);
+    const page = await context.newPage();
+    await page.goto((await createPortalLink(stack, tenant.id)).url);
+    await heading(page, 'Endpoints');
+    // The browser accepts both fields; the API does not, and the page says which field and why.
+    const alert = page.getByRole('alert');
+    await page.getByLabel('Endpoint URL').fill('http://127.0.0.1:9/hooks');
+    await page.getByLabel('Event types').fill('order.created, order created!');
+    await page.getByRole('button', { name: 'Add endpoint' }).click();
+    await alert.waitFor({ timeout: SEEN_MS });
+    assert.match(await alert.innerText(), /^Validation Failed — body\.eventTypes\.2: must be an event type, "\*", or a prefix wildcard/);
+    await page.getByLabel('Endpoint URL').fill('ftp://127.0.0.1/hooks');
+    await page.getByLabel('Event types').fill('order.*');
+    await page.getByRole('button', { name: 'Add endpoint' }).click();
+    await page.getByRole('alert').filter({ hasText: 'body.url' }).waitFor({ timeout: SEEN_MS });
+    assert.match(await alert.innerText(), /^Validation Failed — body\.url: /);
+    // Another tenant's delivery reads as missing, in the API's words.
+    await page.goto(new URL('/portal/deliveries/dlv_not_mine', stack.url).toString());
+    await heading(page, 'Delivery');
+    assert.match(await page.getByRole('alert').innerText(), /Not Found — delivery dlv_not_mine does not exist/);
+    await context.close();
+  });
+});
