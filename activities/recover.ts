@@ -2,7 +2,7 @@ import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import type { Config } from '../src/config';
 import type { Db } from '../src/db/pool';
-import { listRecoverable, markRecovered, purgeBatch } from '../src/db/repos/delivery-records';
+import { claimForRecovery, listRecoverable, purgeBatch } from '../src/db/repos/delivery-records';
 import { redeliverAny } from '../src/dispatch/redeliver';
 
 export interface RecoverPageInput {
@@ -11,7 +11,8 @@ export interface RecoverPageInput {
   subscriptionId: string;
   since: string;
   until: string;
-  after?: { endedAt: string; id: string };
+  /** The last delivery ID of the previous page. */
+  after?: string;
   limit: number;
 }
 
@@ -19,36 +20,33 @@ export interface RecoverPageResult {
   matched: number;
   resent: number;
   skipped: number;
-  next?: { endedAt: string; id: string };
+  next?: string;
 }
 
 export function createMaintenanceActivities(deps: { db: Db; temporal: Client; config: Config }) {
   const settings = { ...deps.config, eagerStart: false };
   return {
     /**
-     * One page of a recovery. A delivery this run already resent (marked `recovered_by`) is skipped,
-     * and one that is no longer dead (our own earlier resend, before a crash, made it live) is
-     * refused by redeliverAny: an activity retry never resends twice.
+     * One page of a recovery. A delivery is claimed (marked with this run) right before it is
+     * resent. On a retry of the page, a claimed delivery that is live again was resent by the
+     * failed attempt and is counted, not resent; one still dead was claimed but not sent, and is
+     * sent now. So a run resends each delivery once and its figures stay exact across retries.
      */
     async recoverPage(input: RecoverPageInput): Promise<RecoverPageResult> {
-      const rows = await listRecoverable(deps.db, input);
+      const rows = await listRecoverable(deps.db, { ...input, afterId: input.after });
       const result: RecoverPageResult = { matched: rows.length, resent: 0, skipped: 0 };
       for (const [i, row] of rows.entries()) {
         Context.current().heartbeat(i);
-        if (row.recovered_by === input.runId) {
-          result.skipped += 1;
-          continue;
-        }
-        // An error (Temporal or PostgreSQL away) fails the page; its retry skips what was resent already.
-        const r = await redeliverAny({ db: deps.db, temporal: deps.temporal, settings }, row.delivery_id, { onlyDead: true });
-        if (r.outcome === 'refused') result.skipped += 1;
-        else {
-          await markRecovered(deps.db, row.delivery_id, input.runId);
-          result.resent += 1;
-        }
+        // An error (Temporal or PostgreSQL away) fails the page; its retry resumes as described above.
+        const r = await redeliverAny({ db: deps.db, temporal: deps.temporal, settings }, row.delivery_id, {
+          onlyDead: true,
+          beforeSend: () => claimForRecovery(deps.db, row.delivery_id, input.runId),
+        });
+        if (r.outcome === 'signalled' || r.outcome === 'restarted' || row.claimed) result.resent += 1;
+        else result.skipped += 1;
       }
       const last = rows[rows.length - 1];
-      if (last && rows.length === input.limit) result.next = { endedAt: last.ended_at.toISOString(), id: last.delivery_id };
+      if (last && rows.length === input.limit) result.next = last.delivery_id;
       return result;
     },
 

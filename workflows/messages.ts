@@ -139,8 +139,8 @@ export interface RecoverProgress {
   resent: number;
   /** Found but not resent: already resent by this run, no longer dead, or the subscription is off. */
   skipped: number;
-  /** Keyset position: the last delivery handled. */
-  cursor?: { endedAt: string; id: string };
+  /** Keyset position: the last delivery ID handled. */
+  cursor?: string;
   startedAt: string;
   completedAt?: string;
 }

@@ -27,7 +27,7 @@ export async function redeliverAny(
   deps: { db: Db; temporal: Client; settings: StartSettings },
   deliveryId: string,
   /** Recovery: resend only what is still dead (a dead letter, or a closed dead letter or discard). */
-  opts: { onlyDead?: boolean } = {},
+  opts: { onlyDead?: boolean; beforeSend?: () => Promise<void> } = {},
 ): Promise<{ outcome: RedeliverOutcome; reason?: string }> {
   const record = await getDeliveryRecord(deps.db, deliveryId);
   if (!record) return { outcome: 'missing', reason: `delivery ${deliveryId} does not exist` };
@@ -49,11 +49,13 @@ export async function redeliverAny(
   if (open) {
     const allowed = opts.onlyDead ? open.state === 'dead_lettered' : SIGNALLABLE.has(open.state);
     if (!allowed) return { outcome: 'refused', reason: `delivery ${deliveryId} is ${open.state}` };
+    await opts.beforeSend?.();
     await handle.signal(redeliverSignal);
     return { outcome: 'signalled' };
   }
 
   const carried = withoutClosure(statusFromRecord(record));
+  await opts.beforeSend?.();
   try {
     await startDelivery(
       deps.temporal,

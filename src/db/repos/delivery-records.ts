@@ -164,28 +164,28 @@ export async function listDeliveryRecords(
 /** When a dead letter or discard ended: what recovery windows are measured on. */
 const ENDED_AT = 'COALESCE(dead_lettered_at, completed_at)';
 
-/** A subscription's dead letters and discards that ended in [since, until), after `after`, oldest first. */
+/**
+ * One page of a recovery, in delivery-ID order (which never changes, unlike a delivery's state):
+ * the subscription's dead letters and discards that ended in [since, until), and any delivery this
+ * run already claimed, whatever it has become since (an activity retry must count it again).
+ */
 export async function listRecoverable(
   db: Queryable,
-  q: { subscriptionId: string; since: string; until: string; after?: { endedAt: string; id: string }; limit: number },
-): Promise<{ delivery_id: string; ended_at: Date; recovered_by: string | null }[]> {
-  const params: unknown[] = [q.subscriptionId, q.since, q.until, q.limit];
-  let after = '';
-  if (q.after) {
-    params.push(q.after.endedAt, q.after.id);
-    after = `AND (${ENDED_AT}, delivery_id) > ($5::timestamptz, $6)`;
-  }
-  const { rows } = await db.query<{ delivery_id: string; ended_at: Date; recovered_by: string | null }>(
-    `SELECT delivery_id, ${ENDED_AT} AS ended_at, recovered_by FROM event_deliveries
-     WHERE subscription_id = $1 AND state IN ('dead_lettered', 'discarded')
-       AND ${ENDED_AT} >= $2::timestamptz AND ${ENDED_AT} < $3::timestamptz ${after}
-     ORDER BY ${ENDED_AT}, delivery_id LIMIT $4`,
-    params,
+  q: { subscriptionId: string; since: string; until: string; runId: string; afterId?: string; limit: number },
+): Promise<{ delivery_id: string; claimed: boolean }[]> {
+  const { rows } = await db.query<{ delivery_id: string; claimed: boolean }>(
+    `SELECT delivery_id, recovered_by IS NOT DISTINCT FROM $4 AS claimed FROM event_deliveries
+     WHERE subscription_id = $1 AND delivery_id > $5
+       AND (recovered_by IS NOT DISTINCT FROM $4
+            OR (state IN ('dead_lettered', 'discarded') AND ${ENDED_AT} >= $2::timestamptz AND ${ENDED_AT} < $3::timestamptz))
+     ORDER BY delivery_id LIMIT $6`,
+    [q.subscriptionId, q.since, q.until, q.runId, q.afterId ?? '', q.limit],
   );
   return rows;
 }
 
-export async function markRecovered(db: Queryable, deliveryId: string, runId: string): Promise<void> {
+/** Marks a delivery as resent by this recovery run, just before it is resent. */
+export async function claimForRecovery(db: Queryable, deliveryId: string, runId: string): Promise<void> {
   await db.query('UPDATE event_deliveries SET recovered_by = $2 WHERE delivery_id = $1', [deliveryId, runId]);
 }
 
