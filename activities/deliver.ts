@@ -34,6 +34,8 @@ export interface DeliverDeps {
   temporal: Client;
   /** Metrics and operational notices (activities/attempt-observer.ts); absent in bare unit setups. */
   observer?: AttemptObserver;
+  /** Aborted when a stopping worker's grace time is over (src/runtime/worker.ts). */
+  stopping?: AbortSignal;
 }
 
 type Target = Pick<SubscriptionRow, 'url' | 'secret' | 'previous_secret' | 'previous_secret_expires_at'> & {
@@ -53,7 +55,7 @@ const LOAD_TARGET_SQL = `
 
 export function createDeliver(deps: DeliverDeps) {
   return async function deliver(input: DeliverInput): Promise<AttemptReport> {
-    const { info } = Context.current();
+    const { info, cancellationSignal } = Context.current();
     const attempt = info.attempt + (input.attemptOffset ?? 0);
     const target = await loadTarget(deps.db, input);
     if (!target) {
@@ -66,6 +68,7 @@ export function createDeliver(deps: DeliverDeps) {
     }
 
     const body = `{"type":${JSON.stringify(target.type)},"timestamp":${JSON.stringify(target.created_at.toISOString())},"data":${target.data_text}}`;
+    const cancel = deps.stopping ? AbortSignal.any([cancellationSignal, deps.stopping]) : cancellationSignal;
     const startedAt = new Date();
     const headers = buildWebhookHeaders({
       id: input.eventId,
@@ -86,11 +89,15 @@ export function createDeliver(deps: DeliverDeps) {
         dispatcher: deps.dispatcher,
         timeoutMs: deps.config.requestTimeoutMs,
         bodyLimit: deps.config.responseBodyLimitBytes,
+        // A stopping worker ends in-flight attempts once its grace time is over; without this, an
+        // endpoint that answers slowly would hold shutdown for the whole request timeout. The SDK
+        // cancels regular activities itself, but not local ones (the first attempt), hence `stopping`.
+        cancel: cancel,
       });
       ({ statusCode, retryAfter } = res);
       excerpt = res.bodyExcerpt;
     } catch (err) {
-      error = describeNetworkError(err);
+      error = cancel.aborted ? interrupted() : describeNetworkError(err);
     }
     const durationMs = Date.now() - startedAt.getTime();
     const verdict = statusCode === undefined ? undefined : classifyResponse(statusCode, retryAfter, Date.now());
@@ -176,6 +183,9 @@ async function notifyWorkflow(temporal: Client, report: AttemptReport): Promise<
   if (!workflowExecution) return;
   await temporal.workflow.getHandle(workflowExecution.workflowId, workflowExecution.runId).signal(attemptFailedSignal, report);
 }
+
+/** The worker stopped mid-attempt: recorded as a failed attempt, and retried like a network error. */
+const interrupted = () => ({ cls: 'Interrupted', message: 'the worker shut down during the attempt; it will be retried', refused: false });
 
 const UNDICI_TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT']);
 

@@ -22,6 +22,8 @@ export interface ActivityDeps {
   config: Config;
   temporal: Client;
   observability?: WorkerObservability;
+  /** Aborted when a stopping worker's grace time is over: in-flight attempts end and are retried. */
+  stopping?: AbortSignal;
 }
 
 /** Built from explicit dependencies, so each activity can be exercised without a worker. */
@@ -29,7 +31,7 @@ export function createActivities(deps: ActivityDeps) {
   const { metrics, ops } = deps.observability ?? {};
   const observer = metrics ? new AttemptObserver({ metrics, ops, failingAfter: deps.config.failingAfter }) : undefined;
   return {
-    deliver: createDeliver({ db: deps.db, dispatcher: deps.http, config: deps.config, temporal: deps.temporal, observer }),
+    deliver: createDeliver({ db: deps.db, dispatcher: deps.http, config: deps.config, temporal: deps.temporal, observer, stopping: deps.stopping }),
     ...createDeadLetterActivities({ ...deps, metrics, ops }),
     ...createMaintenanceActivities(deps),
   };

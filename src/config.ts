@@ -57,6 +57,7 @@ const envSchema = z
     HOOKFLOW_DEV_TEMPORAL_PORT: int(1, 65535).default(7233),
     HOOKFLOW_DEV_UI_PORT: int(1, 65535).default(8233),
     HOOKFLOW_DEV_POSTGRES_PORT: int(1, 65535).default(54329),
+    HOOKFLOW_SHUTDOWN_GRACE_MS: int(0, 600_000).default(2_000),
   })
   .superRefine((env, ctx) => {
     if (env.HOOKFLOW_RETRY_INITIAL_INTERVAL_MS > env.HOOKFLOW_RETRY_MAX_INTERVAL_MS) {
@@ -116,6 +117,8 @@ export interface Config {
   /** Failed attempts in a row (within a round) after which `hookflow.delivery.failing` is emitted. */
   failingAfter: number;
   devPorts: { temporal: number; ui: number; postgres: number };
+  /** How long a stopping worker lets in-flight attempts finish before it cancels (and so retries) them. */
+  shutdownGraceMs: number;
 }
 
 export class ConfigError extends Error {
@@ -172,6 +175,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     metricsTenantLabel: e.HOOKFLOW_METRICS_TENANT_LABEL,
     failingAfter: e.HOOKFLOW_FAILING_AFTER,
     devPorts: { temporal: e.HOOKFLOW_DEV_TEMPORAL_PORT, ui: e.HOOKFLOW_DEV_UI_PORT, postgres: e.HOOKFLOW_DEV_POSTGRES_PORT },
+    shutdownGraceMs: e.HOOKFLOW_SHUTDOWN_GRACE_MS,
   };
 }
 
