@@ -8,6 +8,7 @@ import type { AttemptOutcome } from '../src/db/repos/attempts';
 import { recordAttempt, type AttemptRecordUpdate } from '../src/db/repos/delivery-records';
 import { disableSubscription, signingSecrets, type SubscriptionRow } from '../src/db/repos/subscriptions';
 import { isAddressNotAllowedError } from '../src/security/guarded-dispatcher';
+import { SecretUnavailableError, type SecretBox } from '../src/security/secret-box';
 import { buildWebhookHeaders } from '../src/signing/standard-webhooks';
 import { FailureTypes, attemptFailedSignal, type AttemptReport, type DeliveryStatus, type RetryPolicyInput, type RoundSummary } from '../workflows/messages';
 import type { AttemptObserver } from './attempt-observer';
@@ -36,6 +37,8 @@ export interface DeliverDeps {
   observer?: AttemptObserver;
   /** Aborted when a stopping worker's grace time is over (src/runtime/worker.ts). */
   stopping?: AbortSignal;
+  /** Opens the sealed signing secrets (HOOKFLOW_SECRET_KEYS). */
+  secrets: SecretBox;
 }
 
 type Target = Pick<SubscriptionRow, 'url' | 'secret' | 'previous_secret' | 'previous_secret_expires_at'> & {
@@ -74,7 +77,7 @@ export function createDeliver(deps: DeliverDeps) {
       id: input.eventId,
       timestampSeconds: Math.floor(startedAt.getTime() / 1000),
       body,
-      secrets: signingSecrets(target, startedAt),
+      secrets: openSecrets(deps.secrets, signingSecrets(target, startedAt), input.subscriptionId),
     });
 
     let statusCode: number | undefined;
@@ -174,6 +177,16 @@ async function loadTarget(db: Db, input: DeliverInput): Promise<Target | undefin
       throw ApplicationFailure.create({ message: 'database unavailable; no request was sent', type: FailureTypes.databaseUnavailable });
     }
     throw err;
+  }
+}
+
+/** Plaintext lives only in this attempt's memory: not in the activity's input, result or errors. */
+function openSecrets(box: SecretBox, sealed: string[], subscriptionId: string): string[] {
+  try {
+    return sealed.map((s) => box.open(s, subscriptionId));
+  } catch (err) {
+    if (!(err instanceof SecretUnavailableError)) throw err;
+    throw ApplicationFailure.create({ message: `${err.message}; no request was sent`, type: FailureTypes.secretUnavailable });
   }
 }
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { payloadKeyProblems } from './temporal/payload-codec';
+import { keyRingProblems } from './security/key-ring';
 
 // Env vars are strings; these helpers turn them into typed values with messages a human can act on.
 const bool = z
@@ -9,6 +9,8 @@ const int = (min: number, max: number) => z.coerce.number().int().min(min).max(m
 const commaList = z
   .string()
   .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
+
+const keyRing = z.string().superRefine((v, ctx) => keyRingProblems(v).forEach((message) => ctx.addIssue({ code: 'custom', message })));
 
 const envSchema = z
   .object({
@@ -26,7 +28,8 @@ const envSchema = z
       .optional(),
     HOOKFLOW_ALLOW_PRIVATE_URLS: bool.optional(),
     HOOKFLOW_ALLOWED_CIDRS: commaList.default([]),
-    HOOKFLOW_PAYLOAD_KEY: z.string().superRefine((v, ctx) => payloadKeyProblems(v).forEach((message) => ctx.addIssue({ code: 'custom', message }))).optional(),
+    HOOKFLOW_PAYLOAD_KEY: keyRing.optional(),
+    HOOKFLOW_SECRET_KEYS: keyRing.optional(),
     HOOKFLOW_CODEC_CORS_ORIGINS: commaList.default(['http://localhost:8233', 'http://127.0.0.1:8233']),
     HOOKFLOW_RETRY_MAX_ATTEMPTS: int(1, 100).default(8),
     HOOKFLOW_RETRY_INITIAL_INTERVAL_MS: int(1, 86_400_000).default(5_000),
@@ -91,6 +94,8 @@ export interface Config {
   allowPrivateUrls?: boolean;
   allowedCidrs: string[];
   payloadKey?: string;
+  /** Encrypts signing secrets and keys at rest (src/security/secret-box.ts); `dev` makes one when unset. */
+  secretKeys?: string;
   /** Browser origins (the Temporal Web UI) allowed to call /codec; `*` allows any. */
   codecCorsOrigins: string[];
   retry: RetryPolicyConfig;
@@ -151,6 +156,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     allowPrivateUrls: e.HOOKFLOW_ALLOW_PRIVATE_URLS,
     allowedCidrs: e.HOOKFLOW_ALLOWED_CIDRS,
     payloadKey: e.HOOKFLOW_PAYLOAD_KEY,
+    secretKeys: e.HOOKFLOW_SECRET_KEYS,
     codecCorsOrigins: e.HOOKFLOW_CODEC_CORS_ORIGINS,
     retry: {
       maxAttempts: e.HOOKFLOW_RETRY_MAX_ATTEMPTS,
@@ -179,7 +185,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   };
 }
 
-const SECRET_VARS = new Set(['HOOKFLOW_API_KEYS', 'HOOKFLOW_PAYLOAD_KEY', 'DATABASE_URL']);
+const SECRET_VARS = new Set(['HOOKFLOW_API_KEYS', 'HOOKFLOW_PAYLOAD_KEY', 'HOOKFLOW_SECRET_KEYS', 'DATABASE_URL']);
 
 function describeValue(env: Record<string, string | undefined>, path: PropertyKey[]): string {
   const name = String(path[0] ?? '');
