@@ -42,7 +42,7 @@ export const subscriptionRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, de
 
   app.post(
     '/subscriptions',
-    { config: tenantScoped(), schema: { tags, body: createSubscriptionBody, response: { 201: createdSubscriptionResponse, ...problemResponses } } },
+    { config: tenantScoped('subscriptions:write'), schema: { tags, body: createSubscriptionBody, response: { 201: createdSubscriptionResponse, ...problemResponses } } },
     async (req, reply) => {
       await assertUrlAllowed(req.body.url, config);
       const tenantId = actingTenant(req, req.body.tenantId) ?? DEFAULT_TENANT;
@@ -70,7 +70,7 @@ export const subscriptionRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, de
   app.get(
     '/subscriptions',
     {
-      config: tenantScoped(),
+      config: tenantScoped('read'),
       schema: { tags, querystring: paginationQuery.extend(tenantFilterQuery.shape), response: { 200: listOf(subscriptionResponse), ...problemResponses } },
     },
     async (req) => {
@@ -82,14 +82,14 @@ export const subscriptionRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, de
 
   app.get(
     '/subscriptions/:id',
-    { config: tenantScoped('subscription'), schema: { tags, params: idParam('subscription'), response: { 200: subscriptionResponse, ...problemResponses } } },
+    { config: tenantScoped('read', 'subscription'), schema: { tags, params: idParam('subscription'), response: { 200: subscriptionResponse, ...problemResponses } } },
     async (req) => present(await mustGet(deps, req.params.id)),
   );
 
   app.patch(
     '/subscriptions/:id',
     {
-      config: tenantScoped('subscription'),
+      config: tenantScoped('subscriptions:write', 'subscription'),
       schema: { tags, params: idParam('subscription'), body: updateSubscriptionBody, response: { 200: subscriptionResponse, ...problemResponses } },
     },
     async (req) => {
@@ -107,7 +107,7 @@ export const subscriptionRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, de
 
   app.delete(
     '/subscriptions/:id',
-    { config: tenantScoped('subscription'), schema: { tags, params: idParam('subscription'), response: { 204: z.null().describe('Deleted'), ...problemResponses } } },
+    { config: tenantScoped('subscriptions:write', 'subscription'), schema: { tags, params: idParam('subscription'), response: { 204: z.null().describe('Deleted'), ...problemResponses } } },
     async (req, reply) => {
       if (!(await softDeleteSubscription(db, req.params.id))) throw notFound('subscription', req.params.id);
       // The activity already refuses to send for a deleted subscription; the discard signal ends
@@ -119,9 +119,10 @@ export const subscriptionRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, de
     },
   );
 
+  // Its secret lets the holder forge this subscription's webhooks: reading it needs write, not read.
   app.get(
     '/subscriptions/:id/secret',
-    { config: tenantScoped('subscription'), schema: { tags, params: idParam('subscription'), response: { 200: secretResponse, ...problemResponses } } },
+    { config: tenantScoped('subscriptions:write', 'subscription'), schema: { tags, params: idParam('subscription'), response: { 200: secretResponse, ...problemResponses } } },
     async (req) => {
       const row = await mustGet(deps, req.params.id);
       return row.signature_scheme === 'ed25519' ? { publicKey: row.public_key! } : { secret: box.open(row.secret, row.id) };
@@ -130,7 +131,7 @@ export const subscriptionRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, de
 
   app.post(
     '/subscriptions/:id/secret/rotate',
-    { config: tenantScoped('subscription'), schema: { tags, params: idParam('subscription'), body: rotateSecretBody, response: { 200: secretResponse, ...problemResponses } } },
+    { config: tenantScoped('subscriptions:write', 'subscription'), schema: { tags, params: idParam('subscription'), body: rotateSecretBody, response: { 200: secretResponse, ...problemResponses } } },
     async (req) => {
       const current = await mustGet(deps, req.params.id);
       const keys = current.signature_scheme === 'ed25519' ? generateSigningKey() : { signingKey: generateSecret(), publicKey: null };
