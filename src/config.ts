@@ -73,7 +73,7 @@ const envSchema = z
     HOOKFLOW_DEV_TEMPORAL_PORT: int(1, 65535).default(7233),
     HOOKFLOW_DEV_UI_PORT: int(1, 65535).default(8233),
     HOOKFLOW_DEV_POSTGRES_PORT: int(1, 65535).default(54329),
-    HOOKFLOW_SHUTDOWN_GRACE_MS: int(0, 600_000).default(2_000),
+    HOOKFLOW_SHUTDOWN_GRACE_MS: int(0, 600_000).default(1_000),
     // Per API key or tenant token, per API process. Generous: they stop a runaway client, not a busy one.
     HOOKFLOW_RATE_LIMIT: rateLimit.prefault('1000/1s'),
     HOOKFLOW_RATE_LIMIT_INGEST: rateLimit.prefault('5000/1s'),
