@@ -38,7 +38,8 @@ const tags = ['subscriptions'];
 export const subscriptionRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) => {
   const { db, config } = deps;
   const present = (row: SubscriptionRow) => toResponse(row, config);
-  const box = secretBox(config);
+  // On first use, not at registration: building the server for its OpenAPI document needs no key.
+  const box = () => secretBox(config);
 
   app.post(
     '/subscriptions',
@@ -55,7 +56,7 @@ export const subscriptionRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, de
         url: req.body.url,
         eventTypes: req.body.eventTypes,
         description: req.body.description ?? null,
-        secret: box.seal(keys.signingKey, id),
+        secret: box().seal(keys.signingKey, id),
         retryPolicy: effectiveOverride(req.body.retryPolicy, config),
         metadata: req.body.metadata,
         signatureScheme: signature,
@@ -125,7 +126,7 @@ export const subscriptionRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, de
     { config: tenantScoped('subscriptions:write', 'subscription'), schema: { tags, params: idParam('subscription'), response: { 200: secretResponse, ...problemResponses } } },
     async (req) => {
       const row = await mustGet(deps, req.params.id);
-      return row.signature_scheme === 'ed25519' ? { publicKey: row.public_key! } : { secret: box.open(row.secret, row.id) };
+      return row.signature_scheme === 'ed25519' ? { publicKey: row.public_key! } : { secret: box().open(row.secret, row.id) };
     },
   );
 
@@ -136,7 +137,7 @@ export const subscriptionRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, de
       const current = await mustGet(deps, req.params.id);
       const keys = current.signature_scheme === 'ed25519' ? generateSigningKey() : { signingKey: generateSecret(), publicKey: null };
       // The old key keeps signing beside the new one for graceSeconds (both tokens in every request).
-      const row = await rotateSecret(db, current.id, box.seal(keys.signingKey, current.id), req.body.graceSeconds, keys.publicKey);
+      const row = await rotateSecret(db, current.id, box().seal(keys.signingKey, current.id), req.body.graceSeconds, keys.publicKey);
       if (!row) throw notFound('subscription', req.params.id);
       return keys.publicKey ? { publicKey: keys.publicKey } : { secret: keys.signingKey };
     },
