@@ -1795,19 +1795,55 @@ export interface paths {
                             metadata: {
                                 [key: string]: unknown;
                             };
-                            /**
-                             * @description How requests are signed: `hmac-sha256` (`v1,` with a shared whsec_ secret) or `ed25519` (`v1a,`; you get a whpk_ public key)
-                             * @enum {string}
-                             */
-                            signature: "hmac-sha256" | "ed25519";
+                            /** @enum {string} */
+                            signature: "hmac-sha256";
                             /** @description ed25519: the whpk_ public key that verifies this subscription's requests; null for hmac-sha256 */
                             publicKey: string | null;
                             active: boolean;
                             disabledReason: string | null;
                             createdAt: string;
                             updatedAt: string;
-                            /** @description hmac-sha256 only: the whsec_ secret receivers verify with */
-                            secret?: string;
+                            /** @description The whsec_ secret receivers verify with */
+                            secret: string;
+                            /** @description The outcome of the first attempt of a hookflow.ping, read from the attempt log */
+                            ping?: {
+                                eventId: string;
+                                /** @description An ordinary delivery: its status, attempts and redelivery work like any other */
+                                deliveryId: string;
+                                /**
+                                 * @description The first attempt: `succeeded` (2xx), `failed` (another status, or a network error), `refused` (address not allowed), `pending` (no attempt finished within the wait)
+                                 * @enum {string}
+                                 */
+                                outcome: "succeeded" | "failed" | "refused" | "pending";
+                                statusCode: number | null;
+                                durationMs: number | null;
+                                /** @description An excerpt of the endpoint's answer, as the attempt log keeps it */
+                                responseBody: string | null;
+                                error: string | null;
+                                attemptedAt: string | null;
+                            };
+                        } | {
+                            id: string;
+                            tenantId: string;
+                            url: string;
+                            eventTypes: string[];
+                            description: string | null;
+                            retryPolicy: {
+                                maxAttempts: number;
+                                initialIntervalMs: number;
+                                backoffCoefficient: number;
+                                maxIntervalMs: number;
+                            };
+                            metadata: {
+                                [key: string]: unknown;
+                            };
+                            /** @enum {string} */
+                            signature: "ed25519";
+                            publicKey: string;
+                            active: boolean;
+                            disabledReason: string | null;
+                            createdAt: string;
+                            updatedAt: string;
                             /** @description The outcome of the first attempt of a hookflow.ping, read from the attempt log */
                             ping?: {
                                 eventId: string;

@@ -64,7 +64,10 @@ export const subscriptionRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, de
       });
       if (!row) throw unknownTenant('body.tenantId', tenantId);
       const ping = req.body.ping ? await sendPing(deps, row) : undefined;
-      return reply.code(201).send({ ...present(row), ...(signature === 'hmac-sha256' ? { secret: keys.signingKey } : {}), ...(ping ? { ping } : {}) });
+      const created = { ...present(row), ...(ping ? { ping } : {}) };
+      return reply
+        .code(201)
+        .send(signature === 'hmac-sha256' ? { ...created, signature, secret: keys.signingKey } : { ...created, signature, publicKey: keys.publicKey! });
     },
   );
 

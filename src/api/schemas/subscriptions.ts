@@ -104,9 +104,14 @@ export const subscriptionResponse = z.object({
   updatedAt: z.string(),
 });
 
-export const createdSubscriptionResponse = subscriptionResponse.extend({
-  secret: z.string().optional().describe('hmac-sha256 only: the whsec_ secret receivers verify with'),
-  ping: pingResult.optional(),
-});
+/** By `signature`: an HMAC subscription comes with its whsec_ secret, an ed25519 one with its public key only. */
+export const createdSubscriptionResponse = z.discriminatedUnion('signature', [
+  subscriptionResponse.extend({
+    signature: z.literal('hmac-sha256'),
+    secret: z.string().describe('The whsec_ secret receivers verify with'),
+    ping: pingResult.optional(),
+  }),
+  subscriptionResponse.extend({ signature: z.literal('ed25519'), publicKey: z.string(), ping: pingResult.optional() }),
+]);
 /** The HMAC secret, or for ed25519 the public key: hookflow never hands out a private key. */
 export const secretResponse = z.union([z.object({ secret: z.string() }).strict(), z.object({ publicKey: z.string() }).strict()]);
