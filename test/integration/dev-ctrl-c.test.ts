@@ -5,7 +5,7 @@
 // to the whole group, as a terminal sends it.
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import { describePid, isAlive } from '../../src/runtime/proc';
 import { callApi } from '../support/call-api';
 import { receiverPool, type Receiver } from '../support/receiver';
@@ -19,16 +19,21 @@ const IN_FLIGHT = 3;
 
 void describe('npm start: one Ctrl-C stops everything within 5 s', { timeout: 300_000 }, () => {
   const scratch = scratchDir('ctrl-c');
-  const dataDir = path.join(scratch.dir, 'data');
   const pool = receiverPool();
   const sessions = new Set<number>();
+  const usedPorts: DevPorts[] = [];
   let ports: DevPorts;
+  let dataDir: string;
   let run: DevRun | undefined;
 
   const api = (method: string, p: string, body?: unknown) => callApi(`http://127.0.0.1:${ports.api}`, DEV_API_KEY, method, p, body);
 
   /** Starts the stack and leaves IN_FLIGHT deliveries waiting on an endpoint that answers after 30 s. */
   async function startWithSlowDeliveries(): Promise<{ run: DevRun; slow: Receiver; owner: number }> {
+    // Fresh ports and data each time: on a shared machine a port free a minute ago may not be now.
+    ports = await freeDevPorts();
+    usedPorts.push(ports);
+    dataDir = path.join(scratch.dir, `data-${usedPorts.length}`);
     const started = startDev(devEnv(dataDir, ports, { LOG_LEVEL: 'info' }));
     run = started;
     // The first start also runs initdb.
@@ -44,10 +49,6 @@ void describe('npm start: one Ctrl-C stops everything within 5 s', { timeout: 30
     return { run: started, slow, owner: state.owner.pid };
   }
 
-  before(async () => {
-    ports = await freeDevPorts();
-  });
-
   after(async () => {
     if (run?.running()) {
       try {
@@ -57,7 +58,9 @@ void describe('npm start: one Ctrl-C stops everything within 5 s', { timeout: 30
       }
     }
     // Whatever a failed test left is ours: these sessions were started by this file.
-    const left = await leftAfter(sessions, ports, 10_000);
+    // leftAfter reads only the values: every port of every start.
+    const allPorts = Object.fromEntries(usedPorts.flatMap((p, i) => Object.entries(p).map(([k, v]) => [`${k}${i}`, v]))) as unknown as DevPorts;
+    const left = await leftAfter(sessions, allPorts, 10_000);
     for (const pid of left.pids) process.kill(pid, 'SIGKILL');
     await pool.closeAll();
     scratch.remove();
