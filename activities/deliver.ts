@@ -8,6 +8,7 @@ import type { AttemptOutcome } from '../src/db/repos/attempts';
 import { recordAttempt, type AttemptRecordUpdate } from '../src/db/repos/delivery-records';
 import { disableSubscription, signingSecrets, type SubscriptionRow } from '../src/db/repos/subscriptions';
 import { isAddressNotAllowedError } from '../src/security/guarded-dispatcher';
+import { SecretUnavailableError, type SecretBox } from '../src/security/secret-box';
 import { buildWebhookHeaders } from '../src/signing/standard-webhooks';
 import { FailureTypes, attemptFailedSignal, type AttemptReport, type DeliveryStatus, type RetryPolicyInput, type RoundSummary } from '../workflows/messages';
 import type { AttemptObserver } from './attempt-observer';
@@ -34,6 +35,10 @@ export interface DeliverDeps {
   temporal: Client;
   /** Metrics and operational notices (activities/attempt-observer.ts); absent in bare unit setups. */
   observer?: AttemptObserver;
+  /** Aborted when a stopping worker's grace time is over (src/runtime/worker.ts). */
+  stopping?: AbortSignal;
+  /** Opens the sealed signing secrets (HOOKFLOW_SECRET_KEYS). */
+  secrets: SecretBox;
 }
 
 type Target = Pick<SubscriptionRow, 'url' | 'secret' | 'previous_secret' | 'previous_secret_expires_at'> & {
@@ -53,7 +58,7 @@ const LOAD_TARGET_SQL = `
 
 export function createDeliver(deps: DeliverDeps) {
   return async function deliver(input: DeliverInput): Promise<AttemptReport> {
-    const { info } = Context.current();
+    const { info, cancellationSignal } = Context.current();
     const attempt = info.attempt + (input.attemptOffset ?? 0);
     const target = await loadTarget(deps.db, input);
     if (!target) {
@@ -66,12 +71,13 @@ export function createDeliver(deps: DeliverDeps) {
     }
 
     const body = `{"type":${JSON.stringify(target.type)},"timestamp":${JSON.stringify(target.created_at.toISOString())},"data":${target.data_text}}`;
+    const cancel = deps.stopping ? AbortSignal.any([cancellationSignal, deps.stopping]) : cancellationSignal;
     const startedAt = new Date();
     const headers = buildWebhookHeaders({
       id: input.eventId,
       timestampSeconds: Math.floor(startedAt.getTime() / 1000),
       body,
-      secrets: signingSecrets(target, startedAt),
+      secrets: openSecrets(deps.secrets, signingSecrets(target, startedAt), input.subscriptionId),
     });
 
     let statusCode: number | undefined;
@@ -86,11 +92,15 @@ export function createDeliver(deps: DeliverDeps) {
         dispatcher: deps.dispatcher,
         timeoutMs: deps.config.requestTimeoutMs,
         bodyLimit: deps.config.responseBodyLimitBytes,
+        // A stopping worker ends in-flight attempts once its grace time is over; without this, an
+        // endpoint that answers slowly would hold shutdown for the whole request timeout. The SDK
+        // cancels regular activities itself, but not local ones (the first attempt), hence `stopping`.
+        cancel: cancel,
       });
       ({ statusCode, retryAfter } = res);
       excerpt = res.bodyExcerpt;
     } catch (err) {
-      error = describeNetworkError(err);
+      error = cancel.aborted ? interrupted() : describeNetworkError(err);
     }
     const durationMs = Date.now() - startedAt.getTime();
     const verdict = statusCode === undefined ? undefined : classifyResponse(statusCode, retryAfter, Date.now());
@@ -170,12 +180,25 @@ async function loadTarget(db: Db, input: DeliverInput): Promise<Target | undefin
   }
 }
 
+/** Plaintext lives only in this attempt's memory: not in the activity's input, result or errors. */
+function openSecrets(box: SecretBox, sealed: string[], subscriptionId: string): string[] {
+  try {
+    return sealed.map((s) => box.open(s, subscriptionId));
+  } catch (err) {
+    if (!(err instanceof SecretUnavailableError)) throw err;
+    throw ApplicationFailure.create({ message: `${err.message}; no request was sent`, type: FailureTypes.secretUnavailable });
+  }
+}
+
 /** Tells the workflow a retry is coming, so its status query and search attribute say `retrying`. */
 async function notifyWorkflow(temporal: Client, report: AttemptReport): Promise<void> {
   const { workflowExecution } = Context.current().info;
   if (!workflowExecution) return;
   await temporal.workflow.getHandle(workflowExecution.workflowId, workflowExecution.runId).signal(attemptFailedSignal, report);
 }
+
+/** The worker stopped mid-attempt: recorded as a failed attempt, and retried like a network error. */
+const interrupted = () => ({ cls: 'Interrupted', message: 'the worker shut down during the attempt; it will be retried', refused: false });
 
 const UNDICI_TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT']);
 

@@ -4,6 +4,7 @@ import type { Config } from '../src/config';
 import type { Db } from '../src/db/pool';
 import type { Metrics } from '../src/metrics/registry';
 import type { OpsEvents } from '../src/ops-events/emitter';
+import { secretBox } from '../src/security/secret-box';
 import { AttemptObserver } from './attempt-observer';
 import { createDeadLetterActivities } from './dead-letters';
 import { createDeliver } from './deliver';
@@ -22,6 +23,8 @@ export interface ActivityDeps {
   config: Config;
   temporal: Client;
   observability?: WorkerObservability;
+  /** Aborted when a stopping worker's grace time is over: in-flight attempts end and are retried. */
+  stopping?: AbortSignal;
 }
 
 /** Built from explicit dependencies, so each activity can be exercised without a worker. */
@@ -29,7 +32,7 @@ export function createActivities(deps: ActivityDeps) {
   const { metrics, ops } = deps.observability ?? {};
   const observer = metrics ? new AttemptObserver({ metrics, ops, failingAfter: deps.config.failingAfter }) : undefined;
   return {
-    deliver: createDeliver({ db: deps.db, dispatcher: deps.http, config: deps.config, temporal: deps.temporal, observer }),
+    deliver: createDeliver({ db: deps.db, dispatcher: deps.http, config: deps.config, temporal: deps.temporal, observer, stopping: deps.stopping, secrets: secretBox(deps.config) }),
     ...createDeadLetterActivities({ ...deps, metrics, ops }),
     ...createMaintenanceActivities(deps),
   };

@@ -19,8 +19,11 @@ export async function sendWebhook(opts: {
   dispatcher: Dispatcher;
   timeoutMs: number;
   bodyLimit: number;
+  /** Aborts the exchange early: the activity's cancellation (worker shutdown, the workflow's cancel). */
+  cancel?: AbortSignal;
 }): Promise<SendResult> {
-  const signal = AbortSignal.timeout(opts.timeoutMs);
+  const timeout = AbortSignal.timeout(opts.timeoutMs);
+  const signal = opts.cancel ? AbortSignal.any([timeout, opts.cancel]) : timeout;
   const res = await request(opts.url, {
     method: 'POST',
     headers: { ...opts.headers, 'user-agent': 'hookflow/0.1' },

@@ -1,6 +1,7 @@
 import { z } from 'zod';
+import { apiKeyProblems } from './auth/api-keys';
 import { DEFAULT_FRAME_ANCESTORS, parseFrameAncestors } from './portal/frame-ancestors';
-import { payloadKeyProblems } from './temporal/payload-codec';
+import { keyRingProblems } from './security/key-ring';
 
 // Env vars are strings; these helpers turn them into typed values with messages a human can act on.
 const bool = z
@@ -10,6 +11,20 @@ const int = (min: number, max: number) => z.coerce.number().int().min(min).max(m
 const commaList = z
   .string()
   .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
+
+const UNITS_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 } as const;
+/** `<requests>/<window>` such as `1000/1s` or `600/1m`, or `off`. */
+const rateLimit = z
+  .string()
+  .regex(/^(off|[1-9]\d{0,8}\/[1-9]\d{0,6}(ms|s|m|h))$/, 'must be <requests>/<window> such as 1000/1s or 600/1m, or off')
+  .transform((v): RateLimitSetting => {
+    if (v === 'off') return { windowMs: 1_000, label: 'off' };
+    const [count, window] = v.split('/') as [string, string];
+    const unit = /(ms|s|m|h)$/.exec(window)![1] as keyof typeof UNITS_MS;
+    return { max: Number(count), windowMs: Number(window.slice(0, -unit.length)) * UNITS_MS[unit], label: window };
+  });
+
+const keyRing = z.string().superRefine((v, ctx) => keyRingProblems(v).forEach((message) => ctx.addIssue({ code: 'custom', message })));
 
 const envSchema = z
   .object({
@@ -23,11 +38,12 @@ const envSchema = z
     TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
     HOOKFLOW_TASK_QUEUE: z.string().min(1).default('hookflow-deliveries'),
     HOOKFLOW_API_KEYS: commaList
-      .pipe(z.array(z.string().min(16, 'each API key must be at least 16 characters')))
+      .superRefine((entries, ctx) => entries.forEach((e, i) => apiKeyProblems(e, i + 1).forEach((message) => ctx.addIssue({ code: 'custom', message }))))
       .optional(),
     HOOKFLOW_ALLOW_PRIVATE_URLS: bool.optional(),
     HOOKFLOW_ALLOWED_CIDRS: commaList.default([]),
-    HOOKFLOW_PAYLOAD_KEY: z.string().superRefine((v, ctx) => payloadKeyProblems(v).forEach((message) => ctx.addIssue({ code: 'custom', message }))).optional(),
+    HOOKFLOW_PAYLOAD_KEY: keyRing.optional(),
+    HOOKFLOW_SECRET_KEYS: keyRing.optional(),
     HOOKFLOW_CODEC_CORS_ORIGINS: commaList.default(['http://localhost:8233', 'http://127.0.0.1:8233']),
     HOOKFLOW_RETRY_MAX_ATTEMPTS: int(1, 100).default(8),
     HOOKFLOW_RETRY_INITIAL_INTERVAL_MS: int(1, 86_400_000).default(5_000),
@@ -69,6 +85,10 @@ const envSchema = z
     HOOKFLOW_DEV_TEMPORAL_PORT: int(1, 65535).default(7233),
     HOOKFLOW_DEV_UI_PORT: int(1, 65535).default(8233),
     HOOKFLOW_DEV_POSTGRES_PORT: int(1, 65535).default(54329),
+    HOOKFLOW_SHUTDOWN_GRACE_MS: int(0, 600_000).default(1_000),
+    // Per API key or tenant token, per API process. Generous: they stop a runaway client, not a busy one.
+    HOOKFLOW_RATE_LIMIT: rateLimit.prefault('1000/1s'),
+    HOOKFLOW_RATE_LIMIT_INGEST: rateLimit.prefault('5000/1s'),
   })
   .superRefine((env, ctx) => {
     if (env.HOOKFLOW_RETRY_INITIAL_INTERVAL_MS > env.HOOKFLOW_RETRY_MAX_INTERVAL_MS) {
@@ -89,6 +109,14 @@ export interface RetryPolicyConfig {
   maxIntervalMs: number;
 }
 
+export interface RateLimitSetting {
+  /** Requests per window; undefined = no limit. */
+  max?: number;
+  windowMs: number;
+  /** The window as configured (`1s`), for messages. */
+  label: string;
+}
+
 export interface Config {
   env: Env['NODE_ENV'];
   logLevel: Env['LOG_LEVEL'];
@@ -102,6 +130,8 @@ export interface Config {
   allowPrivateUrls?: boolean;
   allowedCidrs: string[];
   payloadKey?: string;
+  /** Encrypts signing secrets and keys at rest (src/security/secret-box.ts); `dev` makes one when unset. */
+  secretKeys?: string;
   /** Browser origins (the Temporal Web UI) allowed to call /codec; `*` allows any. */
   codecCorsOrigins: string[];
   retry: RetryPolicyConfig;
@@ -136,6 +166,10 @@ export interface Config {
     publicUrl?: string;
   };
   devPorts: { temporal: number; ui: number; postgres: number };
+  /** How long a stopping worker lets in-flight attempts finish before it cancels (and so retries) them. */
+  shutdownGraceMs: number;
+  /** Per credential on /v1: `ingest` for POST /v1/events and /v1/events/batch, `api` for the rest. */
+  rateLimits: { api: RateLimitSetting; ingest: RateLimitSetting };
 }
 
 export class ConfigError extends Error {
@@ -168,6 +202,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     allowPrivateUrls: e.HOOKFLOW_ALLOW_PRIVATE_URLS,
     allowedCidrs: e.HOOKFLOW_ALLOWED_CIDRS,
     payloadKey: e.HOOKFLOW_PAYLOAD_KEY,
+    secretKeys: e.HOOKFLOW_SECRET_KEYS,
     codecCorsOrigins: e.HOOKFLOW_CODEC_CORS_ORIGINS,
     retry: {
       maxAttempts: e.HOOKFLOW_RETRY_MAX_ATTEMPTS,
@@ -197,10 +232,12 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       publicUrl: e.HOOKFLOW_PUBLIC_URL,
     },
     devPorts: { temporal: e.HOOKFLOW_DEV_TEMPORAL_PORT, ui: e.HOOKFLOW_DEV_UI_PORT, postgres: e.HOOKFLOW_DEV_POSTGRES_PORT },
+    shutdownGraceMs: e.HOOKFLOW_SHUTDOWN_GRACE_MS,
+    rateLimits: { api: e.HOOKFLOW_RATE_LIMIT, ingest: e.HOOKFLOW_RATE_LIMIT_INGEST },
   };
 }
 
-const SECRET_VARS = new Set(['HOOKFLOW_API_KEYS', 'HOOKFLOW_PAYLOAD_KEY', 'DATABASE_URL']);
+const SECRET_VARS = new Set(['HOOKFLOW_API_KEYS', 'HOOKFLOW_PAYLOAD_KEY', 'HOOKFLOW_SECRET_KEYS', 'DATABASE_URL']);
 
 function describeValue(env: Record<string, string | undefined>, path: PropertyKey[]): string {
   const name = String(path[0] ?? '');

@@ -4,7 +4,7 @@ import type { Config } from './config';
 
 // Wherever a credential can sit in what we log: request headers, config, subscription rows (secret,
 // previous_secret), API bodies (secret, token), and the same one or two levels down (err.config…).
-const SECRET_KEYS = ['authorization', 'secret', 'previous_secret', 'previousSecret', 'token', 'apiKeys', 'payloadKey', 'databaseUrl', 'password', 'link', 'csrfToken'];
+const SECRET_KEYS = ['authorization', 'secret', 'previous_secret', 'previousSecret', 'token', 'apiKeys', 'payloadKey', 'secretKeys', 'databaseUrl', 'password', 'link', 'csrfToken'];
 export const REDACTED_PATHS = [
   'req.headers.authorization',
   'req.headers.cookie',

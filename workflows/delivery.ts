@@ -151,7 +151,7 @@ export async function deliveryWorkflow(input: DeliveryInput): Promise<DeliverySt
       if (result.kind === 'succeeded') return close(status, 'succeeded', status.roundCount > 1 || unrecorded);
       if (result.kind === 'discarded') return close(status, 'discarded');
       if (result.kind === 'stalled') {
-        // Our database, not the endpoint, failed for a whole round: wait and run another round
+        // Our database (or key ring), not the endpoint, failed for a whole round: wait and run another round
         // rather than dead-letter a webhook that may never have been sent.
         const pauseMs = Math.min(Math.max(input.retryPolicy.maxIntervalMs, 1_000), STALL_PAUSE_MAX_MS);
         status.nextAttemptAt = new Date(Date.now() + pauseMs).toISOString();
@@ -211,7 +211,8 @@ async function runRound(scope: CancellationScope, attempt: () => Promise<Attempt
     const cause = attemptFailureCause(err);
     if (cause instanceof ApplicationFailure) {
       const report = cause.details?.[0] as AttemptReport | undefined;
-      if (cause.type === FailureTypes.databaseUnavailable) return { kind: 'stalled' };
+      // Nothing was sent: hookflow's own side failed, so wait for it rather than dead-letter.
+      if (cause.type === FailureTypes.databaseUnavailable || cause.type === FailureTypes.secretUnavailable) return { kind: 'stalled' };
       if (cause.type === FailureTypes.subscriptionInactive || cause.type === FailureTypes.eventMissing) {
         return { kind: 'discarded', reason: cause.message };
       }

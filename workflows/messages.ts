@@ -117,6 +117,8 @@ export const FailureTypes = {
   network: 'NetworkError',
   addressRefused: 'AddressNotAllowed',
   databaseUnavailable: 'DatabaseUnavailable',
+  /** The worker cannot decrypt the signing secret (HOOKFLOW_SECRET_KEYS lacks its key); nothing was sent. */
+  secretUnavailable: 'SecretUnavailable',
 } as const;
 
 export interface RecoverInput {

@@ -1,5 +1,6 @@
 // The stack under test, started the way `npm start` starts it (src/runtime/dev-stack.ts), but on
 // free ports and in a scratch directory. TEMPORAL_ADDRESS / DATABASE_URL point it at existing ones.
+import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -10,6 +11,8 @@ import pino, { type Logger } from 'pino';
 import { loadConfig, type Config } from '../../src/config';
 import { startEmbeddedPostgres } from '../../src/db/embedded';
 import { migrate } from '../../src/db/migrate';
+import { sealStoredSecrets } from '../../src/security/reseal-secrets';
+import { secretBox } from '../../src/security/secret-box';
 import { createPool, type Db } from '../../src/db/pool';
 import { startApi, type RunningApi } from '../../src/runtime/api';
 import { DEV_SERVER_TUNING } from '../../src/temporal/dev-server-tuning';
@@ -91,6 +94,7 @@ export async function startBenchStack(opts: { logFile: string }): Promise<BenchS
     TEMPORAL_ADDRESS: temporalAddress,
     HOOKFLOW_TASK_QUEUE: `hookflow-bench-${runId}`,
     HOOKFLOW_API_KEYS: BENCH_API_KEY,
+    HOOKFLOW_SECRET_KEYS: process.env.HOOKFLOW_SECRET_KEYS ?? `bench1:${randomBytes(32).toString('base64')}`,
     HOOKFLOW_ALLOW_PRIVATE_URLS: 'true',
     // The sweeper is crash recovery; with a long grace it never re-dispatches what the fan-out is
     // still working through, so it does not distort the figures.
@@ -120,6 +124,7 @@ export async function startBenchStack(opts: { logFile: string }): Promise<BenchS
 
   const db = createPool(config.databaseUrl!, config.databasePoolSize);
   await migrate(db);
+  await sealStoredSecrets(db, secretBox(config), say);
   // As `hookflow dev`: API and worker share one native connection so workflow starts are eager.
   // BENCH_EAGER_START=0 measures the separate-connection path that split API and worker processes take.
   const eager = process.env.BENCH_EAGER_START !== '0';

@@ -8,7 +8,8 @@ import { principalResolver } from '../auth/principal';
 import { sharedMetrics } from '../metrics/registry';
 import { operationalEventsOpenApi } from '../ops-events/openapi';
 import type { ApiDeps } from './deps';
-import { frameworkErrorHandler, installErrorHandling } from './problem';
+import { frameworkErrorHandler, installErrorHandling, Problem, sendProblem } from './problem';
+import { installRateLimits } from './rate-limit';
 import { RequestLog } from './request-log';
 import { codecRoutes } from './routes/codec';
 import { deliveryRoutes } from './routes/deliveries';
@@ -69,6 +70,9 @@ export async function buildServer(opts: BuildServerOptions): Promise<FastifyInst
     async (v1) => {
       // Hooks added here cover every route registered below, in this scope and its children.
       installAccessControl(v1, { db: opts.db, resolve: principalResolver(opts.db, opts.config.apiKeys, opts.config) });
+      await installRateLimits(v1, opts.config.rateLimits);
+      // In this scope, so an unknown /v1 path goes through authentication first (401 without a key).
+      v1.setNotFoundHandler((req, reply) => sendProblem(reply, new Problem(404, 'Not Found', `no route for ${req.method} ${req.url.split('?')[0]}`)));
       await v1.register(tenantRoutes, opts);
       await v1.register(subscriptionRoutes, opts);
       await v1.register(eventRoutes, opts);

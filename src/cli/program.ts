@@ -9,6 +9,7 @@ import { migrateCommand } from './commands/migrate';
 import { pingCommand } from './commands/ping';
 import { recoverCommand } from './commands/recover';
 import { redeliverCommand } from './commands/redeliver';
+import { rotateSecretKeysCommand } from './commands/rotate-secret-keys';
 import { sendCommand } from './commands/send';
 import { workerCommand } from './commands/worker';
 
@@ -28,7 +29,7 @@ export function buildProgram() {
   const program = new Command('hookflow')
     .description(
       'Durable webhooks on Temporal.\n\n' +
-        'Server commands (dev, api, worker, migrate) read the environment described in the README. ' +
+        'Server commands (dev, api, worker, migrate, rotate-secret-keys) read the environment described in the README. ' +
         'The others talk to a running API: HOOKFLOW_URL (default http://localhost:$PORT, or :3000) and ' +
         'HOOKFLOW_API_KEY (default: .hookflow/dev-api-key, written by `npm start`). ' +
         'Exit codes: 0 done, 1 an error answer or a failed job, 2 a command typed wrong.',
@@ -38,6 +39,7 @@ export function buildProgram() {
     .addCommand(apiCommand())
     .addCommand(workerCommand())
     .addCommand(migrateCommand())
+    .addCommand(rotateSecretKeysCommand())
     .addCommand(listenCommand())
     .addCommand(sendCommand())
     .addCommand(pingCommand())

@@ -416,8 +416,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Prometheus metrics (admin API key)
-         * @description hookflow_* metrics in the Prometheus text format. Needs an admin API key; HOOKFLOW_METRICS_PORT serves the same without a key on a separate listener.
+         * Prometheus metrics (API key with metrics:read)
+         * @description hookflow_* metrics in the Prometheus text format. Needs an API key with the metrics:read (or admin) scope; HOOKFLOW_METRICS_PORT serves the same without a key on a separate listener.
          */
         get: {
             parameters: {
@@ -1191,6 +1191,7 @@ export interface paths {
                                 name: string | null;
                                 expiresAt: string | null;
                                 revokedAt: string | null;
+                                scopes: string[];
                                 createdAt: string;
                             }[];
                             nextCursor: string | null;
@@ -1310,6 +1311,8 @@ export interface paths {
                         name?: string;
                         /** Format: date-time */
                         expiresAt?: string;
+                        /** @description What the token may do (default: all of them); a token never holds admin or metrics:read */
+                        scopes?: ("read" | "events:write" | "subscriptions:write" | "deliveries:write")[];
                     };
                 };
             };
@@ -1326,6 +1329,7 @@ export interface paths {
                             name: string | null;
                             expiresAt: string | null;
                             revokedAt: string | null;
+                            scopes: string[];
                             createdAt: string;
                             /** @description Shown once; only a hash is stored */
                             token: string;
@@ -1610,6 +1614,13 @@ export interface paths {
                                 metadata: {
                                     [key: string]: unknown;
                                 };
+                                /**
+                                 * @description How requests are signed: `hmac-sha256` (`v1,` with a shared whsec_ secret) or `ed25519` (`v1a,`; you get a whpk_ public key)
+                                 * @enum {string}
+                                 */
+                                signature: "hmac-sha256" | "ed25519";
+                                /** @description ed25519: the whpk_ public key that verifies this subscription's requests; null for hmac-sha256 */
+                                publicKey: string | null;
                                 active: boolean;
                                 disabledReason: string | null;
                                 createdAt: string;
@@ -1738,6 +1749,13 @@ export interface paths {
                          */
                         eventTypes?: string[];
                         description?: string | null;
+                        /**
+                         * @description How requests are signed: `hmac-sha256` (`v1,` with a shared whsec_ secret) or `ed25519` (`v1a,`; you get a whpk_ public key)
+                         * @default hmac-sha256
+                         * @enum {string}
+                         */
+                        signature?: "hmac-sha256" | "ed25519";
+                        /** @description HMAC only: your own whsec_ secret instead of a generated one */
                         secret?: string;
                         /** @description Overrides of the default retry policy; omitted fields keep the server default */
                         retryPolicy?: {
@@ -1777,11 +1795,55 @@ export interface paths {
                             metadata: {
                                 [key: string]: unknown;
                             };
+                            /** @enum {string} */
+                            signature: "hmac-sha256";
+                            /** @description ed25519: the whpk_ public key that verifies this subscription's requests; null for hmac-sha256 */
+                            publicKey: string | null;
                             active: boolean;
                             disabledReason: string | null;
                             createdAt: string;
                             updatedAt: string;
+                            /** @description The whsec_ secret receivers verify with */
                             secret: string;
+                            /** @description The outcome of the first attempt of a hookflow.ping, read from the attempt log */
+                            ping?: {
+                                eventId: string;
+                                /** @description An ordinary delivery: its status, attempts and redelivery work like any other */
+                                deliveryId: string;
+                                /**
+                                 * @description The first attempt: `succeeded` (2xx), `failed` (another status, or a network error), `refused` (address not allowed), `pending` (no attempt finished within the wait)
+                                 * @enum {string}
+                                 */
+                                outcome: "succeeded" | "failed" | "refused" | "pending";
+                                statusCode: number | null;
+                                durationMs: number | null;
+                                /** @description An excerpt of the endpoint's answer, as the attempt log keeps it */
+                                responseBody: string | null;
+                                error: string | null;
+                                attemptedAt: string | null;
+                            };
+                        } | {
+                            id: string;
+                            tenantId: string;
+                            url: string;
+                            eventTypes: string[];
+                            description: string | null;
+                            retryPolicy: {
+                                maxAttempts: number;
+                                initialIntervalMs: number;
+                                backoffCoefficient: number;
+                                maxIntervalMs: number;
+                            };
+                            metadata: {
+                                [key: string]: unknown;
+                            };
+                            /** @enum {string} */
+                            signature: "ed25519";
+                            publicKey: string;
+                            active: boolean;
+                            disabledReason: string | null;
+                            createdAt: string;
+                            updatedAt: string;
                             /** @description The outcome of the first attempt of a hookflow.ping, read from the attempt log */
                             ping?: {
                                 eventId: string;
@@ -1944,6 +2006,13 @@ export interface paths {
                             metadata: {
                                 [key: string]: unknown;
                             };
+                            /**
+                             * @description How requests are signed: `hmac-sha256` (`v1,` with a shared whsec_ secret) or `ed25519` (`v1a,`; you get a whpk_ public key)
+                             * @enum {string}
+                             */
+                            signature: "hmac-sha256" | "ed25519";
+                            /** @description ed25519: the whpk_ public key that verifies this subscription's requests; null for hmac-sha256 */
+                            publicKey: string | null;
                             active: boolean;
                             disabledReason: string | null;
                             createdAt: string;
@@ -2221,6 +2290,13 @@ export interface paths {
                             metadata: {
                                 [key: string]: unknown;
                             };
+                            /**
+                             * @description How requests are signed: `hmac-sha256` (`v1,` with a shared whsec_ secret) or `ed25519` (`v1a,`; you get a whpk_ public key)
+                             * @enum {string}
+                             */
+                            signature: "hmac-sha256" | "ed25519";
+                            /** @description ed25519: the whpk_ public key that verifies this subscription's requests; null for hmac-sha256 */
+                            publicKey: string | null;
                             active: boolean;
                             disabledReason: string | null;
                             createdAt: string;
@@ -2353,6 +2429,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             secret: string;
+                        } | {
+                            publicKey: string;
                         };
                     };
                 };
@@ -2496,6 +2574,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             secret: string;
+                        } | {
+                            publicKey: string;
                         };
                     };
                 };

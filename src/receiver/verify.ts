@@ -1,6 +1,7 @@
 // Consumer-side verification of Standard Webhooks requests sent by hookflow (or any
 // Standard Webhooks / Svix sender). Contract: throws nothing but WebhookVerificationError.
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { isValidPublicKey, verifyEd25519 } from '../signing/ed25519';
 import { computeSignature, isValidSecret } from '../signing/standard-webhooks';
 
 export type WebhookVerificationErrorCode =
@@ -88,11 +89,13 @@ function toBytes(rawBody: unknown): Buffer {
   return fail('invalid_payload', 'body must be a string or Buffer');
 }
 
+const isKey = (k: unknown): k is string => isValidSecret(k) || isValidPublicKey(k);
+
 // Copies into a plain array so hostile inputs are read once, inside the try.
 function readSecrets(secrets: unknown): string[] {
   try {
     const list: unknown[] = Array.isArray(secrets) ? [...(secrets as unknown[])] : [secrets];
-    if (list.length > 0 && list.every(isValidSecret)) return list;
+    if (list.length > 0 && list.every(isKey)) return list;
   } catch {
     // fall through
   }
@@ -121,6 +124,10 @@ function parseEvent(id: string, timestampSeconds: number, body: Buffer): Webhook
   return event;
 }
 
+/**
+ * `secrets`: `whsec_` secrets (matched against `v1` HMAC tokens) and/or `whpk_` Ed25519 public keys
+ * (matched against `v1a` tokens); any one match verifies.
+ */
 export function verifyWebhook(
   rawBody: string | Buffer,
   headers: WebhookHeaders,
@@ -148,18 +155,32 @@ export function verifyWebhook(
   const body = toBytes(rawBody);
   // Digests make every comparison equal-length, so neither a token's length nor its content
   // leaks through timing.
-  const candidates: Buffer[] = [];
+  const hmacCandidates: Buffer[] = [];
+  const ed25519Candidates: string[] = [];
   for (const token of signature.split(' ')) {
     const comma = token.indexOf(',');
-    if (comma !== -1 && token.slice(0, comma) === 'v1') candidates.push(digest(token.slice(comma + 1)));
+    const version = comma === -1 ? '' : token.slice(0, comma);
+    if (version === 'v1') hmacCandidates.push(digest(token.slice(comma + 1)));
+    else if (version === 'v1a') ed25519Candidates.push(token.slice(comma + 1));
   }
-  if (candidates.length === 0) fail('no_supported_signature', 'no v1 signature in webhook-signature');
+  const secretsList = secretList.filter(isValidSecret);
+  const publicKeys = secretList.filter(isValidPublicKey);
+  // Only the versions our keys can check count: a v1a token is no use to a receiver holding a whsec_.
+  if ((secretsList.length === 0 || hmacCandidates.length === 0) && (publicKeys.length === 0 || ed25519Candidates.length === 0)) {
+    fail('no_supported_signature', `no ${[secretsList.length > 0 && 'v1', publicKeys.length > 0 && 'v1a'].filter(Boolean).join(' or ')} signature in webhook-signature`);
+  }
 
-  for (const secret of secretList) {
+  for (const secret of secretsList) {
     const expected = digest(computeSignature(secret, id, timestampSeconds, body).slice(3));
-    for (const candidate of candidates) {
+    for (const candidate of hmacCandidates) {
       if (timingSafeEqual(expected, candidate)) return parseEvent(id, timestampSeconds, body);
     }
   }
-  return fail('invalid_signature', 'no signature matched any configured secret');
+  // Public-key verification needs no constant-time comparison: nothing secret is compared.
+  for (const key of publicKeys) {
+    for (const candidate of ed25519Candidates) {
+      if (verifyEd25519(key, id, timestampSeconds, body, candidate)) return parseEvent(id, timestampSeconds, body);
+    }
+  }
+  return fail('invalid_signature', 'no signature matched any configured secret or public key');
 }

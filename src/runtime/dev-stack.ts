@@ -10,6 +10,9 @@ import { connectShared } from '../temporal/shared-connection';
 import { WORKFLOWS_PATH } from '../temporal/worker';
 import { createDataConverter } from '../temporal/payload-codec';
 import { applyTemporalRetention, ensurePurgeSchedule } from '../temporal/retention';
+import { sealStoredSecrets } from '../security/reseal-secrets';
+import { secretBox } from '../security/secret-box';
+import { resolveSecretKeys } from '../security/secret-keys-source';
 import { startApi } from './api';
 import { startDevBackends, type StopStep } from './dev-backends';
 import { readStat } from './proc';
@@ -41,6 +44,7 @@ export async function runDevStack(config: Config): Promise<void> {
     say('WARNING: dev mode allows private and loopback webhook URLs (set HOOKFLOW_ALLOW_PRIVATE_URLS=false to refuse them)');
   }
   if (config.apiKeys.length === 0) config.apiKeys = [devApiKey(dataDir)];
+  if (resolveSecretKeys(config, { generate: true }) === 'generated') say(`generated HOOKFLOW_SECRET_KEYS into ${path.join(dataDir, 'secret-keys')} (it encrypts signing secrets at rest: keep it)`);
 
   const { release: releaseLock, crashedOwner } = acquireDevLock(dataDir);
   const previous = readRunState(dataDir);
@@ -135,6 +139,9 @@ async function startServices(config: Config, log: ReturnType<typeof createLogger
   stops.unshift(['postgres pool', () => db.end()]);
   const applied = await step('could not apply the database migrations', 'check that PostgreSQL is reachable (DATABASE_URL) and read the reason above', () => migrate(db));
   if (applied.length > 0) process.stdout.write(`[hookflow] applied migrations: ${applied.join(', ')}\n`);
+  await step('could not encrypt the stored signing secrets', 'check HOOKFLOW_SECRET_KEYS (it must hold the key they were encrypted with)', () =>
+    sealStoredSecrets(db, secretBox(config), (line) => process.stdout.write(`[hookflow] ${line}\n`)),
+  );
   // API and worker share one native connection, so the API's workflow starts can be eager.
   const temporal = await step(`could not connect to Temporal at ${config.temporal.address}`, 'check TEMPORAL_ADDRESS, or unset it to use the embedded dev server', () =>
     connectShared(config, createDataConverter(config), log),

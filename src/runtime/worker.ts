@@ -51,8 +51,10 @@ export async function startWorker(deps: {
     connectTimeoutMs: Math.min(10_000, deps.config.requestTimeoutMs),
     keepAliveTimeoutMs: 30_000,
   });
+  const stopping = new AbortController();
   const { worker, connection, ownsConnection } = await createWorker({
     ...deps,
+    stopping: stopping.signal,
     http,
     dataConverter: createDataConverter(deps.config),
     observability: { metrics, ops },
@@ -66,16 +68,20 @@ export async function startWorker(deps: {
     await opsFanout.idle().catch(() => undefined);
     await listener?.close();
     if (ownsConnection) await connection.close();
-    await http.close();
+    // Not close(): after a forced stop an abandoned attempt may still be waiting on its endpoint,
+    // and close() would wait for it. Nothing else uses these connections any more.
+    await http.destroy();
   });
   return {
     done,
     metrics,
     metricsUrl: listener?.url,
     async stop() {
-      // shutdown() stops polling and lets in-flight activities finish within shutdownGraceTime.
+      // shutdown() stops polling and lets in-flight attempts finish within HOOKFLOW_SHUTDOWN_GRACE_MS,
+      // then cancels the rest (src/temporal/worker.ts).
       if (worker.getState() === 'RUNNING') worker.shutdown();
-      await done;
+      const graceOver = setTimeout(() => stopping.abort(), deps.config.shutdownGraceMs);
+      await done.finally(() => clearTimeout(graceOver));
     },
   };
 }

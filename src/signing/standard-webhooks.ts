@@ -1,6 +1,7 @@
 // Standard Webhooks (https://www.standardwebhooks.com) signing, byte-compatible with the
 // `standardwebhooks` npm package. Used on the delivery hot path.
 import { createHmac, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
+import { SIGNING_KEY_PREFIX, signEd25519 } from './ed25519';
 
 export const SECRET_PREFIX = 'whsec_';
 const MIN_KEY_BYTES = 24;
@@ -75,7 +76,10 @@ export function computeSignature(secret: string, id: string, timestampSeconds: n
   return sign(hmacKey(secret), id, timestampSeconds, body);
 }
 
-/** One token per secret, space-separated, so receivers holding either side of a rotation verify. */
+/**
+ * One token per key, space-separated, so receivers holding either side of a rotation verify. A
+ * `whsec_` secret gives a `v1` (HMAC-SHA256) token, a `whsk_` Ed25519 signing key a `v1a` one.
+ */
 export function signatureHeader(secrets: readonly string[], id: string, timestampSeconds: number, body: string | Buffer): string {
   if (secrets.length === 0) throw new TypeError('at least one webhook secret is required');
   checkInputs(id, timestampSeconds);
@@ -83,7 +87,8 @@ export function signatureHeader(secrets: readonly string[], id: string, timestam
   const bytes = secrets.length > 1 && typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
   let header = '';
   for (const secret of secrets) {
-    header += (header ? ' ' : '') + sign(hmacKey(secret), id, timestampSeconds, bytes);
+    const token = secret.startsWith(SIGNING_KEY_PREFIX) ? signEd25519(secret, id, timestampSeconds, bytes) : sign(hmacKey(secret), id, timestampSeconds, bytes);
+    header += (header ? ' ' : '') + token;
   }
   return header;
 }

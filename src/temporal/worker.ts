@@ -23,7 +23,12 @@ export interface WorkerDeps {
   connection?: NativeConnection;
   /** Metrics and operational events for the activities. */
   observability?: WorkerObservability;
+  /** Aborted when the grace time of a shutdown is over (see createActivities). */
+  stopping?: AbortSignal;
 }
+
+// After the grace time: time for cancelled activities to record their attempt and report.
+const SHUTDOWN_FORCE_MARGIN_MS = 3_000;
 
 export const WORKFLOWS_PATH = require.resolve('../../workflows');
 
@@ -63,11 +68,15 @@ export async function createWorker(
     namespace: deps.config.temporal.namespace,
     taskQueue: deps.config.temporal.taskQueue,
     ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
-    activities: createActivities({ db: deps.db, http: deps.http, config: deps.config, temporal: deps.temporal, observability: deps.observability }),
+    activities: createActivities({ db: deps.db, http: deps.http, config: deps.config, temporal: deps.temporal, observability: deps.observability, stopping: deps.stopping }),
     dataConverter: deps.dataConverter,
     // Deliveries are I/O-bound: many concurrent HTTP attempts cost little CPU.
     maxConcurrentActivityTaskExecutions: 200,
-    shutdownGraceTime: '20s',
+    // Attempts still running after the grace time are cancelled (deliver aborts its request) and
+    // retried by the next worker: a slow endpoint must not hold a Ctrl-C or a deploy for its whole
+    // request timeout. The force time bounds a drain that still cannot finish.
+    shutdownGraceTime: deps.config.shutdownGraceMs,
+    shutdownForceTime: deps.config.shutdownGraceMs + SHUTDOWN_FORCE_MARGIN_MS,
     ...deps.tuning,
   });
   return { worker, connection, ownsConnection: !deps.connection };

@@ -29,9 +29,10 @@ void describe('metrics: /metrics on the API and the worker', () => {
 
   void test('/metrics needs an admin API key on the API port; the worker listener is on loopback only', async () => {
     const tenant = await createTenant(stack);
-    for (const authorization of [undefined, `Bearer ${API_KEY}x`, `Bearer ${tenant.token}`, API_KEY]) {
+    // A tenant token is a valid credential without the scope (403); the rest are no credential (401).
+    for (const [authorization, status] of [[undefined, 401], [`Bearer ${API_KEY}x`, 401], [`Bearer ${tenant.token}`, 403], [API_KEY, 401]] as const) {
       const res = await fetch(`${stack.url}/metrics`, { headers: authorization ? { authorization } : {} });
-      assert.equal(res.status, 401, `authorization ${authorization?.slice(0, 12)}`);
+      assert.equal(res.status, status, `authorization ${authorization?.slice(0, 12)}`);
       assert.match(res.headers.get('content-type') ?? '', /^application\/problem\+json/);
       assert.doesNotMatch(await res.text(), /hookflow_/);
     }

@@ -19,7 +19,8 @@ import { createHookflowClient, unwrap, HookflowApiError, type paths } from 'hook
 import { verifyWebhook, hookflowReceiver, MemoryDedupStore, WebhookVerificationError, type WebhookEvent } from 'hookflow/receiver';
 
 type Created = paths['/v1/subscriptions']['post']['responses'][201]['content']['application/json'];
-export const secretOf = (s: Created): string => s.secret;
+// Narrowed by \`signature\`: an HMAC subscription comes with its secret, an ed25519 one with its public key.
+export const secretOf = (s: Created): string => (s.signature === 'hmac-sha256' ? s.secret : s.publicKey);
 
 export async function typed(): Promise<string> {
   const client = createHookflowClient({ baseUrl: 'http://127.0.0.1:3000', apiKey: 'key' });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { insertSubscription } from '../../src/db/repos/subscriptions';
+import { secretBox } from '../../src/security/secret-box';
 import { newId } from '../../src/ids';
 import { generateSecret } from '../../src/signing/standard-webhooks';
 import { attemptsOf, waitForState } from '../support/engine';
@@ -31,13 +32,14 @@ void describe('SSRF guard at delivery time (private URLs refused, the default)',
     const r = await pool.start();
     // Stored directly, as if `localhost` had resolved to a public address when it was registered.
     const port = new URL(r.url).port;
+    const id = newId('sub');
     const sub = await insertSubscription(stack.db, {
-      id: newId('sub'),
+      id,
       tenantId: 'default',
       url: `http://localhost:${port}/hook`,
       eventTypes: ['ssrf.check'],
       description: null,
-      secret: generateSecret(),
+      secret: secretBox(stack.config).seal(generateSecret(), id),
       retryPolicy: null,
       metadata: {},
     });

@@ -133,12 +133,17 @@ void describe('tenant isolation matrix over every registered route', () => {
     assert.equal((await aPortal.call('GET', '/v1/subscriptions')).status, 200);
   });
 
-  void test('a route that does not declare its access cannot be registered', async () => {
+  void test('a route that does not declare its access and its scope cannot be registered', async () => {
     const app = Fastify();
     installAccessControl(app, { db: stack.db, resolve: async () => undefined });
     assert.throws(() => app.get('/v1/forgot', async () => 'open'), /does not declare config\.access/);
+    assert.throws(() => app.get('/v1/no-scope', { config: { access: { who: 'tenant' } } }, async () => 'open'), /does not declare the scope it needs/);
     assert.throws(
-      () => app.get('/v1/things/:id', { config: { access: { scope: 'tenant' } } }, async () => 'open'),
+      () => app.get('/v1/bad-scope', { config: { access: { who: 'tenant' }, scope: 'everything' as never } }, async () => 'open'),
+      /does not declare the scope it needs/,
+    );
+    assert.throws(
+      () => app.get('/v1/things/:id', { config: { access: { who: 'tenant' }, scope: 'read' } }, async () => 'open'),
       /does not say what :id names/,
     );
     await app.close();

@@ -16,11 +16,12 @@ export async function subscribe(
   stack: Stack,
   receiver: Receiver,
   body: Record<string, unknown> = {},
-): Promise<{ id: string; secret: string; eventType: string }> {
+): Promise<{ id: string; secret: string; publicKey: string | null; eventType: string }> {
   const eventType = `test.event_${++counter}`;
   const res = await stack.call('POST', '/v1/subscriptions', { url: receiver.url, eventTypes: [eventType], ...body });
   if (res.status !== 201) throw new Error(`subscription failed: ${res.status} ${JSON.stringify(res.body)}`);
-  receiver.secrets = [res.body.secret];
+  // An ed25519 subscription has no secret to share: the receiver verifies with its public key.
+  receiver.secrets = [res.body.secret ?? res.body.publicKey];
   return { ...res.body, eventType };
 }
 

@@ -1,8 +1,10 @@
 // A real HTTP receiver on 127.0.0.1 that verifies every request with the official
-// `standardwebhooks` package, proving interoperability on every delivery the tests make.
+// `standardwebhooks` package (v1, whsec_ secrets) or with tweetnacl (v1a, whpk_ public keys),
+// proving interoperability on every delivery the tests make.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
+import { naclVerifies } from './ed25519';
 
 export interface ReceivedRequest {
   at: number;
@@ -19,7 +21,7 @@ export type Responder = (req: ReceivedRequest, index: number) => { status: numbe
 export interface Receiver {
   url: string;
   received: ReceivedRequest[];
-  /** The secret(s) every request must verify against (any of them). */
+  /** The secret(s) or whpk_ public key(s) every request must verify against (any of them). */
   secrets: string[];
   respond: Responder;
   close(): Promise<void>;
@@ -36,6 +38,15 @@ export async function startReceiver(respond: Responder = () => ({ status: 200 })
       if (receiver.secrets.length > 0) {
         entry.verified = false;
         for (const secret of receiver.secrets) {
+          if (secret.startsWith('whpk_')) {
+            if (naclVerifies(secret, req.headers, body)) {
+              entry.payload = JSON.parse(body) as ReceivedRequest['payload'];
+              entry.verified = true;
+              break;
+            }
+            entry.verifyError = 'no v1a signature verifies with the public key';
+            continue;
+          }
           try {
             entry.payload = new Webhook(secret).verify(body, req.headers as Record<string, string>) as ReceivedRequest['payload'];
             entry.verified = true;

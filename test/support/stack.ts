@@ -5,6 +5,8 @@ import { Client as PgClient } from 'pg';
 import pino from 'pino';
 import { loadConfig, type Config } from '../../src/config';
 import { migrate } from '../../src/db/migrate';
+import { sealStoredSecrets } from '../../src/security/reseal-secrets';
+import { secretBox } from '../../src/security/secret-box';
 import { Metrics } from '../../src/metrics/registry';
 import { createPool, type Db } from '../../src/db/pool';
 import { startApi, type RunningApi } from '../../src/runtime/api';
@@ -16,6 +18,8 @@ import { callApi, type ApiResponse } from './call-api';
 export { waitFor } from './wait';
 
 export const API_KEY = 'test-key-0123456789abcdef';
+/** One storage key per test process: stacks sharing a database (see startStack) read each other's rows. */
+export const SECRET_KEYS = `test1:${randomBytes(32).toString('base64')}`;
 
 export interface Stack {
   config: Config;
@@ -60,6 +64,7 @@ export async function startStack(env: Record<string, string> = {}, opts: { worke
     TEMPORAL_ADDRESS: required('HOOKFLOW_TEST_TEMPORAL_ADDRESS'),
     HOOKFLOW_TASK_QUEUE: `test-${randomBytes(4).toString('hex')}`,
     HOOKFLOW_API_KEYS: API_KEY,
+    HOOKFLOW_SECRET_KEYS: SECRET_KEYS,
     HOOKFLOW_ALLOW_PRIVATE_URLS: 'true',
     HOOKFLOW_RETRY_INITIAL_INTERVAL_MS: '50',
     HOOKFLOW_RETRY_MAX_INTERVAL_MS: '200',
@@ -73,6 +78,8 @@ export async function startStack(env: Record<string, string> = {}, opts: { worke
   const log = pino({ level: process.env.HOOKFLOW_TEST_LOG ?? 'silent' });
   const db = createPool(databaseUrl, 10);
   await migrate(db);
+  // As `hookflow migrate` does after the SQL files.
+  await sealStoredSecrets(db, secretBox(config), () => undefined);
   const temporal = await connectClient(config, createDataConverter(config));
   // Separate registries for the API and the worker, as in split processes, and per stack, so each
   // test's counters move only with its own traffic.

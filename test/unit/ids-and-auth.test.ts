@@ -28,10 +28,10 @@ void test('new IDs are prefixed, unique and sort by creation time', async () => 
 
 void test('bearer keys: exact match only, any configured key, case-insensitive scheme', () => {
   const matches = bearerKeyMatcher(['key-one-0123456789', 'key-two-0123456789']);
-  assert.equal(matches('Bearer key-one-0123456789'), true);
-  assert.equal(matches('bearer key-two-0123456789'), true);
+  assert.equal(matches('Bearer key-one-0123456789')?.key, 'key-one-0123456789');
+  assert.equal(matches('bearer key-two-0123456789')?.key, 'key-two-0123456789');
   for (const bad of [undefined, '', 'Bearer', 'Bearer key-one-012345678', 'Bearer key-one-0123456789x', 'Basic key-one-0123456789', 'key-one-0123456789']) {
-    assert.equal(matches(bad), false, String(bad));
+    assert.equal(matches(bad), undefined, String(bad));
   }
-  assert.equal(bearerKeyMatcher([])('Bearer anything-at-all-here'), false, 'no keys configured: nothing passes');
+  assert.equal(bearerKeyMatcher([])('Bearer anything-at-all-here'), undefined, 'no keys configured: nothing passes');
 });

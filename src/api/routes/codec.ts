@@ -6,7 +6,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod, ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { createPayloadCodec } from '../../temporal/payload-codec';
-import { requireApiKey } from '../../auth/api-keys';
+import { adminOnly, installAccessControl } from '../../auth/access-control';
+import { principalResolver } from '../../auth/principal';
 import type { ApiDeps } from '../deps';
 import { Problem, type FieldError } from '../problem';
 import { problemResponses, problemSchema } from '../schemas/common';
@@ -67,7 +68,8 @@ export const codecRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) => 
   }
 
   await app.register(async (scope) => {
-    requireApiKey(scope, deps.config.apiKeys);
+    // Decrypts any tenant's history: the `admin` scope only.
+    installAccessControl(scope, { db: deps.db, resolve: principalResolver(deps.db, deps.config.apiKeys) });
     const secured = scope.withTypeProvider<ZodTypeProvider>();
 
     const enabled = () => {
@@ -81,12 +83,12 @@ export const codecRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) => 
       response: { 200: payloadsBody, ...problemResponses, 422: problemSchema },
     });
 
-    secured.post('/codec/encode', { bodyLimit: BODY_LIMIT, schema: schema('Encrypt payloads (Temporal codec server protocol)') }, async (req) => {
+    secured.post('/codec/encode', { config: adminOnly, bodyLimit: BODY_LIMIT, schema: schema('Encrypt payloads (Temporal codec server protocol)') }, async (req) => {
       const encoded = await enabled().encode(req.body.payloads.map(fromJson));
       return { payloads: encoded.map(toJson) };
     });
 
-    secured.post('/codec/decode', { bodyLimit: BODY_LIMIT, schema: schema('Decrypt payloads (Temporal codec server protocol)') }, async (req) => {
+    secured.post('/codec/decode', { config: adminOnly, bodyLimit: BODY_LIMIT, schema: schema('Decrypt payloads (Temporal codec server protocol)') }, async (req) => {
       const c = enabled();
       const errors: FieldError[] = [];
       // One at a time, so an undecodable payload is named by its index rather than failing the lot blindly.

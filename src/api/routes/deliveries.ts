@@ -52,7 +52,7 @@ export const deliveryRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) 
 
   app.get(
     '/deliveries',
-    { config: tenantScoped(), schema: { tags, querystring: listDeliveriesQuery, response: { 200: listOf(deliverySummary), ...problemResponses } } },
+    { config: tenantScoped('read'), schema: { tags, querystring: listDeliveriesQuery, response: { 200: listOf(deliverySummary), ...problemResponses } } },
     async (req) => {
       const { limit, cursor, status, since, until, ...rest } = req.query;
       if (since && until && Date.parse(since) >= Date.parse(until)) {
@@ -81,14 +81,14 @@ export const deliveryRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) 
 
   app.get(
     '/deliveries/:id',
-    { config: tenantScoped('delivery'), schema: { tags, params: idParam('delivery'), response: { 200: deliveryStatusResponse, ...problemResponses } } },
+    { config: tenantScoped('read', 'delivery'), schema: { tags, params: idParam('delivery'), response: { 200: deliveryStatusResponse, ...problemResponses } } },
     async (req) => statusOf(req.params.id),
   );
 
   app.get(
     '/deliveries/:id/attempts',
     {
-      config: tenantScoped('delivery'),
+      config: tenantScoped('read', 'delivery'),
       schema: {
         tags,
         params: idParam('delivery'),
@@ -124,7 +124,7 @@ export const deliveryRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) 
 
   app.post(
     '/deliveries/:id/redeliver',
-    { config: tenantScoped('delivery'), schema: { tags, params: idParam('delivery'), body: redeliverBody, response: { 202: signalAccepted, ...withConflict } } },
+    { config: tenantScoped('deliveries:write', 'delivery'), schema: { tags, params: idParam('delivery'), body: redeliverBody, response: { 202: signalAccepted, ...withConflict } } },
     async (req, reply) => {
       // Open: a new round now. Closed (succeeded, discarded, dead-lettered past its retention) or
       // forgotten by Temporal: a new run of the same workflow ID, carrying the earlier rounds.
@@ -137,7 +137,7 @@ export const deliveryRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) 
 
   app.post(
     '/deliveries/:id/discard',
-    { config: tenantScoped('delivery'), schema: { tags, params: idParam('delivery'), body: discardBody, response: { 202: signalAccepted, ...withConflict } } },
+    { config: tenantScoped('deliveries:write', 'delivery'), schema: { tags, params: idParam('delivery'), body: discardBody, response: { 202: signalAccepted, ...withConflict } } },
     async (req, reply) => {
       const status = await statusOf(req.params.id);
       if (status.completedAt || status.state === 'scheduled') {
@@ -150,7 +150,7 @@ export const deliveryRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) 
 
   app.post(
     '/deliveries/redeliver',
-    { config: tenantScoped(), schema: { tags, body: bulkRedeliverBody, response: { 202: bulkResult, ...problemResponses } } },
+    { config: tenantScoped('deliveries:write'), schema: { tags, body: bulkRedeliverBody, response: { 202: bulkResult, ...problemResponses } } },
     async (req, reply) => {
       const { status, subscriptionId, eventType, since } = req.body;
       // A tenant token's bulk call is pinned to its own tenant by the access layer.

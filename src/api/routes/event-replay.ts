@@ -23,7 +23,7 @@ export const eventReplayRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, dep
   app.post(
     '/events/:id/replay',
     {
-      config: tenantScoped('event'),
+      config: tenantScoped('deliveries:write', 'event'),
       schema: { tags: ['events'], params: idParam('event'), body: replayBody, response: { 202: replayResponse, ...problemResponses, 409: problemSchema } },
     },
     async (req, reply) => {

@@ -71,7 +71,7 @@ export const eventRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) => 
   app.post(
     '/events',
     {
-      config: tenantScoped(),
+      config: { ...tenantScoped('events:write'), limit: 'ingest' },
       bodyLimit: config.maxPayloadBytes + 64 * 1024,
       schema: { tags, body: eventInput, headers: idempotencyHeaders, response: { 202: acceptedEvent, ...responses } },
     },
@@ -85,7 +85,7 @@ export const eventRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) => 
   app.post(
     '/events/batch',
     {
-      config: tenantScoped(),
+      config: { ...tenantScoped('events:write'), limit: 'ingest' },
       bodyLimit: Math.min(BATCH_MAX * config.maxPayloadBytes, 16 * 1024 * 1024) + 64 * 1024,
       schema: {
         tags,
@@ -102,7 +102,7 @@ export const eventRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) => 
 
   app.get(
     '/events',
-    { config: tenantScoped(), schema: { tags, querystring: listEventsQuery, response: { 200: listOf(eventSummary), ...problemResponses } } },
+    { config: tenantScoped('read'), schema: { tags, querystring: listEventsQuery, response: { 200: listOf(eventSummary), ...problemResponses } } },
     async (req) => {
       const after = parseCursor(req.query.cursor, keysetCursorSchema);
       const rows = await listEvents(db, { limit: req.query.limit + 1, tenantId: actingTenant(req, req.query.tenantId), type: req.query.type, after });
@@ -112,7 +112,7 @@ export const eventRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) => 
 
   app.get(
     '/events/:id',
-    { config: tenantScoped('event'), schema: { tags, params: idParam('event'), response: { 200: eventDetail, ...problemResponses } } },
+    { config: tenantScoped('read', 'event'), schema: { tags, params: idParam('event'), response: { 200: eventDetail, ...problemResponses } } },
     async (req) => {
       const event = await getEvent(db, req.params.id);
       if (!event) throw notFound('event', req.params.id);

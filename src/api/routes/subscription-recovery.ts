@@ -23,7 +23,7 @@ export const subscriptionRecoveryRoutes: FastifyPluginAsyncZod<ApiDeps> = async 
   app.post(
     '/subscriptions/:id/recover',
     {
-      config: tenantScoped('subscription'),
+      config: tenantScoped('deliveries:write', 'subscription'),
       schema: { tags, params: idParam('subscription'), body: recoverBody, response: { 202: recoveryResponse, ...problemResponses } },
     },
     async (req, reply) => {
@@ -63,7 +63,7 @@ export const subscriptionRecoveryRoutes: FastifyPluginAsyncZod<ApiDeps> = async 
 
   app.get(
     '/subscriptions/:id/recoveries/:recoveryId',
-    { config: tenantScoped('subscription'), schema: { tags, params: recoveryParams, response: { 200: recoveryResponse, ...problemResponses } } },
+    { config: tenantScoped('read', 'subscription'), schema: { tags, params: recoveryParams, response: { 200: recoveryResponse, ...problemResponses } } },
     async (req) => {
       const { id, recoveryId } = req.params;
       // The ID names its subscription, so one subscription's recovery is never read through another's.

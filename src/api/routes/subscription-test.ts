@@ -16,7 +16,8 @@ export const subscriptionTestRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app
   app.post(
     '/subscriptions/:id/test',
     {
-      config: tenantScoped('subscription'),
+      // A test of the endpoint's setup, as "ping": true at creation is.
+      config: tenantScoped('subscriptions:write', 'subscription'),
       schema: {
         tags: ['subscriptions'],
         params: idParam('subscription'),

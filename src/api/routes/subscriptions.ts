@@ -14,6 +14,8 @@ import { newId } from '../../ids';
 import { sendPing } from '../../ping/send-ping';
 import { urlPolicy } from '../../security/policy-from-config';
 import { checkWebhookUrl } from '../../security/url-guard';
+import { secretBox } from '../../security/secret-box';
+import { generateSigningKey } from '../../signing/ed25519';
 import { generateSecret } from '../../signing/standard-webhooks';
 import type { ApiDeps } from '../deps';
 import { badRequest, notFound } from '../problem';
@@ -36,33 +38,43 @@ const tags = ['subscriptions'];
 export const subscriptionRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) => {
   const { db, config } = deps;
   const present = (row: SubscriptionRow) => toResponse(row, config);
+  // On first use, not at registration: building the server for its OpenAPI document needs no key.
+  const box = () => secretBox(config);
 
   app.post(
     '/subscriptions',
-    { config: tenantScoped(), schema: { tags, body: createSubscriptionBody, response: { 201: createdSubscriptionResponse, ...problemResponses } } },
+    { config: tenantScoped('subscriptions:write'), schema: { tags, body: createSubscriptionBody, response: { 201: createdSubscriptionResponse, ...problemResponses } } },
     async (req, reply) => {
       await assertUrlAllowed(req.body.url, config);
       const tenantId = actingTenant(req, req.body.tenantId) ?? DEFAULT_TENANT;
+      const id = newId('sub');
+      const signature = req.body.signature;
+      const keys = signature === 'ed25519' ? generateSigningKey() : { signingKey: req.body.secret ?? generateSecret(), publicKey: null };
       const row = await insertSubscription(db, {
-        id: newId('sub'),
+        id,
         tenantId,
         url: req.body.url,
         eventTypes: req.body.eventTypes,
         description: req.body.description ?? null,
-        secret: req.body.secret ?? generateSecret(),
+        secret: box().seal(keys.signingKey, id),
         retryPolicy: effectiveOverride(req.body.retryPolicy, config),
         metadata: req.body.metadata,
+        signatureScheme: signature,
+        publicKey: keys.publicKey,
       });
       if (!row) throw unknownTenant('body.tenantId', tenantId);
       const ping = req.body.ping ? await sendPing(deps, row) : undefined;
-      return reply.code(201).send({ ...present(row), secret: row.secret, ...(ping ? { ping } : {}) });
+      const created = { ...present(row), ...(ping ? { ping } : {}) };
+      return reply
+        .code(201)
+        .send(signature === 'hmac-sha256' ? { ...created, signature, secret: keys.signingKey } : { ...created, signature, publicKey: keys.publicKey! });
     },
   );
 
   app.get(
     '/subscriptions',
     {
-      config: tenantScoped(),
+      config: tenantScoped('read'),
       schema: { tags, querystring: paginationQuery.extend(tenantFilterQuery.shape), response: { 200: listOf(subscriptionResponse), ...problemResponses } },
     },
     async (req) => {
@@ -74,14 +86,14 @@ export const subscriptionRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, de
 
   app.get(
     '/subscriptions/:id',
-    { config: tenantScoped('subscription'), schema: { tags, params: idParam('subscription'), response: { 200: subscriptionResponse, ...problemResponses } } },
+    { config: tenantScoped('read', 'subscription'), schema: { tags, params: idParam('subscription'), response: { 200: subscriptionResponse, ...problemResponses } } },
     async (req) => present(await mustGet(deps, req.params.id)),
   );
 
   app.patch(
     '/subscriptions/:id',
     {
-      config: tenantScoped('subscription'),
+      config: tenantScoped('subscriptions:write', 'subscription'),
       schema: { tags, params: idParam('subscription'), body: updateSubscriptionBody, response: { 200: subscriptionResponse, ...problemResponses } },
     },
     async (req) => {
@@ -99,7 +111,7 @@ export const subscriptionRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, de
 
   app.delete(
     '/subscriptions/:id',
-    { config: tenantScoped('subscription'), schema: { tags, params: idParam('subscription'), response: { 204: z.null().describe('Deleted'), ...problemResponses } } },
+    { config: tenantScoped('subscriptions:write', 'subscription'), schema: { tags, params: idParam('subscription'), response: { 204: z.null().describe('Deleted'), ...problemResponses } } },
     async (req, reply) => {
       if (!(await softDeleteSubscription(db, req.params.id))) throw notFound('subscription', req.params.id);
       // The activity already refuses to send for a deleted subscription; the discard signal ends
@@ -111,19 +123,26 @@ export const subscriptionRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, de
     },
   );
 
+  // Its secret lets the holder forge this subscription's webhooks: reading it needs write, not read.
   app.get(
     '/subscriptions/:id/secret',
-    { config: tenantScoped('subscription'), schema: { tags, params: idParam('subscription'), response: { 200: secretResponse, ...problemResponses } } },
-    async (req) => ({ secret: (await mustGet(deps, req.params.id)).secret }),
+    { config: tenantScoped('subscriptions:write', 'subscription'), schema: { tags, params: idParam('subscription'), response: { 200: secretResponse, ...problemResponses } } },
+    async (req) => {
+      const row = await mustGet(deps, req.params.id);
+      return row.signature_scheme === 'ed25519' ? { publicKey: row.public_key! } : { secret: box().open(row.secret, row.id) };
+    },
   );
 
   app.post(
     '/subscriptions/:id/secret/rotate',
-    { config: tenantScoped('subscription'), schema: { tags, params: idParam('subscription'), body: rotateSecretBody, response: { 200: secretResponse, ...problemResponses } } },
+    { config: tenantScoped('subscriptions:write', 'subscription'), schema: { tags, params: idParam('subscription'), body: rotateSecretBody, response: { 200: secretResponse, ...problemResponses } } },
     async (req) => {
-      const row = await rotateSecret(db, req.params.id, generateSecret(), req.body.graceSeconds);
+      const current = await mustGet(deps, req.params.id);
+      const keys = current.signature_scheme === 'ed25519' ? generateSigningKey() : { signingKey: generateSecret(), publicKey: null };
+      // The old key keeps signing beside the new one for graceSeconds (both tokens in every request).
+      const row = await rotateSecret(db, current.id, box().seal(keys.signingKey, current.id), req.body.graceSeconds, keys.publicKey);
       if (!row) throw notFound('subscription', req.params.id);
-      return { secret: row.secret };
+      return keys.publicKey ? { publicKey: keys.publicKey } : { secret: keys.signingKey };
     },
   );
 };
@@ -158,6 +177,8 @@ export function toResponse(row: SubscriptionRow, config: Config): z.infer<typeof
     description: row.description,
     retryPolicy: { ...config.retry, ...(row.retry_policy ?? {}) },
     metadata: row.metadata,
+    signature: row.signature_scheme,
+    publicKey: row.public_key,
     active: row.active,
     disabledReason: row.disabled_reason,
     createdAt: row.created_at.toISOString(),

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { TENANT_SCOPES } from '../../auth/scopes';
 import { adminOnly } from '../../auth/access-control';
 import { generateTenantToken, tenantTokenHash } from '../../auth/tenant-token';
 import { insertTenantToken, listTenantTokens, revokeTenantToken, type TenantTokenRow } from '../../db/repos/tenant-tokens';
@@ -100,6 +101,7 @@ export const tenantRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) =>
         name: req.body.name ?? null,
         tokenHash: tenantTokenHash(token),
         expiresAt: req.body.expiresAt ? new Date(req.body.expiresAt) : null,
+        scopes: req.body.scopes ? [...new Set(req.body.scopes)] : null,
       });
       if (!row) throw notFound('tenant', req.params.id);
       return reply.code(201).send({ ...presentToken(row), token });
@@ -150,6 +152,7 @@ function presentToken(row: TenantTokenRow): z.infer<typeof tokenResponse> {
     name: row.name,
     expiresAt: row.expires_at?.toISOString() ?? null,
     revokedAt: row.revoked_at?.toISOString() ?? null,
+    scopes: row.scopes ?? [...TENANT_SCOPES],
     createdAt: row.created_at.toISOString(),
   };
 }

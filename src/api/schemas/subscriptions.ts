@@ -20,6 +20,10 @@ export const retryPolicySchema = z
   })
   .describe('Overrides of the default retry policy; omitted fields keep the server default');
 
+const signatureScheme = z
+  .enum(['hmac-sha256', 'ed25519'])
+  .describe('How requests are signed: `hmac-sha256` (`v1,` with a shared whsec_ secret) or `ed25519` (`v1a,`; you get a whpk_ public key)');
+
 const eventTypeFilter = z
   .string()
   .max(200)
@@ -44,15 +48,21 @@ export const createSubscriptionBody = z
     url: subscriptionFields.url,
     eventTypes: subscriptionFields.eventTypes.default(['*']),
     description: subscriptionFields.description.optional(),
+    signature: signatureScheme.default('hmac-sha256'),
     secret: z
       .string()
       .refine(isValidSecret, 'must be "whsec_" followed by base64 of 24 to 64 random bytes')
-      .optional(),
+      .optional()
+      .describe('HMAC only: your own whsec_ secret instead of a generated one'),
     retryPolicy: retryPolicySchema.optional(),
     metadata: metadataSchema.default({}),
     ping: z.boolean().optional().describe('Send a hookflow.ping right away and answer with its first attempt (as POST /v1/subscriptions/:id/test does)'),
   })
-  .strict();
+  .strict()
+  .refine((b) => b.signature !== 'ed25519' || b.secret === undefined, {
+    path: ['secret'],
+    message: 'cannot be given with signature "ed25519": hookflow generates the key pair, keeps the private key and returns the public key',
+  });
 
 export const updateSubscriptionBody = z
   .object({
@@ -86,11 +96,22 @@ export const subscriptionResponse = z.object({
     maxIntervalMs: z.number(),
   }),
   metadata: z.record(z.string(), z.unknown()),
+  signature: signatureScheme,
+  publicKey: z.string().nullable().describe('ed25519: the whpk_ public key that verifies this subscription\'s requests; null for hmac-sha256'),
   active: z.boolean(),
   disabledReason: z.string().nullable(),
   createdAt: z.string(),
   updatedAt: z.string(),
 });
 
-export const createdSubscriptionResponse = subscriptionResponse.extend({ secret: z.string(), ping: pingResult.optional() });
-export const secretResponse = z.object({ secret: z.string() });
+/** By `signature`: an HMAC subscription comes with its whsec_ secret, an ed25519 one with its public key only. */
+export const createdSubscriptionResponse = z.discriminatedUnion('signature', [
+  subscriptionResponse.extend({
+    signature: z.literal('hmac-sha256'),
+    secret: z.string().describe('The whsec_ secret receivers verify with'),
+    ping: pingResult.optional(),
+  }),
+  subscriptionResponse.extend({ signature: z.literal('ed25519'), publicKey: z.string(), ping: pingResult.optional() }),
+]);
+/** The HMAC secret, or for ed25519 the public key: hookflow never hands out a private key. */
+export const secretResponse = z.union([z.object({ secret: z.string() }).strict(), z.object({ publicKey: z.string() }).strict()]);

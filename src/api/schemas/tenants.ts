@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { TENANT_SCOPES, type Scope } from '../../auth/scopes';
 import { isStorableJson, isStorableText, tenantIdField, UNSTORABLE_MESSAGE } from './common';
 
 const name = z.string().min(1).max(200).refine(isStorableText, UNSTORABLE_MESSAGE);
@@ -41,6 +42,12 @@ export const createTokenBody = z
       .datetime({ offset: true, message: 'must be an ISO-8601 date-time' })
       .refine((v) => Date.parse(v) > Date.now(), 'must be in the future')
       .optional(),
+    scopes: z
+      .array(z.enum(TENANT_SCOPES as [Scope, ...Scope[]]))
+      .min(1)
+      .max(TENANT_SCOPES.length)
+      .optional()
+      .describe('What the token may do (default: all of them); a token never holds admin or metrics:read'),
   })
   .strict()
   .default({});
@@ -51,6 +58,7 @@ export const tokenResponse = z.object({
   name: z.string().nullable(),
   expiresAt: z.string().nullable(),
   revokedAt: z.string().nullable(),
+  scopes: z.array(z.string()),
   createdAt: z.string(),
 });
 export const createdTokenResponse = tokenResponse.extend({ token: z.string().describe('Shown once; only a hash is stored') });

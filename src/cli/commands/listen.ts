@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError } from '@commander-js/extra-typings';
 import { unwrap } from '../../client';
 import { connect } from '../api-target';
+import { CliError } from '../errors';
 import { startLocalReceiver } from '../listen/local-receiver';
 import { out } from '../output';
 import { parseIntIn } from '../when';
@@ -41,6 +42,8 @@ export const listenCommand = () =>
             },
           }),
         );
+        // listen asks for an HMAC subscription (the default), so the answer carries its secret.
+        if (sub.signature !== 'hmac-sha256') throw new CliError(`expected an HMAC subscription, got ${sub.signature}`);
         secret = sub.secret;
         subscriptionId = sub.id;
         const say = opts.json ? (line: string) => process.stderr.write(`${line}\n`) : out;

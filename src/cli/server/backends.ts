@@ -3,6 +3,7 @@
 import { ConfigError, loadConfig, type Config } from '../../config';
 import { createPool } from '../../db/pool';
 import { createLogger } from '../../logger';
+import { resolveSecretKeys } from '../../security/secret-keys-source';
 import { connectClient } from '../../temporal/client';
 import { createDataConverter } from '../../temporal/payload-codec';
 
@@ -21,6 +22,8 @@ function requireVars(config: Config, names: Required[]): void {
 export async function openBackends(needs: Required[]) {
   const config = loadConfig();
   requireVars(config, needs);
+  // Before anything connects: in production a missing key stops start-up, not the first delivery.
+  resolveSecretKeys(config, { generate: false });
   const log = createLogger(config);
   const db = createPool(config.databaseUrl!, config.databasePoolSize);
   const temporal = await connectClient(config, createDataConverter(config));

@@ -9,11 +9,15 @@ export interface SubscriptionRow {
   url: string;
   event_types: string[];
   description: string | null;
+  /** Sealed (src/security/secret-box.ts): a whsec_ secret, or a whsk_ key for ed25519. */
   secret: string;
   previous_secret: string | null;
   previous_secret_expires_at: Date | null;
   retry_policy: Partial<RetryPolicyConfig> | null;
   metadata: Record<string, unknown>;
+  signature_scheme: SignatureScheme;
+  /** The whpk_ public key of an ed25519 subscription (not a secret). */
+  public_key: string | null;
   active: boolean;
   disabled_reason: string | null;
   last_success_at: Date | null;
@@ -22,28 +26,33 @@ export interface SubscriptionRow {
   updated_at: Date;
 }
 
+export type SignatureScheme = 'hmac-sha256' | 'ed25519';
+
 export interface NewSubscription {
   id: string;
   tenantId: string;
   url: string;
   eventTypes: string[];
   description: string | null;
+  /** Already sealed. */
   secret: string;
   retryPolicy: Partial<RetryPolicyConfig> | null;
   metadata: Record<string, unknown>;
+  signatureScheme?: SignatureScheme;
+  publicKey?: string | null;
 }
 
-export type SubscriptionPatch = Partial<Omit<NewSubscription, 'id' | 'tenantId' | 'secret'>> & { active?: boolean };
+export type SubscriptionPatch = Partial<Omit<NewSubscription, 'id' | 'tenantId' | 'secret' | 'signatureScheme' | 'publicKey'>> & { active?: boolean };
 
 type Queryable = Db | PoolClient;
 
 /** Undefined when the tenant does not exist or was deleted: nothing is stored then. */
 export async function insertSubscription(db: Queryable, s: NewSubscription): Promise<SubscriptionRow | undefined> {
   const { rows } = await db.query<SubscriptionRow>(
-    `INSERT INTO subscriptions (id, tenant_id, url, event_types, description, secret, retry_policy, metadata)
-     SELECT $1, $2, $3, $4, $5, $6, $7, $8 WHERE EXISTS (SELECT 1 FROM tenants WHERE id = $2 AND deleted_at IS NULL)
+    `INSERT INTO subscriptions (id, tenant_id, url, event_types, description, secret, retry_policy, metadata, signature_scheme, public_key)
+     SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10 WHERE EXISTS (SELECT 1 FROM tenants WHERE id = $2 AND deleted_at IS NULL)
      RETURNING *`,
-    [s.id, s.tenantId, s.url, s.eventTypes, s.description, s.secret, s.retryPolicy, s.metadata],
+    [s.id, s.tenantId, s.url, s.eventTypes, s.description, s.secret, s.retryPolicy, s.metadata, s.signatureScheme ?? 'hmac-sha256', s.publicKey ?? null],
   );
   return rows[0];
 }
@@ -115,19 +124,21 @@ export async function softDeleteSubscription(db: Queryable, id: string): Promise
   return rowCount === 1;
 }
 
+/** `newSecret` is sealed; `publicKey` is the new key pair's public half for ed25519, else null. */
 export async function rotateSecret(
   db: Queryable,
   id: string,
   newSecret: string,
   graceSeconds: number,
+  publicKey: string | null = null,
 ): Promise<SubscriptionRow | undefined> {
   const { rows } = await db.query<SubscriptionRow>(
     `UPDATE subscriptions
      SET previous_secret = CASE WHEN $3::int > 0 THEN secret END,
          previous_secret_expires_at = CASE WHEN $3::int > 0 THEN now() + make_interval(secs => $3) END,
-         secret = $2, updated_at = now()
+         secret = $2, public_key = $4, updated_at = now()
      WHERE id = $1 AND deleted_at IS NULL RETURNING *`,
-    [id, newSecret, graceSeconds],
+    [id, newSecret, graceSeconds, publicKey],
   );
   return rows[0];
 }
@@ -142,7 +153,7 @@ export async function disableSubscription(db: Queryable, id: string, reason: str
   return rowCount === 1;
 }
 
-/** Secrets valid right now: the current one first, then the previous one during its grace period. */
+/** Sealed secrets valid right now: the current one first, then the previous one during its grace period. */
 export function signingSecrets(
   row: Pick<SubscriptionRow, 'secret' | 'previous_secret' | 'previous_secret_expires_at'>,
   now = new Date(),

@@ -8,6 +8,8 @@ import { callApi, type ApiResponse } from '../../support/call-api';
 import type { Receiver } from './receivers';
 
 export const API_KEY = 'faults-key-0123456789abcdef';
+/** The same storage key for every process of one cluster (migrate, api, worker), as in a deploy. */
+const SECRET_KEYS = `faults1:${randomBytes(32).toString('base64')}`;
 
 
 export interface HookflowOptions {
@@ -35,6 +37,7 @@ export class Hookflow {
       TEMPORAL_ADDRESS: this.opts.temporalAddress,
       HOOKFLOW_TASK_QUEUE: this.taskQueue,
       HOOKFLOW_API_KEYS: API_KEY,
+      HOOKFLOW_SECRET_KEYS: SECRET_KEYS,
       HOOKFLOW_ALLOW_PRIVATE_URLS: 'true',
       HOST: '127.0.0.1',
       LOG_LEVEL: 'warn',
