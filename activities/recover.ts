@@ -35,7 +35,11 @@ export function createMaintenanceActivities(deps: { db: Db; temporal: Client; co
     async recoverPage(input: RecoverPageInput): Promise<RecoverPageResult> {
       const rows = await listRecoverable(deps.db, { ...input, afterId: input.after });
       const result: RecoverPageResult = { matched: rows.length, resent: 0, skipped: 0 };
+      const { cancellationSignal } = Context.current();
       for (const [i, row] of rows.entries()) {
+        // A stopping worker cancels this activity after its grace time: end between deliveries (a
+        // claimed one is finished first), so the worker can shut down; the retry resumes the page.
+        cancellationSignal.throwIfAborted();
         Context.current().heartbeat(i);
         // An error (Temporal or PostgreSQL away) fails the page; its retry resumes as described above.
         const r = await redeliverAny({ db: deps.db, temporal: deps.temporal, settings }, row.delivery_id, {

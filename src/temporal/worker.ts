@@ -27,9 +27,6 @@ export interface WorkerDeps {
   stopping?: AbortSignal;
 }
 
-// After the grace time: time for cancelled activities to record their attempt and report.
-const SHUTDOWN_FORCE_MARGIN_MS = 3_000;
-
 export const WORKFLOWS_PATH = require.resolve('../../workflows');
 
 /**
@@ -72,11 +69,12 @@ export async function createWorker(
     dataConverter: deps.dataConverter,
     // Deliveries are I/O-bound: many concurrent HTTP attempts cost little CPU.
     maxConcurrentActivityTaskExecutions: 200,
-    // Attempts still running after the grace time are cancelled (deliver aborts its request) and
-    // retried by the next worker: a slow endpoint must not hold a Ctrl-C or a deploy for its whole
-    // request timeout. The force time bounds a drain that still cannot finish.
+    // Attempts still running after the grace time are cancelled (deliver aborts its request, a
+    // recovery page stops between deliveries) and retried by the next worker: a slow endpoint must
+    // not hold a Ctrl-C or a deploy for its whole request timeout. No shutdownForceTime: with it,
+    // SDK 1.24 finalized a worker whose activity had just ended and threw "Worker still in use:
+    // Expected 1 reference, but got 2" (a graceful stop in the middle of a recovery, measured).
     shutdownGraceTime: deps.config.shutdownGraceMs,
-    shutdownForceTime: deps.config.shutdownGraceMs + SHUTDOWN_FORCE_MARGIN_MS,
     ...deps.tuning,
   });
   return { worker, connection, ownsConnection: !deps.connection };
