@@ -23,6 +23,11 @@ export async function callApi(
     body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
     signal: AbortSignal.timeout(30_000),
   });
+  return readResponse(res);
+}
+
+/** Status, headers and the body as JSON; a body that is not JSON comes back as text. */
+export async function readResponse(res: Response): Promise<ApiResponse> {
   const text = await res.text();
   let parsed: unknown = text;
   try {

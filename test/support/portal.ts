@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext } from 'playwright-core';
-import type { ApiResponse } from './call-api';
+import { readResponse, type ApiResponse } from './call-api';
 import type { Stack } from './stack';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -51,14 +51,7 @@ export async function callWithCookie(baseUrl: string, cookie: string | undefined
     body: body === undefined ? undefined : JSON.stringify(body),
     signal: AbortSignal.timeout(30_000),
   });
-  const text = await res.text();
-  let parsed: unknown = text;
-  try {
-    parsed = text ? JSON.parse(text) : undefined;
-  } catch {
-    /* keep the raw text */
-  }
-  return { status: res.status, body: parsed, headers: res.headers };
+  return readResponse(res);
 }
 
 export async function launchChromium(): Promise<Browser> {
