@@ -1,11 +1,12 @@
 // `npm run bench`: hookflow end to end against a raw signed-POST baseline measured in the same run.
-// BENCH_QUICK=1 is a ~2 minute smoke run. See docs/performance.md for what the figures mean.
+// BENCH_QUICK=1 is a ~3 minute smoke run; BENCH_ONLY picks scenarios. See docs/performance.md for what the figures mean.
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { generateSecret } from '../src/signing/standard-webhooks';
 import { fanout } from './scenarios/fanout';
+import { floorScenario } from './scenarios/floor';
 import { ingest } from './scenarios/ingest';
 import { latencyAtRate } from './scenarios/latency';
 import { rawBaseline } from './scenarios/raw';
@@ -15,11 +16,18 @@ import { settle, type Ctx } from './support/context';
 import { startDriver } from './support/driver-client';
 import { MemorySampler, type Watched } from './support/proc-stats';
 import { say } from './support/progress';
-import { summarize } from './support/report';
+import { summarize, type ScenarioResults } from './support/report';
 import { startBenchStack } from './support/stack';
+
+const SCENARIOS = ['raw', 'ingest', 'latency', 'sustained', 'floor', 'fanout'];
 
 async function main(): Promise<void> {
   const quick = ['1', 'true', 'yes'].includes(process.env.BENCH_QUICK ?? '');
+  // BENCH_ONLY=sustained,floor runs a subset (profiling, A/B of one figure); targets not run say so.
+  const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim()).filter(Boolean);
+  const unknown = only?.filter((s) => !SCENARIOS.includes(s)) ?? [];
+  if (unknown.length > 0) throw new Error(`BENCH_ONLY: unknown scenario ${unknown.join(', ')} (known: ${SCENARIOS.join(', ')})`);
+  const want = (name: string) => !only || only.includes(name);
   const startedAt = new Date();
   const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
   const resultsDir = path.join(__dirname, 'results');
@@ -53,18 +61,25 @@ async function main(): Promise<void> {
     await createSingleSubscriptions(ctx);
     // Warm-up: bundle caches, connection pools and JIT, so the first scenario is not penalised.
     await latencyWarmup(ctx);
-    const raw = await rawBaseline(ctx);
+    const r: ScenarioResults = {};
+    if (want('raw')) r.raw = await rawBaseline(ctx);
     // Ingest first, on an idle system: a delivery backlog left by a slow scenario would compete with it.
-    const ing = await ingest(ctx);
-    await settle(ctx);
-    const lat20 = await latencyAtRate(ctx, 20);
-    const lat100 = await latencyAtRate(ctx, 100);
-    const sustained = await sustainedDelivery(ctx);
-    const fan = await fanout(ctx);
+    if (want('ingest')) {
+      r.ingest = await ingest(ctx);
+      await settle(ctx);
+    }
+    if (want('latency')) {
+      r.lat20 = await latencyAtRate(ctx, 20);
+      r.lat100 = await latencyAtRate(ctx, 100);
+    }
+    if (want('sustained')) r.sustained = await sustainedDelivery(ctx);
+    // Right after sustained, on the same server in the same state: the ratio compares like with like.
+    if (want('floor')) r.floor = await floorScenario(ctx);
+    if (want('fanout')) r.fanout = await fanout(ctx);
     const receiver = await driver.call('receiverStats');
-    const peakRssMiB = memory.stop();
+    r.peakRssMiB = memory.stop();
 
-    const { table, figures } = summarize({ raw, lat20, lat100, sustained, ingest: ing, fanout: fan, peakRssMiB });
+    const { table, figures } = summarize(r);
     const file = path.join(resultsDir, `${stamp}.json`);
     writeFileSync(
       file,
@@ -72,12 +87,13 @@ async function main(): Promise<void> {
         {
           startedAt: startedAt.toISOString(),
           quick,
+          only: only ?? 'all',
           machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version },
           backends: stack.backends,
           config: { databasePoolSize: stack.config.databasePoolSize, dispatchConcurrency: stack.config.dispatchConcurrency, logLevel: stack.config.logLevel },
           figures,
           receiver,
-          scenarios: { raw, latency20: lat20, latency100: lat100, sustained, ingest: ing, fanout: fan },
+          scenarios: { raw: r.raw, latency20: r.lat20, latency100: r.lat100, sustained: r.sustained, floor: r.floor, ingest: r.ingest, fanout: r.fanout },
         },
         null,
         2,

@@ -35,7 +35,8 @@ export async function ingest(ctx: Ctx) {
   const t0 = Date.now();
   const single = await run('ingest: single', 1, 16);
   const batch = await run('ingest: batch of 100', 100, 4);
-  const accepted = single.result.events + batch.result.events;
+  const atRate = await offered(ctx, sink.url, INGEST_OFFERED_RATE, durationMs);
+  const accepted = single.result.events + batch.result.events + atRate.result.accepted;
 
   // How fast the in-process fan-out turns accepted events into started workflows (bounded wait).
   const bar = progress('ingest: workflow starts');
@@ -54,5 +55,34 @@ export async function ingest(ctx: Ctx) {
   // Whatever the replica has not started yet would compete with the next scenario; in production
   // the sweeper would pick it up, here it is simply dropped.
   (sink.fanout as unknown as { queue: unknown[] }).queue.length = 0;
-  return { single, batch, workflowStarts: { accepted, started, seconds: startSeconds, perSecond: started / startSeconds } };
+  return { single, batch, atRate, workflowStarts: { accepted, started, seconds: startSeconds, perSecond: started / startSeconds } };
+}
+
+/** The rate at which the ingest latency target is measured. */
+export const INGEST_OFFERED_RATE = 1_000;
+
+interface OfferedResult {
+  offeredPerSecond: number;
+  requests: number;
+  accepted: number;
+  seconds: number;
+  statuses: Record<string, number>;
+  requestLatencyMs: { p50: number; p95: number; p99: number };
+  maxScheduleLagMs: number;
+  lastError: string;
+}
+
+/** Single-event POSTs offered at a fixed rate (open loop): POST → 202 latency. */
+async function offered(ctx: Ctx, url: string, rate: number, durationMs: number) {
+  const bar = progress(`ingest: @${rate}/s`);
+  const t0 = Date.now();
+  const ticker = setInterval(() => bar.update(Date.now() - t0, durationMs, 'ms'), 250);
+  const m = await measure(ctx, () =>
+    ctx.driver.call<OfferedResult>('ingestRate', { url, key: ctx.stack.config.apiKeys[0], rate, durationMs, type: BENCH_EVENT_TYPES.ingest }),
+  ).finally(() => clearInterval(ticker));
+  const l = m.result.requestLatencyMs;
+  bar.done(`${m.result.accepted}/${m.result.requests} accepted, p50 ${l.p50.toFixed(1)} ms, p99 ${l.p99.toFixed(1)} ms`);
+  const bad = Object.entries(m.result.statuses).filter(([s]) => s !== '202');
+  if (bad.length > 0) say(`ingest @${rate}/s: non-202 answers ${JSON.stringify(bad)}; last: ${m.result.lastError}`);
+  return m;
 }

@@ -7,9 +7,9 @@ export interface Driver {
   stop(): Promise<void>;
 }
 
-/** Forks bench/support/driver.ts under tsx and speaks its { id, cmd, args } protocol. */
-export async function startDriver(): Promise<Driver> {
-  const child: ChildProcess = fork(path.join(__dirname, 'driver.ts'), [], {
+/** Forks bench/support/driver.ts (or another serveIpc child) under tsx and speaks its { id, cmd, args } protocol. */
+export async function startDriver(file = path.join(__dirname, 'driver.ts')): Promise<Driver> {
+  const child: ChildProcess = fork(file, [], {
     execArgv: ['--import', 'tsx'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
@@ -19,11 +19,11 @@ export async function startDriver(): Promise<Driver> {
     const p = pending.get(msg.id);
     if (!p) return;
     pending.delete(msg.id);
-    if (msg.error) p.reject(new Error(`driver: ${msg.error}`));
+    if (msg.error) p.reject(new Error(`${path.basename(file)}: ${msg.error}`));
     else p.resolve(msg.result);
   });
   child.on('exit', (code) => {
-    for (const p of pending.values()) p.reject(new Error(`driver exited (${code})`));
+    for (const p of pending.values()) p.reject(new Error(`${path.basename(file)} exited (${code})`));
     pending.clear();
   });
   const killOnExit = () => void child.kill('SIGKILL');

@@ -66,6 +66,45 @@ export function startLoad() {
       return { events, requests: latencies.length, seconds, eventsPerSecond: events / seconds, statuses, requestLatencyMs: percentiles(latencies), lastError };
     },
 
+    /**
+     * Open loop for ingest: single-event POSTs offered at `rate`/s for `durationMs`, whatever the
+     * answers; each request's latency is POST → response, so queueing in the API shows up in the p99.
+     */
+    async ingestRate(a: { url: string; key: string; rate: number; durationMs: number; type: string }) {
+      const target = api(a.url, a.key);
+      const statuses: Record<string, number> = {};
+      const latencies: number[] = [];
+      const inflight: Promise<void>[] = [];
+      let lastError = '';
+      let lagMs = 0;
+      const count = Math.round((a.rate * a.durationMs) / 1000);
+      const started = nowMs();
+      for (let i = 0; i < count; i++) {
+        const due = started + (i * 1000) / a.rate;
+        const wait = due - nowMs();
+        if (wait > 1) await sleep(wait);
+        lagMs = Math.max(lagMs, nowMs() - due);
+        // Latency counts from when the request was due, so a late send is not hidden.
+        inflight.push(
+          post(target, '/v1/events', { type: a.type, data: samplePayload(i) }).then(
+            (r) => {
+              latencies.push(nowMs() - due);
+              statuses[r.status] = (statuses[r.status] ?? 0) + 1;
+              if (r.status !== 202) lastError = r.text.slice(0, 300);
+            },
+            (err: Error) => {
+              latencies.push(nowMs() - due);
+              statuses.error = (statuses.error ?? 0) + 1;
+              lastError = err.message;
+            },
+          ),
+        );
+      }
+      await Promise.all(inflight);
+      const seconds = (nowMs() - started) / 1000;
+      return { offeredPerSecond: a.rate, requests: count, accepted: statuses['202'] ?? 0, seconds, statuses, requestLatencyMs: percentiles(latencies), maxScheduleLagMs: lagMs, lastError };
+    },
+
     /** Open loop at a fixed rate: one single-event POST every 1/rate seconds, whatever the answers. */
     async submitRate(a: { url: string; key: string; rate: number; count: number; type: string; idPrefix: string }) {
       const target = api(a.url, a.key);

@@ -5,6 +5,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { verifyWebhook } from '../../src/receiver';
 import { receiverState, startLoad } from './driver-load';
+import { serveIpc } from './ipc-child';
 import { nowMs } from './stats';
 
 async function startReceiver(secret: string): Promise<{ url: string }> {
@@ -39,15 +40,4 @@ const commands: Record<string, (args: any) => unknown> = {
   exit: () => setTimeout(() => process.exit(0), 10),
 };
 
-process.on('message', (msg: { id: number; cmd: string; args: unknown }) => {
-  void (async () => {
-    try {
-      const fn = commands[msg.cmd];
-      if (!fn) throw new Error(`unknown command ${msg.cmd}`);
-      process.send!({ id: msg.id, result: await fn(msg.args) });
-    } catch (err) {
-      process.send!({ id: msg.id, error: (err as Error).stack ?? String(err) });
-    }
-  })();
-});
-process.on('disconnect', () => process.exit(0));
+serveIpc(commands);
