@@ -16,6 +16,7 @@ import type { createActivities } from '../activities';
 import { HookflowStatus } from '../src/temporal/search-attributes';
 import { attemptFailureCause, deliverLocalFirst, remainingPolicy, retryOptions } from './local-first-attempt';
 import {
+  DELIVERY_REVISION,
   FailureTypes,
   attemptFailedSignal,
   discardSignal,
@@ -62,6 +63,8 @@ export async function deliveryWorkflow(input: DeliveryInput): Promise<DeliverySt
     roundCount: 0,
     rounds: [],
   };
+  // Runs started for this revision skip the patch checks: a marker per delivery is history and server work.
+  const revised = (input.revision ?? 0) >= DELIVERY_REVISION;
   let request: { kind: 'redeliver' } | { kind: 'discard'; reason: string } | undefined;
   let roundScope: CancellationScope | undefined;
 
@@ -114,7 +117,7 @@ export async function deliveryWorkflow(input: DeliveryInput): Promise<DeliverySt
     {
       const round = startRound(status, trigger);
       // Versioned: histories from before the local first attempt replay down the regular path.
-      const localFirst = trigger === 'initial' && status.attempts === 0 && patched(LOCAL_FIRST_ATTEMPT);
+      const localFirst = trigger === 'initial' && status.attempts === 0 && (revised || patched(LOCAL_FIRST_ATTEMPT));
       // A local attempt's commands all reach the server when it ends, so a `delivering` upsert would
       // land together with the outcome's: skip that visibility write, the query still says delivering.
       if (localFirst) status.state = 'delivering';
@@ -198,7 +201,7 @@ export async function deliveryWorkflow(input: DeliveryInput): Promise<DeliverySt
   /** Finishes the workflow, first writing its final status to the delivery record when asked to. */
   async function close(s: DeliveryStatus, state: DeliveryState, record = true): Promise<DeliveryStatus> {
     finish(s, state);
-    if (record && patched(DELIVERY_RECORD)) await bookkeeping.recordDeliveryStatus(s);
+    if (record && (revised || patched(DELIVERY_RECORD))) await bookkeeping.recordDeliveryStatus(s);
     return s;
   }
 }

@@ -23,7 +23,18 @@ export interface DeliveryInput {
   carried?: DeliveryStatus;
   /** After continue-as-new: what started the round the new run begins with. */
   nextTrigger?: RoundSummary['trigger'];
+  /**
+   * The workflow revision the run was started for (DELIVERY_REVISION). The input is in history, so
+   * branching on it is deterministic without a patch marker per delivery; absent in older runs.
+   */
+  revision?: number;
 }
+
+/**
+ * 1: the local first attempt and the closing record write, without asking patched(). Runs started
+ * before it (no revision) still decide with patched(), so their histories replay as recorded.
+ */
+export const DELIVERY_REVISION = 1;
 
 /** What one HTTP attempt produced; small on purpose (no bodies beyond a short excerpt). */
 export interface AttemptReport {

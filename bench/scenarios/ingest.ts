@@ -18,7 +18,10 @@ interface IngestResult {
 }
 
 export async function ingest(ctx: Ctx) {
-  const sink = await ctx.stack.extraApi({ taskQueue: `${ctx.stack.config.temporal.taskQueue}-ingest-sink` });
+  // BENCH_INGEST_NO_STARTS=1: the replica starts no workflows at all, to see what accepting alone costs.
+  const noStarts = process.env.BENCH_INGEST_NO_STARTS === '1';
+  const sink = await ctx.stack.extraApi({ taskQueue: `${ctx.stack.config.temporal.taskQueue}-ingest-sink` }, noStarts ? { dispatchConcurrency: 0 } : {});
+  if (noStarts) say('ingest: the replica starts no workflows (BENCH_INGEST_NO_STARTS=1)');
   const durationMs = ctx.quick ? 2_000 : 8_000;
   const run = async (label: string, batchSize: number, concurrency: number) => {
     const bar = progress(label);

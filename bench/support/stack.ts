@@ -40,7 +40,7 @@ export interface BenchStack {
   /** Where each backend came from: embedded or given by the environment. */
   backends: { temporal: string; postgres: string };
   /** Another API replica on the same backends, for scenarios that need a different task queue. */
-  extraApi(overrides: Partial<Config['temporal']>): Promise<RunningApi>;
+  extraApi(overrides: Partial<Config['temporal']>, config?: Partial<Config>): Promise<RunningApi>;
   stop(): Promise<void>;
 }
 
@@ -160,8 +160,8 @@ export async function startBenchStack(opts: { logFile: string }): Promise<BenchS
     temporalPid,
     postgresPid,
     backends,
-    async extraApi(overrides) {
-      const c: Config = { ...config, temporal: { ...config.temporal, ...overrides } };
+    async extraApi(overrides, more) {
+      const c: Config = { ...config, ...more, temporal: { ...config.temporal, ...overrides } };
       const extra = await startApi({ config: c, db, temporal: temporal.client, log });
       extras.push(extra);
       return extra;

@@ -7,7 +7,7 @@ import {
   HookflowSubscriptionId,
   HookflowTenantId,
 } from '../temporal/search-attributes';
-import type { DeliveryInput, DeliveryStatus } from '../../workflows/messages';
+import { DELIVERY_REVISION, type DeliveryInput, type DeliveryStatus } from '../../workflows/messages';
 
 export interface StartableDelivery {
   deliveryId: string;
@@ -43,6 +43,7 @@ export async function startDelivery(
     retryPolicy: { ...settings.retry, ...(d.retryPolicy ?? {}) },
     requestTimeoutMs: settings.requestTimeoutMs,
     deadLetterRetentionSeconds: settings.deadLetterRetentionSeconds,
+    revision: DELIVERY_REVISION,
     ...(rerun ? { carried: rerun.carried, nextTrigger: 'redeliver' as const } : {}),
   };
   try {

@@ -20,7 +20,7 @@ async function main() {
   const inMemory = process.env.FLOOR_MEMORY === '1';
   const server = await startDevServer({ cli, headless: true, searchAttributes: searchAttributeFlags(), ...(inMemory ? {} : { dbFilename: path.join(mkdtempSync(path.join(tmpdir(), 'floor-')), 't.db'), ...DEV_SERVER_TUNING }), ...JSON.parse(process.env.BENCH_DEV_SERVER ?? '{}'), logLevel: 'error' });
   const nc = await NativeConnection.connect({ address: server.address });
-  const worker = await Worker.create({ connection: nc, taskQueue: 'floor', workflowsPath: require.resolve('./workflows'), activities: { noop: async () => undefined }, maxConcurrentActivityTaskExecutions: 200 });
+  const worker = await Worker.create({ connection: nc, taskQueue: 'floor', workflowsPath: require.resolve('./workflows'), activities: { noop: async () => undefined }, maxConcurrentActivityTaskExecutions: 200, ...JSON.parse(process.env.FLOOR_WORKER ?? '{}') });
   const run = worker.run();
   const eager = process.env.FLOOR_EAGER === '1';
   const client = new Client({ connection: eager ? nc : await Connection.connect({ address: server.address }) });

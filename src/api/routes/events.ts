@@ -13,6 +13,7 @@ import {
   type EventRow,
   type NewEvent,
 } from '../../db/repos/events';
+import { AcceptCoalescer } from '../../db/repos/accept-coalescer';
 import { DEFAULT_TENANT } from '../../db/repos/tenants';
 import { newId } from '../../ids';
 import type { ApiDeps } from '../deps';
@@ -25,6 +26,8 @@ const tags = ['events'];
 
 export const eventRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) => {
   const { config, db } = deps;
+  // Concurrent single-event POSTs share statements under load (group commit); half the pool at most.
+  const single = new AcceptCoalescer(db, { maxInFlight: Math.max(1, Math.floor(config.databasePoolSize / 2)), maxBatch: BATCH_MAX });
   const responses = { ...problemResponses, 409: problemSchema, 413: problemSchema };
 
   async function accept(inputs: z.infer<typeof eventInput>[], idempotencyKey: string | undefined, batch: boolean) {
@@ -51,7 +54,7 @@ export const eventRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) => 
     });
     let accepted: AcceptedEvent[];
     try {
-      accepted = await acceptEvents(db, events);
+      accepted = batch ? await acceptEvents(db, events) : [await single.accept(events[0]!)];
     } catch (err) {
       if (err instanceof IdempotencyConflictError) throw conflict(err.message);
       if (err instanceof UnknownTenantError) throw unknownTenant(`${at(err.index)}.tenantId`, err.tenantId);

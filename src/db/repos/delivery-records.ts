@@ -1,7 +1,7 @@
 // The durable record of each delivery (event_deliveries, migration 003): what reads answer once
 // Temporal has closed or forgotten the workflow, and what the delivery list pages through.
 import type { DeliveryState, DeliveryStatus } from '../../../workflows/messages';
-import type { Db } from '../pool';
+import { preparedStatement, type Db } from '../pool';
 import type { AttemptRecord } from './attempts';
 
 type Queryable = Pick<Db, 'query'>;
@@ -39,9 +39,9 @@ export interface AttemptRecordUpdate {
  * Appends the attempt, moves the delivery's record, and on success marks the subscription's last
  * success, all in one statement: the record costs the happy path no round trip of its own.
  */
-export async function recordAttempt(db: Queryable, a: AttemptRecord, u: AttemptRecordUpdate): Promise<void> {
-  await db.query(
-    `WITH attempt AS (
+const RECORD_ATTEMPT_SQL = preparedStatement(
+  'record_attempt',
+  `WITH attempt AS (
        INSERT INTO delivery_attempts (delivery_id, subscription_id, event_id, round, attempt, started_at, duration_ms,
          status_code, response_body, error_class, error_message, outcome)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
@@ -58,12 +58,17 @@ export async function recordAttempt(db: Queryable, a: AttemptRecord, u: AttemptR
      -- Throttled to one write per second per subscription so a busy endpoint's row is not a hot spot.
      UPDATE subscriptions SET last_success_at = now()
      WHERE $16 AND id = $2 AND (last_success_at IS NULL OR last_success_at < now() - interval '1 second')`,
-    [
+);
+
+export async function recordAttempt(db: Queryable, a: AttemptRecord, u: AttemptRecordUpdate): Promise<void> {
+  await db.query({
+    ...RECORD_ATTEMPT_SQL,
+    values: [
       a.deliveryId, a.subscriptionId, a.eventId, a.round, a.attempt, a.startedAt, a.durationMs,
       a.statusCode, a.responseBody, a.errorClass, a.errorMessage, a.outcome,
       u.state ?? null, u.nextAttemptAt ?? null, u.completedAt ?? null, u.succeeded, u.status ?? null,
     ],
-  );
+  });
 }
 
 /** Writes the workflow's own status: at a dead letter and when the workflow closes. */

@@ -1,4 +1,4 @@
-import type { Db } from '../pool';
+import { preparedStatement, type Db } from '../pool';
 import type { RetryPolicyConfig } from '../../config';
 import { keysetAfter, type KeysetCursor } from './keyset';
 
@@ -60,7 +60,7 @@ export class IdempotencyConflictError extends Error {
 // delivery IDs computed in SQL (hookflow_delivery_id, migration 006). A single statement is atomic
 // on its own, so accepting costs one round trip: no BEGIN, no COMMIT, no connection checkout.
 // An unknown or deleted tenant anywhere in the request inserts nothing and is reported by position.
-const ACCEPT_SQL = `
+const ACCEPT_SQL = preparedStatement('accept_events', `
   WITH input AS (
     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
       WITH ORDINALITY AS e(id, tenant_id, type, data, key, hash, only_sub, ord)
@@ -94,7 +94,9 @@ const ACCEPT_SQL = `
          (SELECT COALESCE(json_agg(ins), '[]') FROM ins) AS events,
          (SELECT COALESCE(json_agg(json_build_object('delivery_id', p.delivery_id, 'event_id', p.event_id,
             'subscription_id', p.subscription_id, 'retry_policy', s.retry_policy::text) ORDER BY p.subscription_id), '[]')
-          FROM plans p JOIN subscriptions s ON s.id = p.subscription_id) AS plans`;
+          FROM plans p JOIN subscriptions s ON s.id = p.subscription_id) AS plans`);
+
+const MARK_DISPATCHED_SQL = preparedStatement('mark_dispatched', 'UPDATE events SET dispatched_at = now() WHERE id = ANY($1) AND dispatched_at IS NULL');
 
 type StoredEvent = Omit<EventRow, 'created_at' | 'dispatched_at'> & { created_at: string; dispatched_at: string | null };
 type StoredPlan = { delivery_id: string; event_id: string; subscription_id: string; retry_policy: string | null };
@@ -123,7 +125,22 @@ export async function acceptEvents(db: Db, events: NewEvent[]): Promise<Accepted
 }
 
 async function acceptWith(db: Queryable, events: NewEvent[]): Promise<AcceptedEvent[]> {
-  const { rows } = await db.query<{ unknown_ord: number | null; events: StoredEvent[]; plans: StoredPlan[] }>(ACCEPT_SQL, [
+  const outcomes = await acceptEach(db, events);
+  const failed = outcomes.find((o) => !o.ok);
+  if (failed && !failed.ok) throw failed.error;
+  return outcomes.map((o) => (o as Extract<AcceptOutcome, { ok: true }>).accepted);
+}
+
+/** What became of one event of a statement: stored or replayed, or its own conflict. */
+export type AcceptOutcome = { ok: true; accepted: AcceptedEvent } | { ok: false; error: Error };
+
+/**
+ * One statement for `events`, without a transaction of its own, with an outcome per event: a
+ * conflict (or a failed look-up of a repeat) fails only its own event. What it throws failed the
+ * statement as a whole, so nothing was stored: UnknownTenantError, or a database error.
+ */
+export async function acceptEach(db: Queryable, events: NewEvent[]): Promise<AcceptOutcome[]> {
+  const { rows } = await db.query<{ unknown_ord: number | null; events: StoredEvent[]; plans: StoredPlan[] }>({ ...ACCEPT_SQL, values: [
     events.map((e) => e.id),
     events.map((e) => e.tenantId),
     events.map((e) => e.type),
@@ -131,7 +148,7 @@ async function acceptWith(db: Queryable, events: NewEvent[]): Promise<AcceptedEv
     events.map((e) => e.idempotencyKey),
     events.map((e) => e.requestHash),
     events.map((e) => e.onlySubscriptionId ?? null),
-  ]);
+  ] });
   const result = rows[0]!;
   if (result.unknown_ord !== null) {
     const i = result.unknown_ord - 1;
@@ -153,16 +170,21 @@ async function acceptWith(db: Queryable, events: NewEvent[]): Promise<AcceptedEv
     plansByEvent.set(p.event_id, list);
   }
 
-  const results: AcceptedEvent[] = [];
+  const results: AcceptOutcome[] = [];
   const claimed = new Set<string>();
   for (const e of events) {
     const event = created.get(e.id);
     // A later copy of an ID inserted earlier in this request is a repeat, not a second creation.
     if (event && !claimed.has(e.id)) {
       claimed.add(e.id);
-      results.push({ event, deliveries: plansByEvent.get(e.id) ?? [], created: true });
+      results.push({ ok: true, accepted: { event, deliveries: plansByEvent.get(e.id) ?? [], created: true } });
     } else {
-      results.push({ ...(await findExisting(db, e)), created: false });
+      try {
+        results.push({ ok: true, accepted: { ...(await findExisting(db, e)), created: false } });
+      } catch (error) {
+        // Its own failure, conflict or not: the statement stored the others, and they say so.
+        results.push({ ok: false, error: error as Error });
+      }
     }
   }
   return results;
@@ -229,7 +251,7 @@ export async function plannedDeliveries(db: Queryable, eventId: string): Promise
 
 export async function markDispatched(db: Queryable, eventIds: string[]): Promise<void> {
   if (eventIds.length === 0) return;
-  await db.query('UPDATE events SET dispatched_at = now() WHERE id = ANY($1) AND dispatched_at IS NULL', [eventIds]);
+  await db.query({ ...MARK_DISPATCHED_SQL, values: [eventIds] });
 }
 
 /** Events accepted at least `graceMs` ago whose fan-out never finished (e.g. the API died). */
