@@ -52,7 +52,7 @@ export class AcceptCoalescer {
   }
 
   private async store(group: Waiting[]): Promise<void> {
-    let pending = group;
+    const pending = group;
     while (pending.length > 0) {
       try {
         const outcomes = await acceptEach(this.db, pending.map((w) => w.event));
