@@ -83,12 +83,12 @@ void describe('AcceptCoalescer: group commit for single-event ingest', () => {
     const value = (i: number) => {
       const r = settled[i]!;
       assert.equal(r.status, 'fulfilled', `call ${i}: ${r.status === 'rejected' ? String(r.reason) : ''}`);
-      return (r as PromiseFulfilledResult<AcceptedEvent>).value;
+      return (r).value;
     };
     const reason = (i: number) => {
       const r = settled[i]!;
       assert.equal(r.status, 'rejected', `call ${i} should have failed`);
-      return (r as PromiseRejectedResult).reason as unknown;
+      return (r).reason as unknown;
     };
 
     assert.equal(value(0).created, true);
