@@ -8,7 +8,10 @@ import { awaitArrivals, measure, type Ctx } from '../support/context';
 import { startDriver } from '../support/driver-client';
 import { say } from '../support/progress';
 
+let runs = 0;
+
 export async function floorScenario(ctx: Ctx) {
+  const tag = `floor${runs++}`;
   const count = ctx.quick ? 1_000 : 3_000;
   const { config } = ctx.stack;
   const concurrency = config.dispatchConcurrency;
@@ -17,18 +20,18 @@ export async function floorScenario(ctx: Ctx) {
     await child.call('setup', {
       address: config.temporal.address,
       namespace: config.temporal.namespace,
-      taskQueue: `${config.temporal.taskQueue}-floor`,
-      url: `${ctx.receiverUrl}/hook/floor`,
+      taskQueue: `${config.temporal.taskQueue}-${tag}`,
+      url: `${ctx.receiverUrl}/hook/${tag}`,
       secret: ctx.secret,
       requestTimeoutMs: config.requestTimeoutMs,
       bodyLimit: config.responseBodyLimitBytes,
     });
     // Warm-up: the floor's worker gets the same JIT and connection warm-up hookflow's had.
-    const warm = `${ctx.runId}floorwarm-`;
+    const warm = `${ctx.runId}${tag}warm-`;
     await child.call('start', { idPrefix: warm, count: 200, concurrency });
     await awaitArrivals(ctx, 'floor: warm-up', warm, 200, 60_000);
 
-    const prefix = `${ctx.runId}floor-`;
+    const prefix = `${ctx.runId}${tag}-`;
     const withFloor: Ctx = { ...ctx, watched: [...ctx.watched, { name: 'floor', pid: child.pid, tree: false }] };
     const m = await measure(withFloor, async () => {
       const started = child.call<{ cpuSeconds: number; startSeconds: number }>('start', { idPrefix: prefix, count, concurrency });

@@ -88,10 +88,15 @@ function pssKb(pid: number): number {
 export class MemorySampler {
   private peaks = new Map<string, number>();
   private timer?: NodeJS.Timeout;
+  /** This process's own make-up at its highest sampled RSS (MiB): where the memory of API + worker goes. */
+  private self = { rss: 0, heapTotal: 0, heapUsed: 0, external: 0 };
+  /** VmHWM when sampling began: what start-up alone took (module loading, the workflow bundle). */
+  startupMiB = 0;
 
   constructor(private readonly watched: Watched[]) {}
 
   start(everyMs = 1000): void {
+    this.startupMiB = Math.round(statusKb(process.pid, 'VmHWM') / 1024);
     this.sample();
     this.timer = setInterval(() => this.sample(), everyMs);
     this.timer.unref();
@@ -108,7 +113,15 @@ export class MemorySampler {
     return out;
   }
 
+  /** The bench process's heap make-up at its sampled RSS peak. */
+  selfAtPeak(): { rss: number; heapTotal: number; heapUsed: number; external: number } {
+    return this.self;
+  }
+
   private sample(): void {
+    const m = process.memoryUsage();
+    const mib = (b: number) => Math.round(b / 2 ** 20);
+    if (mib(m.rss) > this.self.rss) this.self = { rss: mib(m.rss), heapTotal: mib(m.heapTotal), heapUsed: mib(m.heapUsed), external: mib(m.external) };
     for (const w of this.watched) {
       const kb = w.tree
         ? [w.pid, ...childrenOf(w.pid)].reduce((sum, pid) => sum + pssKb(pid), 0)

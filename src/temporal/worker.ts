@@ -8,6 +8,7 @@ import type { Config } from '../config';
 import type { Db } from '../db/pool';
 import { sdkMetricsExporter } from '../metrics/temporal-sdk';
 import type { WorkerObservability } from '../../activities';
+import { bundleWorkflowsInChild } from './bundle-workflows';
 import { freePort } from './dev-server';
 
 export interface WorkerDeps {
@@ -16,7 +17,7 @@ export interface WorkerDeps {
   temporal: Client;
   http: Dispatcher;
   dataConverter?: DataConverter;
-  /** A prebuilt bundle (tests build one once); otherwise the worker bundles workflows/ itself. */
+  /** A prebuilt bundle (tests build one once); otherwise workflows/ is bundled in a child process. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   tuning?: Partial<Pick<WorkerOptions, 'maxConcurrentActivityTaskExecutions' | 'maxConcurrentWorkflowTaskExecutions'>>;
   /** A connection shared with an in-process client (see connectShared); the worker then leaves closing it to its owner. */
@@ -64,7 +65,7 @@ export async function createWorker(
     connection,
     namespace: deps.config.temporal.namespace,
     taskQueue: deps.config.temporal.taskQueue,
-    ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    workflowBundle: deps.workflowBundle ?? (await bundleWorkflowsInChild(WORKFLOWS_PATH)),
     activities: createActivities({ db: deps.db, http: deps.http, config: deps.config, temporal: deps.temporal, observability: deps.observability, stopping: deps.stopping }),
     dataConverter: deps.dataConverter,
     // Deliveries are I/O-bound: many concurrent HTTP attempts cost little CPU.
