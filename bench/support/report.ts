@@ -73,7 +73,7 @@ function figuresOf(r: ScenarioResults) {
   const rawLat = r.raw?.latencyAt100.latencyMs;
   const rawFanoutS = r.raw ? r.raw.fanout1000Ms / 1000 : undefined;
   const latRatio = (l: Any) => (rawLat ? { p50: ratio(l.p50, rawLat.p50), p95: ratio(l.p95, rawLat.p95), p99: ratio(l.p99, rawLat.p99) } : undefined);
-  const latencyAt = (m: Measured<Any>) => ({ ms: lat(m.result.latencyMs), ratioToRaw: latRatio(m.result.latencyMs), cpuPer1000: cpuPer1000(m, m.result.received), temporal: m.temporal });
+  const latencyAt = (m: Measured<Any>) => ({ ms: lat(m.result.latencyMs), stagesMs: m.result.stagesMs as Record<string, number> | undefined, ratioToRaw: latRatio(m.result.latencyMs), cpuPer1000: cpuPer1000(m, m.result.received), temporal: m.temporal });
   const sus = r.sustained;
   const sustained = sus && {
     deliveries: sus.result.deliveries,
@@ -215,6 +215,8 @@ export function summarize(r: ScenarioResults) {
   for (const [label, l] of [['@20/s', f.latency20], ['@100/s', f.latency100]] as const) {
     if (!l) continue;
     rows.push([`latency ${label} p50/p95/p99 (ms)`, trio(l.ms), raw ? `${trio(raw.latencyAt100Ms)} @100/s` : '', l.ratioToRaw ? `${x(l.ratioToRaw.p50)} / ${x(l.ratioToRaw.p99)} (p50/p99)` : '']);
+    const st = l.stagesMs;
+    if (st) rows.push([`  accepted → attempt starts / HTTP, p50 · p99 (ms)`, `${n(st.accepted_to_attempt_p50, 1)} · ${n(st.accepted_to_attempt_p99, 1)} / ${n(st.http_p50, 1)} · ${n(st.http_p99, 1)}`, '', '']);
   }
   if (f.latency100) rows.push(['CPU ms / delivery (@100/s)', cpu(f.latency100.cpuPer1000), '', '']);
   if (f.fanout1000) {
