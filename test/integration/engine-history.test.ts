@@ -115,6 +115,13 @@ void describe('delivery engine: secrets stay out of history, rotation mid-retry,
       ids.map(async ({ workflowId }) => ({ workflowId, history: await stack.temporal.client.workflow.getHandle(workflowId).fetchHistory() })),
     );
 
+    // Deliveries started for DELIVERY_REVISION decide from their input: no patch marker in their history.
+    for (const [i, { type }] of ids.entries()) {
+      if (type !== 'deliveryWorkflow') continue;
+      const markers = histories[i]!.history.events?.filter((e) => e.markerRecordedEventAttributes).map((e) => e.markerRecordedEventAttributes!.markerName) ?? [];
+      assert.ok(!markers.includes('core_patch'), `${ids[i]!.workflowId} recorded a patch marker: ${markers.join(', ')}`);
+    }
+
     const tag = process.env.HOOKFLOW_RECORD_HISTORIES;
     if (tag) {
       mkdirSync(FIXTURES, { recursive: true });
