@@ -62,26 +62,33 @@ async function main(): Promise<void> {
     // Warm-up: bundle caches, connection pools and JIT, so the first scenario is not penalised.
     await latencyWarmup(ctx);
     const r: ScenarioResults = {};
+    if (want('raw')) memory.mark('raw');
     if (want('raw')) r.raw = await rawBaseline(ctx);
     // Ingest first, on an idle system: a delivery backlog left by a slow scenario would compete with it.
+    if (want('ingest')) memory.mark('ingest');
     if (want('ingest')) {
       r.ingest = await ingest(ctx);
       await settle(ctx);
     }
+    if (want('latency')) memory.mark('latency');
     if (want('latency')) {
       r.lat20 = await latencyAtRate(ctx, 20);
       r.lat100 = await latencyAtRate(ctx, 100);
     }
     // The floor runs right before and right after sustained, on the same server: its Temporal CPU
     // drifts with the dev server's state (measured 10.9 and 13.2 ms in two runs), so the ratio uses both.
+    if (want('floor')) memory.mark('floor');
     if (want('floor')) r.floorBefore = await floorScenario(ctx);
+    if (want('sustained')) memory.mark('sustained');
     if (want('sustained')) r.sustained = await sustainedDelivery(ctx);
+    if (want('floor')) memory.mark('floor after sustained');
     if (want('floor')) r.floor = await floorScenario(ctx);
+    if (want('fanout')) memory.mark('fanout');
     if (want('fanout')) r.fanout = await fanout(ctx);
     const receiver = await driver.call('receiverStats');
     r.peakRssMiB = memory.stop();
-    const memoryDetail = { startupHighWaterMiB: memory.startupMiB, atSampledPeakMiB: memory.selfAtPeak() };
-    say(`memory of the API + worker process: ${memory.startupMiB} MiB after start-up; at its sampled peak ${JSON.stringify(memoryDetail.atSampledPeakMiB)}`);
+    const memoryDetail = { startupHighWaterMiB: memory.startupMiB, atSampledPeakMiB: memory.selfAtPeak(), byScenarioMiB: memory.byScenario };
+    say(`memory of the API + worker process: ${memory.startupMiB} MiB after start-up; at its sampled peak ${JSON.stringify(memoryDetail.atSampledPeakMiB)}; by scenario ${JSON.stringify(memory.byScenario)}`);
 
     const { table, figures } = summarize(r);
     const file = path.join(resultsDir, `${stamp}.json`);

@@ -92,6 +92,9 @@ export class MemorySampler {
   private self = { rss: 0, heapTotal: 0, heapUsed: 0, external: 0 };
   /** VmHWM when sampling began: what start-up alone took (module loading, the workflow bundle). */
   startupMiB = 0;
+  /** This process's highest sampled RSS and heap (MiB) per scenario, keyed by the label given to mark(). */
+  readonly byScenario: Record<string, { rss: number; heapUsed: number }> = {};
+  private label = 'start-up';
 
   constructor(private readonly watched: Watched[]) {}
 
@@ -113,6 +116,12 @@ export class MemorySampler {
     return out;
   }
 
+  /** Later samples count toward `label` (the scenario about to run). */
+  mark(label: string): void {
+    this.sample();
+    this.label = label;
+  }
+
   /** The bench process's heap make-up at its sampled RSS peak. */
   selfAtPeak(): { rss: number; heapTotal: number; heapUsed: number; external: number } {
     return this.self;
@@ -122,6 +131,9 @@ export class MemorySampler {
     const m = process.memoryUsage();
     const mib = (b: number) => Math.round(b / 2 ** 20);
     if (mib(m.rss) > this.self.rss) this.self = { rss: mib(m.rss), heapTotal: mib(m.heapTotal), heapUsed: mib(m.heapUsed), external: mib(m.external) };
+    const cur = (this.byScenario[this.label] ??= { rss: 0, heapUsed: 0 });
+    cur.rss = Math.max(cur.rss, mib(m.rss));
+    cur.heapUsed = Math.max(cur.heapUsed, mib(m.heapUsed));
     for (const w of this.watched) {
       const kb = w.tree
         ? [w.pid, ...childrenOf(w.pid)].reduce((sum, pid) => sum + pssKb(pid), 0)

@@ -4,7 +4,7 @@
 //   FLOOR_TYPES=oneActivity,oneLocal FLOOR_N=500 FLOOR_EAGER=1 (client on the worker's NativeConnection,
 //   requestEagerStart) FLOOR_MEMORY=1 (in-memory SQLite) BENCH_DEV_SERVER='{"dynamicConfig":{}}'
 import path from 'node:path';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker, Runtime, DefaultLogger } from '@temporalio/worker';
@@ -34,7 +34,7 @@ async function main() {
     const wall = (Date.now() - t0) / 1000; const tc = cpuSeconds({ name: 't', pid: server.pid!, tree: false })! - c0; const u = process.cpuUsage(u0); const nodeCpu = (u.user + u.system) / 1e6; const mach = machineBusySeconds()! - m0;
     console.log(JSON.stringify({ type, inMemory, eager, perSecond: (n / wall).toFixed(1), temporalMsPerWf: ((tc / n) * 1000).toFixed(2), nodeMsPerWf: ((nodeCpu / n) * 1000).toFixed(2), foreign: ((mach - tc - nodeCpu) / (wall * 2)).toFixed(2) }));
   }
-  console.log(require('node:fs').readFileSync('/proc/self/status', 'utf8').split('\n').filter((l: string) => /^Vm(HWM|RSS)/.test(l)).join(' '));
+  console.log(readFileSync('/proc/self/status', 'utf8').split('\n').filter((l: string) => /^Vm(HWM|RSS)/.test(l)).join(' '));
   worker.shutdown(); await run; await nc.close(); await server.stop();
 }
 main().then(() => process.exit(0), (e) => { console.error(e); process.exit(1); });

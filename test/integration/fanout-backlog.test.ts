@@ -1,0 +1,58 @@
+// PostgreSQL is the fan-out's inbox: when the in-memory queue is full, accepted events wait in the
+// database, not in memory, and the queue refills from it. Real Temporal, PostgreSQL and receiver;
+// the sweeper's grace is an hour, so only the refill can have started the waiting events.
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import pino from 'pino';
+import { acceptEvents } from '../../src/db/repos/events';
+import { FanoutDispatcher } from '../../src/dispatch/fanout';
+import { newId } from '../../src/ids';
+import { createSubscription } from '../support/api';
+import { startReceiver, type Receiver } from '../support/receiver';
+import { startStack, waitFor, type Stack } from '../support/stack';
+
+void describe('fan-out backlog: a full queue leaves events in PostgreSQL and refills from it', () => {
+  let stack: Stack;
+  let receiver: Receiver;
+  before(async () => {
+    [stack, receiver] = await Promise.all([startStack({ HOOKFLOW_SWEEP_GRACE_MS: '3600000' }), startReceiver()]);
+  });
+  after(async () => {
+    await Promise.all([stack?.stop(), receiver?.close()]);
+  });
+
+  void test('12 events through a queue bounded at 2 starts: each delivered once, every event marked dispatched', async () => {
+    const type = `backlog.${newId('evt')}`;
+    await createSubscription(stack, { url: receiver.url, eventTypes: [type] });
+    const accepted = [];
+    for (let i = 0; i < 12; i++) {
+      const dataJson = JSON.stringify({ i });
+      const [a] = await acceptEvents(stack.db, [
+        { id: newId('evt'), tenantId: 'default', type, dataJson, idempotencyKey: null, requestHash: createHash('sha256').update(dataJson).digest('hex') },
+      ]);
+      accepted.push(a!);
+    }
+    const ids = accepted.map((a) => a.event.id);
+
+    const fanout = new FanoutDispatcher({
+      db: stack.db,
+      temporal: stack.temporal.client,
+      settings: stack.config,
+      concurrency: 1,
+      log: pino({ level: 'silent' }),
+      maxQueuedStarts: 2,
+    });
+    for (const a of accepted) fanout.enqueue(a.event.id, a.deliveries.map((d) => ({ ...d, eventType: type, retryPolicy: null })));
+    // Queued plus in flight: at most 2 waiting and the one lane's start; the other 9 or more wait in PostgreSQL.
+    assert.ok(fanout.queuedStarts <= 3, `the fan-out held ${fanout.queuedStarts} starts; the bound is 2 queued + 1 in flight`);
+
+    await waitFor(() => ids.every((id) => receiver.received.some((r) => r.headers['webhook-id'] === id)), 'every event delivered', 30_000);
+    await waitFor(async () => {
+      const { rows } = await stack.db.query<{ n: number }>('SELECT count(*)::int AS n FROM events WHERE id = ANY($1) AND dispatched_at IS NOT NULL', [ids]);
+      return rows[0]!.n === ids.length;
+    }, 'every event marked dispatched');
+    await fanout.idle();
+    for (const id of ids) assert.equal(receiver.received.filter((r) => r.headers['webhook-id'] === id).length, 1, `${id} arrived once`);
+  });
+});
