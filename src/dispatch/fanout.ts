@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import type { Db } from '../db/pool';
-import { markDispatched, undispatchedEventIds } from '../db/repos/events';
+import { markDispatched } from '../db/repos/events';
 import { startDelivery, type StartSettings, type StartableDelivery } from './start-deliveries';
 import { loadStartable } from './startable';
 
@@ -24,11 +24,14 @@ interface EventJob {
   done: (completed: boolean) => void;
 }
 
-// PostgreSQL is the inbox: past this many queued starts, accepted events wait there (not in memory)
-// and the queue refills from it, oldest first, once it has drained to half. A burst of 60,000
-// events held in memory took 400 MiB of heap in the bench; this bound keeps it to a few MiB.
+// PostgreSQL is the inbox: past this many queued starts, an accepted event's plan stays in the
+// database and only its ID waits here; the queue refills from the database, in order of acceptance,
+// once it has drained to half. A burst of 60,000 events held with their plans took 400 MiB of heap
+// in the bench.
 const MAX_QUEUED_STARTS = 5_000;
-// Events read per refill query.
+// IDs kept for the refill; past this the sweeper finds the events after its grace.
+const MAX_BACKLOG_IDS = 1_000_000;
+// Events whose plans one refill query reads.
 const REFILL_PAGE = 100;
 // Completed events are marked in batches: one UPDATE per event would cost more than the start itself.
 const MARK_BATCH = 200;
@@ -46,10 +49,8 @@ export class FanoutDispatcher {
   private toMark: string[] = [];
   private marking?: Promise<void>;
   private idleWaiters: (() => void)[] = [];
-  /** Events with a job here (queued, starting, or waiting for their mark): a refill skips them. */
-  private readonly held = new Set<string>();
-  /** Accepted events were left in PostgreSQL because the queue was full. */
-  private overflowed = false;
+  /** Accepted events left in PostgreSQL because the queue was full, oldest first. */
+  private backlog: string[] = [];
   private refilling?: Promise<void>;
 
   private readonly maxQueued: number;
@@ -66,8 +67,8 @@ export class FanoutDispatcher {
   /** Fire and forget: the API's path. A full queue leaves the event in PostgreSQL for the refill. */
   enqueue(eventId: string, deliveries: StartableDelivery[]): void {
     // An event larger than the bound still goes in when the queue is empty, or it would never start.
-    if (this.queue.length > 0 && this.queue.length + deliveries.length > this.maxQueued) {
-      this.overflowed = true;
+    if (this.queue.length > 0 && (this.backlog.length > 0 || this.queue.length + deliveries.length > this.maxQueued)) {
+      if (this.backlog.length < MAX_BACKLOG_IDS) this.backlog.push(eventId);
       return;
     }
     void this.dispatch(eventId, deliveries);
@@ -76,16 +77,7 @@ export class FanoutDispatcher {
   /** Starts every delivery of one event; resolves true once the event is marked dispatched. */
   dispatch(eventId: string, deliveries: StartableDelivery[]): Promise<boolean> {
     return new Promise<boolean>((resolve) => {
-      this.held.add(eventId);
-      const job: EventJob = {
-        eventId,
-        remaining: deliveries.length,
-        failed: 0,
-        done: (completed) => {
-          this.held.delete(eventId);
-          resolve(completed);
-        },
-      };
+      const job: EventJob = { eventId, remaining: deliveries.length, failed: 0, done: resolve };
       if (deliveries.length === 0) {
         this.complete(job);
         return;
@@ -112,7 +104,7 @@ export class FanoutDispatcher {
 
   private async lane(): Promise<void> {
     for (let next = this.queue.shift(); next; next = this.queue.shift()) {
-      if (this.overflowed && this.queue.length < this.maxQueued / 2) this.refill();
+      if (this.backlog.length > 0 && this.queue.length < this.maxQueued / 2) this.refill();
       const { job, delivery } = next;
       try {
         await startDelivery(this.deps.temporal, this.deps.settings, delivery);
@@ -127,21 +119,17 @@ export class FanoutDispatcher {
     if (this.lanes === 0) this.idleWaiters.splice(0).forEach((w) => w());
   }
 
-  /** Moves the oldest events left in PostgreSQL into the queue, a page at a time, while there is room. */
+  /** Loads the plans of the events left in PostgreSQL, a page at a time, while the queue has room. */
   private refill(): void {
     this.refilling ??= (async () => {
       try {
-        while (this.overflowed && this.queue.length < this.maxQueued / 2) {
-          const ids = await undispatchedEventIds(this.deps.db, REFILL_PAGE, [...this.held]);
-          if (ids.length < REFILL_PAGE) this.overflowed = false;
-          for (const [eventId, deliveries] of await loadStartable(this.deps.db, ids)) {
-            if (!this.held.has(eventId)) void this.dispatch(eventId, deliveries);
-          }
-          if (ids.length === 0) break;
+        while (this.backlog.length > 0 && this.queue.length < this.maxQueued / 2) {
+          const ids = this.backlog.splice(0, REFILL_PAGE);
+          for (const [eventId, deliveries] of await loadStartable(this.deps.db, ids)) void this.dispatch(eventId, deliveries);
         }
       } catch (err) {
-        // The events stay in PostgreSQL; the sweeper finds them after its grace.
-        this.overflowed = false;
+        // The events stay in PostgreSQL, undispatched; the sweeper finds them after its grace.
+        this.backlog = [];
         this.deps.log.warn({ err }, 'could not refill the fan-out queue; the sweeper will pick the events up');
       } finally {
         this.refilling = undefined;
@@ -151,8 +139,6 @@ export class FanoutDispatcher {
 
   private complete(job: EventJob): void {
     if (job.failed > 0) {
-      // Temporal is failing: leave the inbox to the sweeper's paced retries instead of refilling at once.
-      this.overflowed = false;
       this.deps.log.warn(
         { eventId: job.eventId, failed: job.failed, error: (job.firstError as Error)?.message },
         'some delivery workflows could not be started; the sweeper will retry',

@@ -255,15 +255,6 @@ export async function markDispatched(db: Queryable, eventIds: string[]): Promise
 }
 
 /** Events accepted at least `graceMs` ago whose fan-out never finished (e.g. the API died). */
-/** The oldest events whose fan-out is not done, other than `exclude`: the inbox a full fan-out queue refills from. */
-export async function undispatchedEventIds(db: Queryable, limit: number, exclude: string[]): Promise<string[]> {
-  const { rows } = await db.query<{ id: string }>(
-    'SELECT id FROM events WHERE dispatched_at IS NULL AND NOT (id = ANY($2)) ORDER BY created_at LIMIT $1',
-    [limit, exclude],
-  );
-  return rows.map((r) => r.id);
-}
-
 export async function findUndispatched(db: Queryable, graceMs: number, limit: number): Promise<EventRow[]> {
   const { rows } = await db.query<EventRow>(
     `SELECT * FROM events WHERE dispatched_at IS NULL AND created_at < now() - make_interval(secs => $1::float8 / 1000)
