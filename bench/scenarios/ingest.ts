@@ -57,7 +57,10 @@ export async function ingest(ctx: Ctx) {
   await sink.app.close();
   // Whatever the replica has not started yet would compete with the next scenario; in production
   // the sweeper would pick it up, here it is simply dropped.
-  (sink.fanout as unknown as { queue: unknown[] }).queue.length = 0;
+  // That includes the IDs it left in PostgreSQL to refill from.
+  const leftover = sink.fanout as unknown as { queue: unknown[]; backlog: string[] };
+  leftover.queue.length = 0;
+  leftover.backlog = [];
   return { single, batch, atRate, workflowStarts: { accepted, started, seconds: startSeconds, perSecond: started / startSeconds } };
 }
 
