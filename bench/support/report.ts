@@ -46,7 +46,7 @@ function cpuPer1000(m: Measured<Any>, deliveries: number) {
   const c = m.cpuSeconds;
   const per = (v: number | null | undefined) => (v === null || v === undefined ? null : round((v / deliveries) * 1000, 3));
   const total = ['hookflow', 'temporal', 'postgres'].reduce((s, k) => s + (c[k] ?? 0), 0);
-  return { hookflow: per(c.hookflow), temporal: per(c.temporal), postgres: per(c.postgres), total: per(total), driver: per(c.driver), floor: per(c.floor) };
+  return { hookflow: per(c.hookflow), temporal: per(c.temporal), postgres: per(c.postgres), total: per(total), driver: per(c.driver), floor: per(c.floor), raw: per(c.raw) };
 }
 
 const ratio = (v: number, raw: number) => round(v / raw, v / raw < 1 ? 4 : 2);
@@ -201,7 +201,7 @@ export function summarize(r: ScenarioResults) {
     rows.push(
       [`sustained delivery, ${n(f.sustained.deliveries)} (deliveries/s)`, n(f.sustained.deliveriesPerSecond, 1), raw ? n(raw.deliveriesPerSecond) : '', x(f.sustained.ratioToRaw)],
       ['  steady state (middle 80%)', n(f.sustained.steadyStatePerSecond, 1), '', ''],
-      ['CPU ms / delivery (sustained)', cpu(f.sustained.cpuPer1000), raw ? n(raw.cpuPer1000.hookflow, 3) : '', raw ? x(ratio(f.sustained.cpuPer1000.total ?? NaN, raw.cpuPer1000.hookflow ?? NaN)) : ''],
+      ['CPU ms / delivery (sustained)', cpu(f.sustained.cpuPer1000), raw ? n(raw.cpuPer1000.raw, 3) : '', raw ? x(ratio(f.sustained.cpuPer1000.total ?? NaN, raw.cpuPer1000.raw ?? NaN)) : ''],
     );
   }
   if (f.floor) {

@@ -14,7 +14,7 @@ import { describePid, isAlive } from '../../src/runtime/proc';
 import { callApi } from '../support/call-api';
 import { deliveryStates, notInState, report, scratchDir, temporalClient, waitFor } from './support/backends';
 import { DEV_API_KEY, devEnv, freeDevPorts, leftAfter, runState, sessionsOf, startDev, type DevPorts, type DevRun } from './support/dev-stack';
-import { atRiskAt, ledger, pairKey, type Receiver, startReceivers, unexplainedDuplicates } from './support/receivers';
+import { atRiskAt, ledger, pairKey, type KillWindow, type Receiver, startReceivers, unexplainedDuplicates } from './support/receivers';
 
 const EVENTS = Number(process.env.HOOKFLOW_FAULTS_DEV_EVENTS ?? 1_000);
 const ORPHAN_EVENTS = 200;
@@ -103,7 +103,7 @@ void describe('fault: npm start survives its own crash', { timeout: 600_000 }, (
     waitFor(() => r.hits.length >= n && r.inFlight() > 0, `${n} arrivals with requests in flight`, 60_000, 5);
 
   /** Every accepted event acknowledged, every delivery workflow succeeded; duplicates only at risk. */
-  async function assertAllDelivered(r: Receiver, expected: Set<string>, deliveryIds: string[], riskTimes: number[]) {
+  async function assertAllDelivered(r: Receiver, expected: Set<string>, deliveryIds: string[], kills: KillWindow[]) {
     await waitFor(() => ledger(expected, [r]).lost === 0, 'every accepted event acknowledged', 120_000, 100).catch((err: Error) => {
       throw new Error(`${err.message}; lost ${ledger(expected, [r]).lost}, e.g. ${ledger(expected, [r]).lostKeys.slice(0, 3).join(', ')}`);
     });
@@ -119,10 +119,10 @@ void describe('fault: npm start survives its own crash', { timeout: 600_000 }, (
       await temporal.connection.close();
     }
     const l = ledger(expected, [r]);
-    const atRisk = riskTimes.reduce((s, t) => s + atRiskAt([r], t, REPORT_WINDOW_MS), 0);
+    const atRisk = kills.reduce((s, k) => s + atRiskAt([r], k, REPORT_WINDOW_MS), 0);
     assert.equal(l.lost, 0);
     assert.equal(l.unverified, 0);
-    assert.deepEqual(unexplainedDuplicates([r], riskTimes, REPORT_WINDOW_MS), [], 'a duplicate whose first delivery was not at risk at a kill');
+    assert.deepEqual(unexplainedDuplicates([r], kills, REPORT_WINDOW_MS), [], 'a duplicate whose first delivery was not at risk at a kill');
     assert.ok(l.duplicated <= atRisk, `duplicated ${l.duplicated} > attempts at risk ${atRisk}`);
     return { ...l, atRisk, lastArrival: Math.max(...r.hits.map((h) => h.arrivedAt)) };
   }
@@ -142,10 +142,11 @@ void describe('fault: npm start survives its own crash', { timeout: 600_000 }, (
     assert.deepEqual(left.ports, [], 'ports still held after the kill');
     await run.exited;
 
+    const restartAt = Date.now();
     const readyMs = await restart();
     assert.ok(run.lines.some((l) => /previous hookflow dev \(pid \d+\) ended without stopping/.test(l)), 'the restart says the last run crashed');
     assert.ok(readyMs <= READY_LIMIT_MS, `restart took ${readyMs} ms to be ready (limit ${READY_LIMIT_MS} ms)`);
-    const figures = await assertAllDelivered(receiver, expected, deliveryIds, [killAt]);
+    const figures = await assertAllDelivered(receiver, expected, deliveryIds, [{ at: killAt, until: restartAt }]);
     report(`dev-crash-${kill}`, {
       events: EVENTS,
       arrivedBeforeKill: arrived,
@@ -183,7 +184,8 @@ void describe('fault: npm start survives its own crash', { timeout: 600_000 }, (
     const back = await run.waitForLine(/Temporal dev server is back \(pid \d+\)/, 30_000);
     const backAt = Date.now();
     assert.ok(run.running(), 'hookflow dev kept running');
-    const figures = await assertAllDelivered(receiver, expected, deliveryIds, [killAt, backAt]);
+    // hookflow itself kept running, so nothing arriving after a kill was sent by a dead process.
+    const figures = await assertAllDelivered(receiver, expected, deliveryIds, [killAt, backAt].map((t) => ({ at: t, until: t })));
     const now = runState(dataDir).children.temporal!.pid;
     assert.notEqual(now, old);
     assert.match(back, new RegExp(`pid ${now}`));
@@ -218,13 +220,14 @@ void describe('fault: npm start survives its own crash', { timeout: 600_000 }, (
     await new Promise((r) => setTimeout(r, 1_000));
     assert.ok(orphans.every(isAlive), 'with the watchdog gone too, Temporal and PostgreSQL are orphans');
 
+    const restartAt = Date.now();
     const readyMs = await restart();
     const line = run.lines.find((l) => /left Temporal dev server \(pid \d+\) and PostgreSQL \(pid \d+\) running/.test(l) || /left .* running on this data directory/.test(l));
     assert.ok(line, `the restart names the leftovers it stopped:\n${run.lines.join('\n')}`);
     for (const pid of orphans) assert.match(line, new RegExp(`pid ${pid}\\b`));
     assert.ok(!orphans.some(isAlive), 'the orphans are stopped');
     assert.ok(readyMs <= READY_LIMIT_MS, `restart took ${readyMs} ms to be ready (limit ${READY_LIMIT_MS} ms)`);
-    const figures = await assertAllDelivered(receiver, expected, deliveryIds, [killAt]);
+    const figures = await assertAllDelivered(receiver, expected, deliveryIds, [{ at: killAt, until: restartAt }]);
     report('dev-orphans-taken-over', { events: ORPHAN_EVENTS, lost: figures.lost, duplicated: figures.duplicated, restartToReadyMs: readyMs, restartToLastArrivalMs: figures.lastArrival - run.startedAt });
 
     // And Ctrl-C still stops everything, in order.

@@ -65,14 +65,14 @@ void describe('fault: the worker is killed -9 mid-delivery, twice', () => {
     };
     const rss = sampleRss(() => hf.worker?.pid);
     const t0 = Date.now();
-    const kills: { at: number; atRisk: number; open: number }[] = [];
+    const kills: { at: number; until: number; atRisk: number; open: number }[] = [];
     const killWhenBusy = async (minHits: number) => {
       // Wait until requests are really in flight at the receivers, then pull the plug.
       await waitFor(() => all.reduce((s, r) => s + r.hits.length, 0) >= minHits && all.some((r) => r.inFlight() > 0), 'requests in flight', 60_000, 5);
       const at = Date.now();
       const open = all.reduce((s, r) => s + r.inFlight(), 0);
       await hf.worker!.kill9();
-      kills.push({ at, atRisk: 0, open });
+      kills.push({ at, until: Infinity, atRisk: 0, open });
     };
 
     // Half the events, then a kill while those are being delivered and retried.
@@ -81,9 +81,11 @@ void describe('fault: the worker is killed -9 mid-delivery, twice', () => {
     // The other half is accepted while no worker runs; Temporal keeps it.
     await send(EVENTS / 2, EVENTS / 2);
     const hitsBeforeRestart = all.reduce((s, r) => s + r.hits.length, 0);
+    kills[0]!.until = Date.now();
     await hf.startWorker();
     await killWhenBusy(hitsBeforeRestart + 10);
     await sleep(500);
+    kills[1]!.until = Date.now();
     await hf.startWorker();
 
     await waitFor(() => ledger(expected, all).lost === 0, 'every webhook acknowledged', 120_000, 250).catch((err: Error) => {
@@ -97,9 +99,9 @@ void describe('fault: the worker is killed -9 mid-delivery, twice', () => {
     );
     const durationMs = Date.now() - t0;
 
-    for (const k of kills) k.atRisk = atRiskAt(all, k.at, REPORT_WINDOW_MS);
+    for (const k of kills) k.atRisk = atRiskAt(all, k, REPORT_WINDOW_MS);
     const l = ledger(expected, all);
-    const unexplained = unexplainedDuplicates(all, kills.map((k) => k.at), REPORT_WINDOW_MS);
+    const unexplained = unexplainedDuplicates(all, kills, REPORT_WINDOW_MS);
     const atRisk = kills.reduce((s, k) => s + k.atRisk, 0);
     rss.stop();
     report('worker-crash', {
@@ -117,7 +119,9 @@ void describe('fault: the worker is killed -9 mid-delivery, twice', () => {
     assert.equal(l.lost, 0);
     assert.equal(l.unverified, 0);
     assert.ok(kills.every((k) => k.open > 0), 'each kill caught requests in flight');
-    assert.deepEqual(unexplained, [], 'a duplicate whose first delivery was not in flight at a kill');
+    const story = (k: string) =>
+      all.flatMap((r) => r.hits.filter((h) => pairKey(h.receiver, h.webhookId) === k)).map((h) => `${h.status}@${h.arrivedAt - t0}..${(h.finishedAt ?? NaN) - t0}`).join(' ');
+    assert.deepEqual(unexplained, [], `a duplicate whose first delivery was not in flight at a kill (kills at ${kills.map((k) => k.at - t0).join(', ')} ms): ${unexplained.map((k) => `${k}: ${story(k)}`).join('; ')}`);
     assert.ok(l.duplicated <= atRisk, `duplicated ${l.duplicated} > requests at risk at the kills ${atRisk}`);
   });
 });

@@ -143,12 +143,25 @@ export function ledger(expected: Iterable<string>, receivers: Receiver[]): Ledge
 }
 
 /**
+ * A kill: `at` is taken just before the signal, `until` when the next process was started. A request
+ * that arrives in between was sent by the process being killed (none other was running), in the
+ * instant between `at` and its death: it too was in flight at the kill.
+ */
+export interface KillWindow {
+  at: number;
+  until: number;
+}
+
+const sentByTheKilled = (h: Hit, k: KillWindow) => h.arrivedAt > k.at && h.arrivedAt < k.until;
+
+/**
  * A duplicate is acceptable only when its first acknowledgement happened in the window where a
  * crash could swallow the result: the answer was still being written at the kill, or had been
- * written at most `windowMs` before it (the worker had not yet reported the completion).
+ * written at most `windowMs` before it (the worker had not yet reported the completion), or the
+ * request reached the receiver after the signal but before any new process started.
  * Returns the duplicated pairs that no kill explains.
  */
-export function unexplainedDuplicates(receivers: Receiver[], killTimes: number[], windowMs: number): string[] {
+export function unexplainedDuplicates(receivers: Receiver[], kills: KillWindow[], windowMs: number): string[] {
   const firstAck = new Map<string, Hit>();
   const acks = new Map<string, number>();
   for (const r of receivers) {
@@ -165,18 +178,24 @@ export function unexplainedDuplicates(receivers: Receiver[], killTimes: number[]
     .map(([k]) => k)
     .filter((k) => {
       const h = firstAck.get(k)!;
-      return !killTimes.some((t) => h.arrivedAt <= t && h.finishedAt! >= t - windowMs);
+      return !kills.some((k) => (h.arrivedAt <= k.at && h.finishedAt! >= k.at - windowMs) || sentByTheKilled(h, k));
     });
 }
 
 /**
  * Requests at risk at a kill at time `t`: open at `t` (arrived, exchange not over), plus 2xx answers
- * written in the `windowMs` before it, whose completion the worker may not have reported yet.
+ * written in the `windowMs` before it, whose completion the worker may not have reported yet, plus
+ * requests the dying process sent in its last instant (arriving before the next process started).
  */
-export function atRiskAt(receivers: Receiver[], t: number, windowMs: number): number {
+export function atRiskAt(receivers: Receiver[], kill: KillWindow, windowMs: number): number {
+  const t = kill.at;
   let n = 0;
   for (const r of receivers) {
     for (const h of r.hits) {
+      if (sentByTheKilled(h, kill)) {
+        n += 1;
+        continue;
+      }
       if (h.arrivedAt > t) continue;
       const open = h.closedAt === undefined || h.closedAt >= t;
       const justAcked = h.finishedAt !== undefined && h.finishedAt >= t - windowMs && h.status! >= 200 && h.status! < 300;
