@@ -109,19 +109,13 @@ export async function deliveryWorkflow(input: DeliveryInput): Promise<DeliverySt
   });
 
   let trigger: RoundSummary['trigger'] = input.nextTrigger ?? (status.roundCount === 0 ? 'initial' : 'redeliver');
-  // The run's first round starts at the run's start time, which every replay reads from the same
-  // history event. The first activation's clock did not always agree between the live run and a
-  // later replay: once in CI a closed delivery's record (written live) and its `status` query
-  // (answered by replay) differed by 29 ms in exactly this field.
-  let roundStart: Date | undefined = workflowInfo().runStartTime;
   for (;;) {
     if (status.roundCount > 0 && (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > HISTORY_SOFT_LIMIT)) {
       // Many rounds (redeliveries, database stalls) grow history; carry the summary into a fresh run.
       return continueAsNew<typeof deliveryWorkflow>({ ...input, carried: status, nextTrigger: trigger });
     }
     {
-      const round = startRound(status, trigger, roundStart ?? new Date());
-      roundStart = undefined;
+      const round = startRound(status, trigger);
       // Versioned: histories from before the local first attempt replay down the regular path.
       const localFirst = trigger === 'initial' && status.attempts === 0 && (revised || patched(LOCAL_FIRST_ATTEMPT));
       // A local attempt's commands all reach the server when it ends, so a `delivering` upsert would
@@ -231,9 +225,9 @@ async function runRound(scope: CancellationScope, attempt: () => Promise<Attempt
   }
 }
 
-function startRound(status: DeliveryStatus, trigger: RoundSummary['trigger'], at: Date): RoundSummary {
+function startRound(status: DeliveryStatus, trigger: RoundSummary['trigger']): RoundSummary {
   status.roundCount += 1;
-  const round: RoundSummary = { round: status.roundCount, trigger, startedAt: at.toISOString(), attempts: 0 };
+  const round: RoundSummary = { round: status.roundCount, trigger, startedAt: new Date().toISOString(), attempts: 0 };
   status.rounds.push(round);
   if (status.rounds.length > ROUNDS_KEPT) status.rounds.shift();
   status.nextAttemptAt = undefined;
