@@ -6,8 +6,8 @@ import type { Metrics } from '../src/metrics/registry';
 import { statusClass } from '../src/metrics/status-class';
 import { opsEventId, type OpsEvents } from '../src/ops-events/emitter';
 import { OpsEventType, isOperationalType } from '../src/ops-events/types';
-import type { DeliverInput } from './deliver';
-import { backoffMs, type ResponseVerdict } from './http-outcome';
+import type { DeliverInput } from '../workflows/messages';
+import type { ResponseVerdict } from './http-outcome';
 
 export interface AttemptFacts {
   input: DeliverInput;
@@ -21,6 +21,8 @@ export interface AttemptFacts {
   /** A network-level failure: no status code. */
   error?: { cls: string; message: string; refused: boolean };
   verdict?: ResponseVerdict;
+  /** When the next attempt is due; absent when none follows. */
+  nextAttemptAt?: string;
 }
 
 // Rounds looked back over for a failing notice that a success recovers from.
@@ -44,8 +46,8 @@ export class AttemptObserver {
       if (notify) await this.logged('recovered notice', () => this.recovered(f));
       return;
     }
-    const retried = verdict !== 'stop' && !f.error?.refused && f.attempt < input.retryPolicy.maxAttempts;
-    if (!retried) return;
+    const { nextAttemptAt } = f;
+    if (nextAttemptAt === undefined) return;
     metrics.retryScheduled(f.tenantId);
     // Sent from the Nth failure on, not only at the Nth: if storing it fails once, the next failed
     // attempt stores it (same ID, so never twice).
@@ -57,7 +59,7 @@ export class AttemptObserver {
           failedAttempts: f.attempt,
           lastStatusCode: f.statusCode ?? null,
           lastError: f.error ? `${f.error.cls}: ${f.error.message}` : f.verdict && f.verdict.kind !== 'success' ? f.verdict.reason : null,
-          nextAttemptAt: nextAttemptAt(f),
+          nextAttemptAt,
         }),
       );
     }
@@ -110,12 +112,6 @@ export class AttemptObserver {
       log.warn(`could not emit ${what}`, { error: (err as Error).message });
     }
   }
-}
-
-/** As the activity tells the workflow: the receiver's Retry-After, else the policy's backoff. */
-function nextAttemptAt(f: AttemptFacts): string {
-  const delay = (f.verdict?.kind === 'retry' ? f.verdict.retryAfterMs : undefined) ?? backoffMs(f.input.retryPolicy, f.attempt);
-  return new Date(Date.now() + delay).toISOString();
 }
 
 const ref = (f: AttemptFacts) => ({

@@ -10,23 +10,13 @@ import { disableSubscription, signingSecrets, type SubscriptionRow } from '../sr
 import { isAddressNotAllowedError } from '../src/security/guarded-dispatcher';
 import { SecretUnavailableError, type SecretBox } from '../src/security/secret-box';
 import { buildWebhookHeaders } from '../src/signing/standard-webhooks';
-import { FailureTypes, attemptFailedSignal, type AttemptReport, type DeliveryStatus, type RetryPolicyInput, type RoundSummary } from '../workflows/messages';
+import { statusAfterFirstRoundAttempt } from '../workflows/delivery-status';
+import { FailureTypes, attemptFailedSignal, type AttemptReport, type DeliverInput } from '../workflows/messages';
+import { nextAttemptAt } from '../workflows/retry-policy';
 import type { AttemptObserver } from './attempt-observer';
-import { backoffMs, classifyResponse } from './http-outcome';
+import { classifyResponse } from './http-outcome';
 import { sendWebhook } from './send-webhook';
 
-export interface DeliverInput {
-  deliveryId: string;
-  eventId: string;
-  subscriptionId: string;
-  round: number;
-  retryPolicy: RetryPolicyInput;
-  /** Attempts of this round made before this activity's first: a local first attempt counts as one. */
-  attemptOffset?: number;
-  /** The round as the workflow opened it (absent from workflows started before delivery records). */
-  trigger?: RoundSummary['trigger'];
-  roundStartedAt?: string;
-}
 
 export interface DeliverDeps {
   db: Db;
@@ -111,11 +101,13 @@ export function createDeliver(deps: DeliverDeps) {
 
     const report: AttemptReport = { round: input.round, attempt, at: startedAt.toISOString(), durationMs, statusCode };
     const succeeded = verdict?.kind === 'success';
-    const isLast = attempt >= input.retryPolicy.maxAttempts;
     const retryAfterMs = verdict?.kind === 'retry' ? verdict.retryAfterMs : undefined;
     if (!succeeded) report.error = error ? `${error.cls}: ${error.message}` : verdict?.reason;
-    const willRetry = !succeeded && !isLast && !error?.refused && verdict?.kind !== 'stop';
-    if (willRetry) report.nextAttemptAt = new Date(Date.now() + (retryAfterMs ?? backoffMs(input.retryPolicy, attempt))).toISOString();
+    // A network error is retried like a 5xx; an address the policy refused is not.
+    const retryVerdict = succeeded ? 'success' : error?.refused || verdict?.kind === 'stop' ? 'stop' : 'retry';
+    const next = nextAttemptAt(input.retryPolicy, { number: attempt, verdict: retryVerdict, retryAfterMs, nowMs: Date.now() });
+    if (next) report.nextAttemptAt = next;
+    const willRetry = next !== undefined;
 
     const recorded = await bestEffort('attempt log and delivery record', () =>
       recordAttempt(
@@ -134,12 +126,12 @@ export function createDeliver(deps: DeliverDeps) {
           errorMessage: error?.message ?? (verdict && verdict.kind !== 'success' ? verdict.reason : null),
           outcome,
         },
-        recordUpdate(input, report, target.type, succeeded, willRetry),
+        recordUpdate(input, report, target.type, succeeded),
       ),
     );
     await deps.observer?.attempted({
       input, attempt, tenantId: target.tenant_id, eventType: target.type, eventCreatedAt: target.created_at,
-      startedAt, durationMs, statusCode, error, verdict,
+      startedAt, durationMs, statusCode, error, verdict, nextAttemptAt: report.nextAttemptAt,
     });
 
     if (succeeded) {
@@ -240,39 +232,16 @@ async function bestEffort(what: string, fn: () => Promise<unknown>): Promise<boo
 
 /**
  * How this attempt moves the delivery's record. In the first round the attempt knows the whole
- * status the workflow will report, so the record is exact even if the workflow never writes again
- * (the happy path: it does not). Later rounds move the columns; the workflow writes its status
- * when it closes.
+ * status the workflow holds (workflows/delivery-status.ts computes both), so the record is exact even
+ * if the workflow never writes again: on the happy path it does not. Later rounds move the columns;
+ * the workflow writes its status when it closes.
  */
-function recordUpdate(input: DeliverInput, report: AttemptReport, eventType: string, succeeded: boolean, willRetry: boolean): AttemptRecordUpdate {
-  const endedAt = new Date(Date.parse(report.at) + report.durationMs).toISOString();
-  const state = succeeded ? 'succeeded' : willRetry ? 'retrying' : undefined;
+function recordUpdate(input: DeliverInput, report: AttemptReport, eventType: string, succeeded: boolean): AttemptRecordUpdate {
+  const state = succeeded ? 'succeeded' : report.nextAttemptAt ? 'retrying' : undefined;
   // Only an exact status closes the record: a later round's success leaves it open (reads keep
   // asking the workflow) until the workflow writes its final status.
   const update: AttemptRecordUpdate = { state, succeeded, nextAttemptAt: report.nextAttemptAt };
-  if (input.round !== 1 || input.trigger !== 'initial' || !input.roundStartedAt || !state) return update;
-  if (succeeded) update.completedAt = endedAt;
-  const round: RoundSummary = {
-    round: 1,
-    trigger: 'initial',
-    startedAt: input.roundStartedAt,
-    attempts: report.attempt,
-    lastStatusCode: report.statusCode,
-    lastError: report.error,
-    ...(succeeded ? { endedAt, outcome: 'succeeded' as const } : {}),
-  };
-  const status: DeliveryStatus = {
-    deliveryId: input.deliveryId,
-    eventId: input.eventId,
-    subscriptionId: input.subscriptionId,
-    eventType,
-    state,
-    attempts: report.attempt,
-    roundCount: 1,
-    rounds: [round],
-    lastResponse: report,
-    ...(report.nextAttemptAt ? { nextAttemptAt: report.nextAttemptAt } : {}),
-    ...(succeeded ? { completedAt: endedAt } : {}),
-  };
-  return { ...update, status };
+  if (input.round !== 1 || input.trigger !== 'initial' || !input.roundStartedAt) return update;
+  const status = statusAfterFirstRoundAttempt({ ...input, eventType }, input.roundStartedAt, report, succeeded);
+  return status ? { ...update, status, completedAt: status.completedAt } : update;
 }

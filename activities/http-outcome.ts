@@ -1,4 +1,5 @@
-// Pure rules that turn an HTTP response into a retry decision (DESIGN.md, data flow step 3).
+// Pure rules that turn an HTTP response into a retry decision: 2xx succeeds, 410 disables, other 4xx
+// stop, the rest retry (429/502/503/504 honouring Retry-After).
 
 export type ResponseVerdict =
   | { kind: 'success' }
@@ -48,12 +49,4 @@ export function parseRetryAfter(value: string | undefined, nowMs: number): numbe
 
 function clamp(v: number, min: number, max: number): number {
   return Math.min(max, Math.max(min, v));
-}
-
-/** The backoff Temporal will apply after `attempt` fails, mirrored so we can tell the status query. */
-export function backoffMs(
-  policy: { initialIntervalMs: number; backoffCoefficient: number; maxIntervalMs: number },
-  attempt: number,
-): number {
-  return Math.min(policy.maxIntervalMs, policy.initialIntervalMs * policy.backoffCoefficient ** (attempt - 1));
 }

@@ -10,7 +10,7 @@ import { startEmbeddedPostgres } from '../src/db/embedded';
 import { DEV_SERVER_TUNING } from '../src/temporal/dev-server-tuning';
 import { resolveTemporalCli } from '../src/temporal/cli-binary';
 import { freePort, startDevServer } from '../src/temporal/dev-server';
-import { searchAttributeFlags } from '../src/temporal/search-attributes';
+import { searchAttributeFlags } from '../workflows/search-attributes';
 import { WORKFLOWS_PATH } from '../src/temporal/worker';
 
 const suites: Record<string, string[]> = {

@@ -13,8 +13,8 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
-import { HookflowStatus } from '../src/temporal/search-attributes';
-import { attemptFailureCause, deliverLocalFirst, remainingPolicy, retryOptions } from './local-first-attempt';
+import { applyAttempt, endRound, finish, newStatus, startRound, type RoundResult } from './delivery-status';
+import { attemptFailureCause, deliverLocalFirst } from './local-first-attempt';
 import {
   DELIVERY_REVISION,
   FailureTypes,
@@ -28,11 +28,11 @@ import {
   type DeliveryStatus,
   type RoundSummary,
 } from './messages';
+import { remainingPolicy, retryOptions } from './retry-policy';
+import { HookflowStatus } from './search-attributes';
 
 type Activities = ReturnType<typeof createActivities>;
 
-// Enough rounds for an operator to read the recent story; the totals cover the rest.
-const ROUNDS_KEPT = 20;
 // Far below Temporal's 51,200-event limit, so a delivery redelivered many times stays healthy.
 const HISTORY_SOFT_LIMIT = 5_000;
 const LOCAL_FIRST_ATTEMPT = 'local-first-attempt';
@@ -41,28 +41,12 @@ const DELIVERY_RECORD = 'delivery-record';
 // Longest wait before retrying a round that stalled on hookflow's own database.
 const STALL_PAUSE_MAX_MS = 5 * 60_000;
 
-type RoundResult =
-  | { kind: 'stalled' }
-  | { kind: 'succeeded'; report: AttemptReport }
-  | { kind: 'failed'; report?: AttemptReport }
-  | { kind: 'discarded'; reason: string }
-  | { kind: 'superseded' };
-
 /**
  * One delivery of one event to one subscription. Temporal's retry policy is the only retry loop;
  * this workflow only decides what happens between rounds: success, dead letter, redeliver, discard.
  */
 export async function deliveryWorkflow(input: DeliveryInput): Promise<DeliveryStatus> {
-  const status: DeliveryStatus = input.carried ?? {
-    deliveryId: input.deliveryId,
-    eventId: input.eventId,
-    subscriptionId: input.subscriptionId,
-    eventType: input.eventType,
-    state: 'scheduled',
-    attempts: 0,
-    roundCount: 0,
-    rounds: [],
-  };
+  const status: DeliveryStatus = input.carried ?? newStatus(input);
   // Runs started for this revision skip the patch checks: a marker per delivery is history and server work.
   const revised = (input.revision ?? 0) >= DELIVERY_REVISION;
   let request: { kind: 'redeliver' } | { kind: 'discard'; reason: string } | undefined;
@@ -82,7 +66,7 @@ export async function deliveryWorkflow(input: DeliveryInput): Promise<DeliverySt
   setHandler(attemptFailedSignal, (report) => {
     const current = status.rounds[status.rounds.length - 1];
     if (!current || current.round !== report.round || current.endedAt) return;
-    recordAttempt(status, current, report);
+    applyAttempt(status, current, report);
     setState(status, 'retrying');
   });
 
@@ -115,7 +99,10 @@ export async function deliveryWorkflow(input: DeliveryInput): Promise<DeliverySt
       return continueAsNew<typeof deliveryWorkflow>({ ...input, carried: status, nextTrigger: trigger });
     }
     {
-      const round = startRound(status, trigger);
+      // The first round starts when the delivery did: a time read from history, the same live and in
+      // every replay, which the first round's attempt also writes to the delivery record.
+      const first = trigger === 'initial' && status.roundCount === 0;
+      const round = startRound(status, trigger, (first ? workflowInfo().startTime : new Date()).toISOString());
       // Versioned: histories from before the local first attempt replay down the regular path.
       const localFirst = trigger === 'initial' && status.attempts === 0 && (revised || patched(LOCAL_FIRST_ATTEMPT));
       // A local attempt's commands all reach the server when it ends, so a `delivering` upsert would
@@ -139,7 +126,7 @@ export async function deliveryWorkflow(input: DeliveryInput): Promise<DeliverySt
               local: local.deliver,
               regular: afterLocalAttempt.deliver,
               onRetry: ({ report, message, delayMs }) => {
-                recordAttempt(status, round, report ?? { round: round.round, attempt: 1, at: round.startedAt, durationMs: 0, error: message });
+                applyAttempt(status, round, report ?? { round: round.round, attempt: 1, at: round.startedAt, durationMs: 0, error: message });
                 status.nextAttemptAt = new Date(Date.now() + delayMs).toISOString();
                 setState(status, 'retrying');
               },
@@ -148,7 +135,7 @@ export async function deliveryWorkflow(input: DeliveryInput): Promise<DeliverySt
       );
       roundScope = undefined;
       const unrecorded = result.kind === 'succeeded' && result.report.unrecorded === true;
-      endRound(status, round, result);
+      endRound(status, round, result, Date.now());
 
       // A first-round success was recorded by its attempt; anything else is recorded here.
       if (result.kind === 'succeeded') return close(status, 'succeeded', status.roundCount > 1 || unrecorded);
@@ -200,7 +187,8 @@ export async function deliveryWorkflow(input: DeliveryInput): Promise<DeliverySt
 
   /** Finishes the workflow, first writing its final status to the delivery record when asked to. */
   async function close(s: DeliveryStatus, state: DeliveryState, record = true): Promise<DeliveryStatus> {
-    finish(s, state);
+    setState(s, state);
+    finish(s, state, Date.now());
     if (record && (revised || patched(DELIVERY_RECORD))) await bookkeeping.recordDeliveryStatus(s);
     return s;
   }
@@ -225,56 +213,9 @@ async function runRound(scope: CancellationScope, attempt: () => Promise<Attempt
   }
 }
 
-function startRound(status: DeliveryStatus, trigger: RoundSummary['trigger']): RoundSummary {
-  status.roundCount += 1;
-  const round: RoundSummary = { round: status.roundCount, trigger, startedAt: new Date().toISOString(), attempts: 0 };
-  status.rounds.push(round);
-  if (status.rounds.length > ROUNDS_KEPT) status.rounds.shift();
-  status.nextAttemptAt = undefined;
-  return round;
-}
-
-function endRound(status: DeliveryStatus, round: RoundSummary, result: RoundResult): void {
-  // Workflow time stands still within a workflow task, and a local attempt runs inside one: the
-  // round cannot have ended before its last attempt did.
-  const report = 'report' in result ? result.report : undefined;
-  const attemptEnd = report ? Date.parse(report.at) + report.durationMs : NaN;
-  // A success ends its round when its attempt ended: the attempt then records the same instant.
-  const endMs = Number.isFinite(attemptEnd) ? (result.kind === 'succeeded' ? attemptEnd : Math.max(Date.now(), attemptEnd)) : Date.now();
-  round.endedAt = new Date(endMs).toISOString();
-  round.outcome = result.kind;
-  if ((result.kind === 'succeeded' || result.kind === 'failed') && result.report) {
-    recordAttempt(status, round, result.report);
-  }
-  if (result.kind === 'discarded') round.lastError = result.reason;
-  status.nextAttemptAt = undefined;
-}
-
-function recordAttempt(status: DeliveryStatus, round: RoundSummary, reported: AttemptReport): void {
-  const { unrecorded: _unrecorded, ...report } = reported;
-  // Reports can arrive twice for one attempt (signal, then the final result); count each attempt once.
-  if (report.attempt > round.attempts) {
-    status.attempts += report.attempt - round.attempts;
-    round.attempts = report.attempt;
-  }
-  round.lastStatusCode = report.statusCode;
-  round.lastError = report.error;
-  status.lastResponse = report;
-  status.nextAttemptAt = report.nextAttemptAt;
-}
-
 function setState(status: DeliveryStatus, state: DeliveryState): void {
   if (status.state === state) return;
   status.state = state;
   upsertSearchAttributes([{ key: HookflowStatus, value: state }]);
 }
 
-function finish(status: DeliveryStatus, state: DeliveryState): DeliveryStatus {
-  setState(status, state);
-  status.nextAttemptAt = undefined;
-  const lastEnd = Date.parse(status.rounds[status.rounds.length - 1]?.endedAt ?? '');
-  // A success closes when its last attempt ended (the instant its attempt recorded); anything else now.
-  const endMs = Number.isFinite(lastEnd) ? (state === 'succeeded' ? lastEnd : Math.max(Date.now(), lastEnd)) : Date.now();
-  status.completedAt = new Date(endMs).toISOString();
-  return status;
-}

@@ -2,36 +2,9 @@
 // start and complete, which measured as a third of the Temporal server's CPU per delivery. Anything
 // but a success falls back to the regular activity, under the same retry policy shifted by the one
 // attempt already spent, so attempt numbers, backoff and maxAttempts stay exactly as declared.
-import { ActivityFailure, ApplicationFailure, TemporalFailure, isCancellation, sleep, type ActivityOptions } from '@temporalio/workflow';
-import type { DeliverInput } from '../activities/deliver';
-import { FailureTypes, type AttemptReport, type RetryPolicyInput } from './messages';
-
-/** Failure types that end a round at once, whichever attempt raised them. */
-export const NON_RETRYABLE_TYPES: string[] = [FailureTypes.subscriptionInactive, FailureTypes.eventMissing, FailureTypes.addressRefused];
-
-export function retryOptions(policy: RetryPolicyInput): NonNullable<ActivityOptions['retry']> {
-  return {
-    maximumAttempts: policy.maxAttempts,
-    initialInterval: policy.initialIntervalMs,
-    backoffCoefficient: policy.backoffCoefficient,
-    maximumInterval: policy.maxIntervalMs,
-    nonRetryableErrorTypes: NON_RETRYABLE_TYPES,
-  };
-}
-
-/**
- * The policy for what is left after `spent` attempts: attempt k of the result is attempt k + spent of
- * the original, and waits what the original would have waited before it.
- */
-export function remainingPolicy(policy: RetryPolicyInput, spent: number): RetryPolicyInput {
-  const initialIntervalMs = Math.min(policy.maxIntervalMs, policy.initialIntervalMs * policy.backoffCoefficient ** spent);
-  return { ...policy, maxAttempts: policy.maxAttempts - spent, initialIntervalMs };
-}
-
-/** The wait before attempt `next` (1-based) under the original policy. */
-export function delayBefore(policy: RetryPolicyInput, next: number): number {
-  return Math.min(policy.maxIntervalMs, policy.initialIntervalMs * policy.backoffCoefficient ** (next - 2));
-}
+import { ActivityFailure, ApplicationFailure, TemporalFailure, isCancellation, sleep } from '@temporalio/workflow';
+import type { AttemptReport, DeliverInput, RetryPolicyInput } from './messages';
+import { NON_RETRYABLE_TYPES, backoffMs } from './retry-policy';
 
 export type AttemptFailure =
   | { retry: false }
@@ -49,10 +22,10 @@ export function afterLocalFailure(err: unknown, policy: RetryPolicyInput, nowMs:
     if (cause.nonRetryable || (cause.type && NON_RETRYABLE_TYPES.includes(cause.type))) return { retry: false };
     const report = cause.details?.[0] as AttemptReport | undefined;
     const at = report?.nextAttemptAt ? Date.parse(report.nextAttemptAt) : NaN;
-    const delayMs = Number.isFinite(at) ? Math.max(0, at - nowMs) : delayBefore(policy, 2);
+    const delayMs = Number.isFinite(at) ? Math.max(0, at - nowMs) : backoffMs(policy, 1);
     return { retry: true, report, message: cause.message, delayMs };
   }
-  return { retry: true, message: (cause ?? err).message, delayMs: delayBefore(policy, 2) };
+  return { retry: true, message: (cause ?? err).message, delayMs: backoffMs(policy, 1) };
 }
 
 /**

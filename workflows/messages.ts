@@ -30,6 +30,20 @@ export interface DeliveryInput {
   revision?: number;
 }
 
+/** What the delivery activity is called with: IDs and the policy only, never a body or a secret. */
+export interface DeliverInput {
+  deliveryId: string;
+  eventId: string;
+  subscriptionId: string;
+  round: number;
+  retryPolicy: RetryPolicyInput;
+  /** Attempts of this round made before this activity's first: a local first attempt counts as one. */
+  attemptOffset?: number;
+  /** The round as the workflow opened it (absent from workflows started before delivery records). */
+  trigger?: RoundSummary['trigger'];
+  roundStartedAt?: string;
+}
+
 /**
  * 1: the local first attempt and the closing record write, without asking patched(). Runs started
  * before it (no revision) still decide with patched(), so their histories replay as recorded.

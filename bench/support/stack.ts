@@ -22,7 +22,7 @@ import { connectClient } from '../../src/temporal/client';
 import { connectShared, type SharedTemporalHandle } from '../../src/temporal/shared-connection';
 import { freePort, startDevServer } from '../../src/temporal/dev-server';
 import { createDataConverter } from '../../src/temporal/payload-codec';
-import { searchAttributeFlags } from '../../src/temporal/search-attributes';
+import { searchAttributeFlags } from '../../workflows/search-attributes';
 import { say } from './progress';
 
 export const BENCH_API_KEY = 'hf_bench_0123456789abcdef';

@@ -6,7 +6,7 @@ import {
   HookflowStatus,
   HookflowSubscriptionId,
   HookflowTenantId,
-} from '../temporal/search-attributes';
+} from '../../workflows/search-attributes';
 import { DELIVERY_REVISION, type DeliveryInput, type DeliveryStatus } from '../../workflows/messages';
 
 export interface StartableDelivery {

@@ -9,7 +9,7 @@ import { postgresBinary, startEmbeddedPostgres, type EmbeddedPostgresHandle } fr
 import { resolveTemporalCli } from '../temporal/cli-binary';
 import { startDevServer, type DevServer } from '../temporal/dev-server';
 import { DEV_SERVER_TUNING } from '../temporal/dev-server-tuning';
-import { searchAttributeFlags } from '../temporal/search-attributes';
+import { searchAttributeFlags } from '../../workflows/search-attributes';
 import { stopLeftovers, type Identity } from './leftovers';
 import { checkPortFree } from './ports';
 import { readStat, realPath } from './proc';

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { backoffMs, classifyResponse, parseRetryAfter, RETRY_AFTER_MAX_MS, RETRY_AFTER_MIN_MS } from '../../activities/http-outcome';
+import { classifyResponse, parseRetryAfter, RETRY_AFTER_MAX_MS, RETRY_AFTER_MIN_MS } from '../../activities/http-outcome';
+import { backoffMs } from '../../workflows/retry-policy';
 
 const NOW = Date.parse('2026-11-22T12:00:00Z');
 

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ActivityFailure, ApplicationFailure, CancelledFailure, RetryState, TimeoutFailure, TimeoutType } from '@temporalio/common';
 import fc from 'fast-check';
-import { backoffMs } from '../../activities/http-outcome';
-import { afterLocalFailure, attemptFailureCause, delayBefore, remainingPolicy } from '../../workflows/local-first-attempt';
+import { afterLocalFailure, attemptFailureCause } from '../../workflows/local-first-attempt';
 import { FailureTypes, type AttemptReport } from '../../workflows/messages';
+import { backoffMs, remainingPolicy } from '../../workflows/retry-policy';
 
 const policy = { maxAttempts: 5, initialIntervalMs: 1_000, backoffCoefficient: 3, maxIntervalMs: 20_000 };
 const NOW = Date.parse('2026-11-24T12:00:00Z');
@@ -29,10 +29,10 @@ void test('the remaining policy waits before each attempt exactly what the decla
   );
 });
 
-void test('delayBefore(2) is the wait after the first attempt', () => {
-  assert.equal(delayBefore(policy, 2), 1_000);
-  assert.equal(delayBefore(policy, 3), 3_000);
-  assert.equal(delayBefore(policy, 6), 20_000, 'capped at maxIntervalMs');
+void test('backoffMs(1) is the wait after the first attempt', () => {
+  assert.equal(backoffMs(policy, 1), 1_000);
+  assert.equal(backoffMs(policy, 2), 3_000);
+  assert.equal(backoffMs(policy, 5), 20_000, 'capped at maxIntervalMs');
 });
 
 const report = (extra: Partial<AttemptReport> = {}): AttemptReport => ({ round: 1, attempt: 1, at: new Date(NOW).toISOString(), durationMs: 5, ...extra });

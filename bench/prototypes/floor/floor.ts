@@ -10,7 +10,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker, Runtime, DefaultLogger } from '@temporalio/worker';
 import { resolveTemporalCli } from '../../../src/temporal/cli-binary';
 import { startDevServer } from '../../../src/temporal/dev-server';
-import { searchAttributeFlags, HookflowStatus, HookflowEventId } from '../../../src/temporal/search-attributes';
+import { searchAttributeFlags, HookflowStatus, HookflowEventId } from '../../../workflows/search-attributes';
 import { DEV_SERVER_TUNING } from '../../../src/temporal/dev-server-tuning';
 import { cpuSeconds, machineBusySeconds } from '../../../bench/support/proc-stats';
 

@@ -1,6 +1,6 @@
 // Trivial workflows for floor.ts; the last one has the delivery workflow's shape (two upserts, one activity).
 import { proxyActivities, proxyLocalActivities, upsertSearchAttributes } from '@temporalio/workflow';
-import { HookflowStatus } from '../../../src/temporal/search-attributes';
+import { HookflowStatus } from '../../../workflows/search-attributes';
 const a = proxyActivities<{ noop(): Promise<void> }>({ startToCloseTimeout: '10s' });
 const l = proxyLocalActivities<{ noop(): Promise<void> }>({ startToCloseTimeout: '10s' });
 export async function empty(): Promise<void> {}

@@ -10,7 +10,7 @@ import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from '../../../src
 import { resolveTemporalCli } from '../../../src/temporal/cli-binary';
 import { connectClient, type TemporalClientHandle } from '../../../src/temporal/client';
 import { freePort, startDevServer, type DevServer } from '../../../src/temporal/dev-server';
-import { searchAttributeFlags } from '../../../src/temporal/search-attributes';
+import { searchAttributeFlags } from '../../../workflows/search-attributes';
 import { DEV_SERVER_TUNING } from '../../../src/temporal/dev-server-tuning';
 import { assertGone, pidAlive } from './processes';
 

@@ -1,6 +1,6 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 
-// Fixed names from DESIGN.md: the Web UI, the `temporal` CLI and the API all filter on these.
+// Fixed names: the Web UI, the `temporal` CLI and the API all filter on these.
 export const HookflowStatus = defineSearchAttributeKey('HookflowStatus', SearchAttributeType.KEYWORD);
 export const HookflowSubscriptionId = defineSearchAttributeKey('HookflowSubscriptionId', SearchAttributeType.KEYWORD);
 export const HookflowEventId = defineSearchAttributeKey('HookflowEventId', SearchAttributeType.KEYWORD);
