@@ -30,13 +30,27 @@ export default tseslint.config(
           paths: nodeBuiltins.map((name) => ({ name, message: 'Workflows must be deterministic: no Node built-ins.' })),
           patterns: [
             {
-              // Search-attribute keys are plain constants; everything else outside workflows/ has side effects.
-              group: ['../activities/*', '../activities', '../src/*', '!../src/temporal', '../src/temporal/*', '!../src/temporal/search-attributes'],
+              // The contract (messages, status, retry maths, search-attribute keys) lives beside the workflows.
+              group: ['../activities/*', '../activities', '../src/*'],
               allowTypeImports: true,
               message: 'Workflows import activities and services as types only.',
             },
           ],
         },
+      ],
+    },
+  },
+  {
+    // SQL lives in src/db (the dev stack talks to its own embedded server); everyone else calls a repository.
+    files: ['src/**/*.ts', 'activities/**/*.ts', 'workflows/**/*.ts'],
+    ignores: ['src/db/**', 'src/dev/**'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        ...['Literal', 'TemplateElement'].map((node) => ({
+          selector: `${node}[${node === 'Literal' ? 'value' : 'value.raw'}=/\\b(SELECT\\s[\\s\\S]+\\sFROM|INSERT INTO|UPDATE\\s+\\w+\\s+SET|DELETE FROM)\\b/]`,
+          message: 'SQL belongs in src/db: add a repository function there.',
+        })),
       ],
     },
   },

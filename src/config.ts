@@ -1,6 +1,7 @@
 import { z } from 'zod';
+import { ConfigError } from './errors/config-error';
 import { apiKeyProblems } from './auth/api-keys';
-import { DEFAULT_FRAME_ANCESTORS, parseFrameAncestors } from './portal/frame-ancestors';
+import { DEFAULT_FRAME_ANCESTORS, parseFrameAncestors } from './security/frame-ancestors';
 import { keyRingProblems } from './security/key-ring';
 
 // Env vars are strings; these helpers turn them into typed values with messages a human can act on.
@@ -170,13 +171,6 @@ export interface Config {
   shutdownGraceMs: number;
   /** Per credential on /v1: `ingest` for POST /v1/events and /v1/events/batch, `api` for the rest. */
   rateLimits: { api: RateLimitSetting; ingest: RateLimitSetting };
-}
-
-export class ConfigError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-    this.name = 'ConfigError';
-  }
 }
 
 /** Parses the environment once. Every bad variable is reported, not only the first. */

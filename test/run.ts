@@ -6,12 +6,13 @@ import { chmodSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { startEmbeddedPostgres } from '../src/db/embedded';
-import { DEV_SERVER_TUNING } from '../src/temporal/dev-server-tuning';
-import { resolveTemporalCli } from '../src/temporal/cli-binary';
-import { freePort, startDevServer } from '../src/temporal/dev-server';
+import { startEmbeddedPostgres } from '../src/dev/embedded-postgres';
+import { DEV_SERVER_TUNING } from '../src/dev/temporal-dev-server-tuning';
+import { resolveTemporalCli } from '../src/dev/temporal-cli-binary';
+import { freePort } from '../src/free-port';
+import { startDevServer } from '../src/dev/temporal-dev-server';
 import { searchAttributeFlags } from '../workflows/search-attributes';
-import { WORKFLOWS_PATH } from '../src/temporal/worker';
+import { WORKFLOWS_PATH } from '../src/server/temporal-worker';
 
 const suites: Record<string, string[]> = {
   unit: ['test/unit'],

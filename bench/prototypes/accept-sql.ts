@@ -4,10 +4,10 @@
 import { mkdtempSync, chmodSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startEmbeddedPostgres } from '../../src/db/embedded';
+import { startEmbeddedPostgres } from '../../src/dev/embedded-postgres';
 import { migrate } from '../../src/db/migrate';
 import { createPool } from '../../src/db/pool';
-import { freePort } from '../../src/temporal/dev-server';
+import { freePort } from '../../src/free-port';
 import { acceptEvents } from '../../src/db/repos/events';
 import { cpuSeconds } from '../support/proc-stats';
 

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { badRequest } from './problem';
+import { badRequest } from '../errors/problem';
 import { decodeCursor, encodeCursor } from './schemas/common';
 
 /** Decodes `query.cursor`; a cursor this API did not issue is a 400 naming it. */

@@ -1,32 +1,10 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isDatabaseUnavailable } from '../db/errors';
+import { Problem, badRequest } from '../errors/problem';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
-
-export interface FieldError {
-  path: string;
-  message: string;
-}
-
-/** An RFC 9457 problem; thrown from handlers and rendered by the central error handler. */
-export class Problem extends Error {
-  constructor(
-    readonly status: number,
-    readonly title: string,
-    readonly detail: string,
-    readonly errors?: FieldError[],
-    readonly headers?: Record<string, string>,
-  ) {
-    super(detail);
-  }
-}
 
 const TYPE_BASE = 'https://hookflow.dev/problems/';
 const slug = (title: string) => title.toLowerCase().replace(/[^a-z0-9]+/g, '-');
-
-export const notFound = (what: string, id: string) => new Problem(404, 'Not Found', `${what} ${id} does not exist`);
-export const conflict = (detail: string) => new Problem(409, 'Conflict', detail);
-export const badRequest = (errors: FieldError[]) =>
-  new Problem(400, 'Validation Failed', errors.map((e) => `${e.path}: ${e.message}`).join('; '), errors);
 
 export function sendProblem(reply: FastifyReply, p: Problem): FastifyReply {
   if (p.headers) void reply.headers(p.headers);

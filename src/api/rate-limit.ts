@@ -4,7 +4,7 @@
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { RateLimitSetting } from '../config';
-import { Problem } from './problem';
+import { Problem } from '../errors/problem';
 
 export type LimitClass = 'ingest' | 'api';
 

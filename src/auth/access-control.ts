@@ -5,7 +5,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Db } from '../db/pool';
 import { getTenant } from '../db/repos/tenants';
-import { notFound, Problem } from '../api/problem';
+import { notFound, Problem } from '../errors/problem';
 import { unauthorized } from './api-keys';
 import type { Principal, PrincipalResolver } from './principal';
 import { grants, isScope, type Scope } from './scopes';

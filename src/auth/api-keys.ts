@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { Problem } from '../api/problem';
+import { Problem } from '../errors/problem';
 import { isScope, SCOPES, type Scope } from './scopes';
 
 // Keys are compared as SHA-256 digests: equal length always, so timingSafeEqual is usable and

@@ -1,7 +1,7 @@
 import type { Config } from '../config';
 import type { Db } from '../db/pool';
 import { tenantForToken } from '../db/repos/tenant-tokens';
-import { portalPrincipalResolver, type CredentialRequest } from '../portal/session-credential';
+import { portalPrincipalResolver, type CredentialRequest } from './portal-session-credential';
 import { bearerCredential, bearerKeyMatcher } from './api-keys';
 import { isScope, TENANT_SCOPES, type Scope } from './scopes';
 import { looksLikeTenantToken, tenantTokenHash } from './tenant-token';

@@ -1,7 +1,7 @@
 import { styleText } from 'node:util';
 import { HookflowApiError } from '../client';
-import { ConfigError } from '../config';
-import { StartError } from '../runtime/start-error';
+import { ConfigError } from '../errors/config-error';
+import { StartError } from '../dev/start-error';
 
 /** A mistake the user can fix, said in one sentence; no stack trace. */
 export class CliError extends Error {

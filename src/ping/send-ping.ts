@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { z } from 'zod';
-import { Problem } from '../api/problem';
+import { Problem } from '../errors/problem';
 import type { pingResult } from '../api/schemas/ping';
 import type { Db } from '../db/pool';
 import { acceptEvents } from '../db/repos/events';

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { notFound } from '../api/problem';
+import { notFound } from '../errors/problem';
 
 // Next to this file in src/ and, copied by `npm run build`, in dist/.
 const WEB_DIR = path.join(__dirname, 'web');

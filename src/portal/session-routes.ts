@@ -1,12 +1,12 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { ApiDeps } from '../api/deps';
-import { Problem } from '../api/problem';
+import { Problem } from '../errors/problem';
 import { exchangePortalLink, revokePortalSession, type LinkRefusal, type PortalSessionRow } from '../db/repos/portal';
 import { newId } from '../ids';
-import { clearedSessionCookie, sessionCookie } from './cookie';
-import { credentialHash, csrfTokenFor, generateSessionToken, isLinkToken } from './credentials';
-import { assertCsrf, invalidSession, sessionFromCookie } from './session-credential';
+import { clearedSessionCookie, sessionCookie } from '../auth/portal-cookie';
+import { credentialHash, csrfTokenFor, generateSessionToken, isLinkToken } from '../auth/portal-credentials';
+import { assertCsrf, invalidSession, sessionFromCookie } from '../auth/portal-session-credential';
 
 const exchangeBody = z.object({ link: z.string().max(200) }).strict();
 

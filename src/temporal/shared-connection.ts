@@ -3,7 +3,7 @@ import type { DataConverter } from '@temporalio/common';
 import type { NativeConnection } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
-import { connectNative } from './worker';
+import { connectNative } from './native-connection';
 
 export interface SharedTemporalHandle {
   client: Client;

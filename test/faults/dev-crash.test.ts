@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { describePid, isAlive } from '../../src/runtime/proc';
+import { describePid, isAlive } from '../../src/dev/proc';
 import { callApi } from '../support/call-api';
 import { deliveryStates, notInState, report, scratchDir, temporalClient, waitFor } from './support/backends';
 import { DEV_API_KEY, devEnv, freeDevPorts, leftAfter, runState, sessionsOf, startDev, type DevPorts, type DevRun } from './support/dev-stack';

@@ -7,11 +7,12 @@ import { appendFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
-import { startEmbeddedPostgres } from '../../src/db/embedded';
-import { isAlive } from '../../src/runtime/proc';
-import { StartError } from '../../src/runtime/start-error';
-import { resolveTemporalCli } from '../../src/temporal/cli-binary';
-import { freePort, startDevServer } from '../../src/temporal/dev-server';
+import { startEmbeddedPostgres } from '../../src/dev/embedded-postgres';
+import { isAlive } from '../../src/dev/proc';
+import { StartError } from '../../src/dev/start-error';
+import { resolveTemporalCli } from '../../src/dev/temporal-cli-binary';
+import { freePort } from '../../src/free-port';
+import { startDevServer } from '../../src/dev/temporal-dev-server';
 import { scratchDir } from './support/backends';
 import { devEnv, freeDevPorts, startDev } from './support/dev-stack';
 

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
-import { describePid, isAlive } from '../../src/runtime/proc';
+import { describePid, isAlive } from '../../src/dev/proc';
 import { callApi } from '../support/call-api';
 import { receiverPool, type Receiver } from '../support/receiver';
 import { waitFor } from '../support/wait';

@@ -4,8 +4,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
-import { resolveTemporalCli } from '../../src/temporal/cli-binary';
-import { startDevServer, type DevServer } from '../../src/temporal/dev-server';
+import { resolveTemporalCli } from '../../src/dev/temporal-cli-binary';
+import { startDevServer, type DevServer } from '../../src/dev/temporal-dev-server';
 
 const SEARCH_ATTRIBUTES = ['HookflowStatus', 'HookflowSubscriptionId', 'HookflowEventId', 'HookflowEventType'];
 

@@ -12,7 +12,7 @@ import type { Browser, Page } from 'playwright-core';
 import { FanoutDispatcher } from '../../src/dispatch/fanout';
 import { buildServer } from '../../src/api/server';
 import { Metrics } from '../../src/metrics/registry';
-import { startApi, type RunningApi } from '../../src/runtime/api';
+import { startApi, type RunningApi } from '../../src/server/api-process';
 import { assertProblem } from '../support/api';
 import { callWithCookie, createPortalLink, CSRF_HEADER, launchChromium, newContext, openPortalSession } from '../support/portal';
 import { API_KEY, startStack, waitFor, type Stack } from '../support/stack';

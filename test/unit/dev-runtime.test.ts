@@ -2,14 +2,14 @@
 // run.json and postmaster.pid parsing, leftover identity, and the wording of start errors.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { servesData } from '../../src/runtime/leftovers';
-import { parsePostmasterPid } from '../../src/runtime/postgres-stale';
-import { explainPostgresExit } from '../../src/runtime/postgres-explain';
-import { parseListeningInodes, parseStat } from '../../src/runtime/proc';
-import { parseRunState } from '../../src/runtime/run-state';
-import { describeError, formatProblem, StartError } from '../../src/runtime/start-error';
-import { explainDevServerExit } from '../../src/runtime/temporal-explain';
-import { applyMessage, encodeMessage, type Watched } from '../../src/runtime/watchdog-protocol';
+import { servesData } from '../../src/dev/leftovers';
+import { parsePostmasterPid } from '../../src/dev/postgres-stale';
+import { explainPostgresExit } from '../../src/dev/postgres-explain';
+import { parseListeningInodes, parseStat } from '../../src/dev/proc';
+import { parseRunState } from '../../src/dev/run-state';
+import { describeError, formatProblem, StartError } from '../../src/dev/start-error';
+import { explainDevServerExit } from '../../src/dev/temporal-explain';
+import { applyMessage, encodeMessage, type Watched } from '../../src/dev/watchdog-protocol';
 
 void test('parseStat: a command name with spaces and parentheses, start time and session', () => {
   const rest = ['S', '10', '20', '30', ...Array.from({ length: 15 }, () => '0'), '987654', '0'];

@@ -3,7 +3,8 @@ import { randomBytes, webcrypto } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
-import { ConfigError, loadConfig } from '../../src/config';
+import { loadConfig } from '../../src/config';
+import { ConfigError } from '../../src/errors/config-error';
 import {
   AesGcmPayloadCodec,
   createDataConverter,

@@ -2,10 +2,11 @@
 // attributes in each mode, and the CSRF token's binding to its session.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { ConfigError, loadConfig } from '../../src/config';
-import { readCookie, sessionCookie, sessionCookieName } from '../../src/portal/cookie';
-import { csrfMatches, csrfTokenFor, generateLinkToken, generateSessionToken, isLinkToken, isSessionToken } from '../../src/portal/credentials';
-import { parseFrameAncestors } from '../../src/portal/frame-ancestors';
+import { loadConfig } from '../../src/config';
+import { ConfigError } from '../../src/errors/config-error';
+import { readCookie, sessionCookie, sessionCookieName } from '../../src/auth/portal-cookie';
+import { csrfMatches, csrfTokenFor, generateLinkToken, generateSessionToken, isLinkToken, isSessionToken } from '../../src/auth/portal-credentials';
+import { parseFrameAncestors } from '../../src/security/frame-ancestors';
 import { contentSecurityPolicy } from '../../src/portal/security-headers';
 
 void describe('portal', () => {

@@ -5,7 +5,8 @@ import path from 'node:path';
 import { describe, test } from 'node:test';
 import { parseApiKey } from '../../src/auth/api-keys';
 import { grants } from '../../src/auth/scopes';
-import { ConfigError, loadConfig } from '../../src/config';
+import { loadConfig } from '../../src/config';
+import { ConfigError } from '../../src/errors/config-error';
 import { resolveSecretKeys } from '../../src/security/secret-keys-source';
 
 const KEY = 'k'.repeat(20);

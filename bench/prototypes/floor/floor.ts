@@ -8,10 +8,10 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker, Runtime, DefaultLogger } from '@temporalio/worker';
-import { resolveTemporalCli } from '../../../src/temporal/cli-binary';
-import { startDevServer } from '../../../src/temporal/dev-server';
+import { resolveTemporalCli } from '../../../src/dev/temporal-cli-binary';
+import { startDevServer } from '../../../src/dev/temporal-dev-server';
 import { searchAttributeFlags, HookflowStatus, HookflowEventId } from '../../../workflows/search-attributes';
-import { DEV_SERVER_TUNING } from '../../../src/temporal/dev-server-tuning';
+import { DEV_SERVER_TUNING } from '../../../src/dev/temporal-dev-server-tuning';
 import { cpuSeconds, machineBusySeconds } from '../../../bench/support/proc-stats';
 
 async function main() {

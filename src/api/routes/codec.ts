@@ -9,7 +9,7 @@ import { createPayloadCodec } from '../../temporal/payload-codec';
 import { adminOnly, installAccessControl } from '../../auth/access-control';
 import { principalResolver } from '../../auth/principal';
 import type { ApiDeps } from '../deps';
-import { Problem, type FieldError } from '../problem';
+import { Problem, type FieldError } from '../../errors/problem';
 import { problemResponses, problemSchema } from '../schemas/common';
 
 const base64 = z.string().regex(/^[A-Za-z0-9+/_-]*={0,2}$/, 'must be base64');

@@ -8,7 +8,7 @@ import { redeliverAny } from '../../dispatch/redeliver';
 import { discardSignal, statusQuery, type DeliveryStatus } from '../../../workflows/messages';
 import { parseCursor } from '../pagination';
 import type { ApiDeps } from '../deps';
-import { badRequest, conflict, notFound } from '../problem';
+import { badRequest, conflict, notFound } from '../../errors/problem';
 import { decodeCursor, encodeCursor, idParam, keysetCursorSchema, listOf, paginationQuery, problemResponses, problemSchema } from '../schemas/common';
 import {
   attemptResponse,

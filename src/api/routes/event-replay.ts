@@ -5,7 +5,7 @@ import { redeliverAny } from '../../dispatch/redeliver';
 import { startDelivery } from '../../dispatch/start-deliveries';
 import { deliveryIdFor } from '../../ids';
 import type { ApiDeps } from '../deps';
-import { notFound, Problem } from '../problem';
+import { notFound, Problem } from '../../errors/problem';
 import { idParam, problemResponses, problemSchema } from '../schemas/common';
 import { replayBody, replayResponse } from '../schemas/resend';
 

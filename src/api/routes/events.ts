@@ -17,7 +17,7 @@ import { AcceptCoalescer } from '../../db/repos/accept-coalescer';
 import { DEFAULT_TENANT } from '../../db/repos/tenants';
 import { newId } from '../../ids';
 import type { ApiDeps } from '../deps';
-import { conflict, notFound, Problem } from '../problem';
+import { conflict, notFound, Problem } from '../../errors/problem';
 import { pageOf, parseCursor } from '../pagination';
 import { idParam, keysetCursorSchema, listOf, problemResponses, problemSchema } from '../schemas/common';
 import { BATCH_MAX, acceptedEvent, batchInput, eventDetail, eventInput, eventSummary, idempotencyHeaders, listEventsQuery } from '../schemas/events';

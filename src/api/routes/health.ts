@@ -1,7 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { ApiDeps } from '../deps';
-import { sendProblem, Problem } from '../problem';
+import { Problem } from '../../errors/problem';
+import { sendProblem } from '../problem';
 
 const CHECK_TIMEOUT_MS = 2_000;
 

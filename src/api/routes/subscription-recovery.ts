@@ -6,7 +6,7 @@ import { tenantScoped } from '../../auth/access-control';
 import { getSubscription } from '../../db/repos/subscriptions';
 import { recoverProgressQuery, recoverWorkflowId, type RecoverInput, type RecoverProgress } from '../../../workflows/messages';
 import type { ApiDeps } from '../deps';
-import { badRequest, notFound } from '../problem';
+import { badRequest, notFound } from '../../errors/problem';
 import { idParam, problemResponses } from '../schemas/common';
 import { recoverBody, recoveryParams, recoveryResponse } from '../schemas/resend';
 

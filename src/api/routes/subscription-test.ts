@@ -3,7 +3,7 @@ import { tenantScoped } from '../../auth/access-control';
 import { getSubscription } from '../../db/repos/subscriptions';
 import { sendPing } from '../../ping/send-ping';
 import type { ApiDeps } from '../deps';
-import { notFound, Problem } from '../problem';
+import { notFound, Problem } from '../../errors/problem';
 import { idParam, problemResponses, problemSchema } from '../schemas/common';
 import { pingBody, pingResult } from '../schemas/ping';
 

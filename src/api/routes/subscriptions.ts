@@ -18,7 +18,7 @@ import { secretBox } from '../../security/secret-box';
 import { generateSigningKey } from '../../signing/ed25519';
 import { generateSecret } from '../../signing/standard-webhooks';
 import type { ApiDeps } from '../deps';
-import { badRequest, notFound } from '../problem';
+import { badRequest, notFound } from '../../errors/problem';
 import { idParam, keysetCursorSchema, listOf, paginationQuery, problemResponses, tenantFilterQuery } from '../schemas/common';
 import { pageOf, parseCursor } from '../pagination';
 import { actingTenant, tenantScoped, unknownTenant } from '../../auth/access-control';

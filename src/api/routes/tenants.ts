@@ -7,7 +7,7 @@ import { insertTenantToken, listTenantTokens, revokeTenantToken, type TenantToke
 import { DEFAULT_TENANT, deleteTenant, getTenant, insertTenant, listTenants, updateTenant, type TenantRow } from '../../db/repos/tenants';
 import { newId } from '../../ids';
 import type { ApiDeps } from '../deps';
-import { conflict, notFound } from '../problem';
+import { conflict, notFound } from '../../errors/problem';
 import { keysetCursorSchema, listOf, paginationQuery, problemResponses, problemSchema } from '../schemas/common';
 import { pageOf, parseCursor } from '../pagination';
 import {

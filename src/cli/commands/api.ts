@@ -7,6 +7,6 @@ export const apiCommand = () =>
     .action(async () => {
       // Required when run, not imported: the server's modules would add about a second to every other command's start.
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const { runApi } = require('../server/api') as typeof import('../server/api');
+      const { runApi } = require('../server/start-api') as typeof import('../server/start-api');
       await runApi();
     });

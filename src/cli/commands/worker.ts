@@ -7,6 +7,6 @@ export const workerCommand = () =>
     .action(async () => {
       // Required when run, not imported: the server's modules would add about a second to every other command's start.
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const { runWorker } = require('../server/worker') as typeof import('../server/worker');
+      const { runWorker } = require('../server/start-worker') as typeof import('../server/start-worker');
       await runWorker();
     });

@@ -1,6 +1,7 @@
 // What the server commands (api, worker, migrate) share: the variables each needs, and the
 // connections they open from them.
-import { ConfigError, loadConfig, type Config } from '../../config';
+import { loadConfig, type Config } from '../../config';
+import { ConfigError } from '../../errors/config-error';
 import { createPool } from '../../db/pool';
 import { createLogger } from '../../logger';
 import { resolveSecretKeys } from '../../security/secret-keys-source';

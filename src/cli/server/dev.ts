@@ -1,4 +1,4 @@
 import { loadConfig } from '../../config';
-import { runDevStack } from '../../runtime/dev-stack';
+import { runDevStack } from '../../dev/dev-stack';
 
 export const runDev = (): Promise<void> => runDevStack(loadConfig());

@@ -1,4 +1,5 @@
-import { ConfigError, loadConfig } from '../../config';
+import { loadConfig } from '../../config';
+import { ConfigError } from '../../errors/config-error';
 import { rotateSecretKeys } from '../../security/rotate-secret-keys';
 import { resolveSecretKeys } from '../../security/secret-keys-source';
 

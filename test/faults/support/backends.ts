@@ -6,12 +6,13 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client as PgClient } from 'pg';
-import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from '../../../src/db/embedded';
-import { resolveTemporalCli } from '../../../src/temporal/cli-binary';
+import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from '../../../src/dev/embedded-postgres';
+import { resolveTemporalCli } from '../../../src/dev/temporal-cli-binary';
 import { connectClient, type TemporalClientHandle } from '../../../src/temporal/client';
-import { freePort, startDevServer, type DevServer } from '../../../src/temporal/dev-server';
+import { freePort } from '../../../src/free-port';
+import { startDevServer, type DevServer } from '../../../src/dev/temporal-dev-server';
 import { searchAttributeFlags } from '../../../workflows/search-attributes';
-import { DEV_SERVER_TUNING } from '../../../src/temporal/dev-server-tuning';
+import { DEV_SERVER_TUNING } from '../../../src/dev/temporal-dev-server-tuning';
 import { assertGone, pidAlive } from './processes';
 
 export function sharedTemporalAddress(): string {

@@ -5,9 +5,9 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { freePort } from '../../../src/temporal/dev-server';
-import { portListeners, processesInSessions, readStat } from '../../../src/runtime/proc';
-import { parseRunState, type RunState } from '../../../src/runtime/run-state';
+import { freePort } from '../../../src/free-port';
+import { portListeners, processesInSessions, readStat } from '../../../src/dev/proc';
+import { parseRunState, type RunState } from '../../../src/dev/run-state';
 import { ROOT } from './processes';
 
 export const DEV_API_KEY = 'faults-dev-key-0123456789abcdef';

@@ -1,5 +1,5 @@
 import type { Config } from '../config';
-import { allowsOtherSites } from './frame-ancestors';
+import { allowsOtherSites } from '../security/frame-ancestors';
 
 export const CSRF_HEADER = 'x-hookflow-csrf';
 

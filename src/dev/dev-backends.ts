@@ -5,10 +5,10 @@
 // run.json, and supervised (restarted if it dies while hookflow dev runs).
 import path from 'node:path';
 import type { Config } from '../config';
-import { postgresBinary, startEmbeddedPostgres, type EmbeddedPostgresHandle } from '../db/embedded';
-import { resolveTemporalCli } from '../temporal/cli-binary';
-import { startDevServer, type DevServer } from '../temporal/dev-server';
-import { DEV_SERVER_TUNING } from '../temporal/dev-server-tuning';
+import { postgresBinary, startEmbeddedPostgres, type EmbeddedPostgresHandle } from './embedded-postgres';
+import { resolveTemporalCli } from './temporal-cli-binary';
+import { startDevServer, type DevServer } from './temporal-dev-server';
+import { DEV_SERVER_TUNING } from './temporal-dev-server-tuning';
 import { searchAttributeFlags } from '../../workflows/search-attributes';
 import { stopLeftovers, type Identity } from './leftovers';
 import { checkPortFree } from './ports';

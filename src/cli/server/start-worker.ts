@@ -1,5 +1,5 @@
-import { onShutdown } from '../../runtime/shutdown';
-import { startWorker } from '../../runtime/worker';
+import { onShutdown } from '../../server/shutdown';
+import { startWorker } from '../../server/worker-process';
 import { openBackends } from './backends';
 
 export async function runWorker(): Promise<void> {

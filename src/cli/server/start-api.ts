@@ -1,5 +1,5 @@
-import { startApi } from '../../runtime/api';
-import { onShutdown } from '../../runtime/shutdown';
+import { startApi } from '../../server/api-process';
+import { onShutdown } from '../../server/shutdown';
 import { openBackends } from './backends';
 
 export async function runApi(): Promise<void> {

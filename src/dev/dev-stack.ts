@@ -7,20 +7,20 @@ import { createPool, type Db } from '../db/pool';
 import { createLogger } from '../logger';
 import { bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
 import { connectShared } from '../temporal/shared-connection';
-import { WORKFLOWS_PATH } from '../temporal/worker';
+import { WORKFLOWS_PATH } from '../server/temporal-worker';
 import { createDataConverter } from '../temporal/payload-codec';
 import { applyTemporalRetention, ensurePurgeSchedule } from '../temporal/retention';
 import { sealStoredSecrets } from '../security/reseal-secrets';
 import { secretBox } from '../security/secret-box';
 import { resolveSecretKeys } from '../security/secret-keys-source';
-import { startApi } from './api';
+import { startApi } from '../server/api-process';
 import { startDevBackends, type StopStep } from './dev-backends';
 import { readStat } from './proc';
 import { acquireDevLock, readRunState, self, writeRunState, type RunState } from './run-state';
-import { onShutdown } from './shutdown';
+import { onShutdown } from '../server/shutdown';
 import { asStartError, describeError, type StartError } from './start-error';
 import { Watchdog } from './watchdog';
-import { startWorker } from './worker';
+import { startWorker } from '../server/worker-process';
 
 // A parent that dies (an `npm`/`tsx` wrapper killed with -9) leaves us re-parented: we notice
 // within this long and stop in order, rather than running on with nobody to press Ctrl-C.

@@ -11,7 +11,7 @@ import { OpsEvents } from '../ops-events/emitter';
 import { urlPolicy } from '../security/policy-from-config';
 import { createDeliveryDispatcher } from '../security/guarded-dispatcher';
 import { createDataConverter } from '../temporal/payload-codec';
-import { createWorker, type WorkerDeps } from '../temporal/worker';
+import { createWorker, type WorkerDeps } from './temporal-worker';
 
 export interface RunningWorker {
   /** Resolves when the worker has stopped (after stop(), or on a fatal error). */

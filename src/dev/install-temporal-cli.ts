@@ -1,6 +1,6 @@
-// `npx tsx src/temporal/install-cli.ts`: makes sure the Temporal CLI is available (building or
+// `npx tsx src/dev/install-temporal-cli.ts`: makes sure the Temporal CLI is available (building or
 // downloading it if needed) and prints where it is. Used by CI before the tests start.
-import { resolveTemporalCli } from './cli-binary';
+import { resolveTemporalCli } from './temporal-cli-binary';
 
 resolveTemporalCli({ onProgress: (line) => console.log(`[temporal-cli] ${line}`) }).then(
   (cli) => console.log(`[temporal-cli] ${'path' in cli ? `${cli.path} (${cli.source})` : 'will be downloaded by the Temporal SDK'}`),

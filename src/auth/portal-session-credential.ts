@@ -5,9 +5,9 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Config } from '../config';
 import type { Db } from '../db/pool';
 import { portalSessionByHash, type PortalSessionRow } from '../db/repos/portal';
-import { Problem } from '../api/problem';
-import { CSRF_HEADER, readCookie, sessionCookieName } from './cookie';
-import { credentialHash, csrfMatches, isSessionToken } from './credentials';
+import { Problem } from '../errors/problem';
+import { CSRF_HEADER, readCookie, sessionCookieName } from './portal-cookie';
+import { credentialHash, csrfMatches, isSessionToken } from './portal-credentials';
 
 export interface CredentialRequest {
   method: string;

@@ -1,13 +1,13 @@
 // Runs `temporal server start-dev` as a child process and tells us only once it really serves gRPC.
 import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
 import { Connection } from '@temporalio/client';
-import { openChildLog } from '../runtime/child-log';
-import { checkPortFree, holdersOf } from '../runtime/ports';
-import { isListening } from '../runtime/proc';
-import { StartError } from '../runtime/start-error';
-import type { ResolvedTemporalCli } from './cli-binary';
-import { explainDevServerExit } from '../runtime/temporal-explain';
+import { openChildLog } from './child-log';
+import { freePort } from '../free-port';
+import { checkPortFree, holdersOf } from './ports';
+import { isListening } from './proc';
+import { StartError } from './start-error';
+import type { ResolvedTemporalCli } from './temporal-cli-binary';
+import { explainDevServerExit } from './temporal-explain';
 
 export interface DevServerOptions {
   cli: ResolvedTemporalCli;
@@ -46,17 +46,6 @@ export interface DevServer {
 }
 
 const STOP_GRACE_MS = 10_000;
-
-export async function freePort(ip = '127.0.0.1'): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, ip, () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 const hostPort = (ip: string, port: number): string => (ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`);
 
