@@ -3,7 +3,7 @@ import type { Client } from '@temporalio/client';
 import type { Config } from '../src/config';
 import type { Db } from '../src/db/pool';
 import { saveDeliveryStatus } from '../src/db/repos/delivery-records';
-import { disableSubscription } from '../src/db/repos/subscriptions';
+import { disableSubscription, subscriptionFacts } from '../src/db/repos/subscriptions';
 import type { Metrics } from '../src/metrics/registry';
 import type { OpsEvents } from '../src/ops-events/emitter';
 import { OpsEventType, isOperationalType, isOperatorSubscription } from '../src/ops-events/types';
@@ -26,12 +26,9 @@ export function createDeadLetterActivities(deps: DeadLetterDeps) {
     async reportDeadLetter(notice: Omit<DeadLetterNotice, 'subscriptionLastSuccessAt'> & { subscriptionId: string; status?: DeliveryStatus }) {
       // Workflows from before delivery records send no status; their record then follows the attempt log only.
       if (notice.status) await saveDeliveryStatus(deps.db, notice.status);
-      const { rows } = await deps.db.query<{ last_success_at: Date | null; tenant_id: string }>(
-        'SELECT last_success_at, tenant_id FROM subscriptions WHERE id = $1',
-        [notice.subscriptionId],
-      );
+      const sub = await subscriptionFacts(deps.db, notice.subscriptionId);
       const { subscriptionId, status: _status, ...rest } = notice;
-      const tenantId = rows[0]?.tenant_id;
+      const tenantId = sub?.tenant_id;
       // Before the signal: if either fails the activity is retried, and the deterministic event ID
       // makes the second emit a replay. A dead operational delivery emits nothing (no loops).
       if (deps.ops && tenantId && !isOperationalType(notice.eventType)) {
@@ -51,7 +48,7 @@ export function createDeadLetterActivities(deps: DeadLetterDeps) {
         taskQueue: deps.config.temporal.taskQueue,
         args: [{ subscriptionId, autoDisableAfter: deps.config.autoDisableAfter, keep: DEAD_LETTERS_KEPT }],
         signal: deadLetteredSignal,
-        signalArgs: [{ ...rest, subscriptionLastSuccessAt: rows[0]?.last_success_at?.toISOString() }],
+        signalArgs: [{ ...rest, subscriptionLastSuccessAt: sub?.last_success_at?.toISOString() }],
       });
       deps.metrics?.deadLettered(tenantId);
       deps.metrics?.deliveryFinished('dead_lettered', tenantId);
@@ -77,11 +74,7 @@ export function createDeadLetterActivities(deps: DeadLetterDeps) {
  * reason is ours). Keyed by this activity's identity, so the retry's notice is the same event.
  */
 async function reportAutoDisabled(deps: DeadLetterDeps, input: { subscriptionId: string; reason: string }, changed: boolean): Promise<void> {
-  const { rows } = await deps.db.query<{ tenant_id: string; url: string; event_types: string[]; disabled_reason: string | null; active: boolean }>(
-    'SELECT tenant_id, url, event_types, disabled_reason, active FROM subscriptions WHERE id = $1',
-    [input.subscriptionId],
-  );
-  const sub = rows[0];
+  const sub = await subscriptionFacts(deps.db, input.subscriptionId);
   const ours = changed || (Context.current().info.attempt > 1 && sub?.active === false && sub.disabled_reason === input.reason);
   if (!sub || !ours) return;
   // An operator's own subscription (only hookflow.* types) reports nothing about itself: no loops.

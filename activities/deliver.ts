@@ -3,10 +3,11 @@ import type { Client } from '@temporalio/client';
 import type { Dispatcher } from 'undici';
 import type { Config } from '../src/config';
 import { isDatabaseUnavailable } from '../src/db/errors';
-import { preparedStatement, type Db } from '../src/db/pool';
+import type { Db } from '../src/db/pool';
 import type { AttemptOutcome } from '../src/db/repos/attempts';
 import { recordAttempt, type AttemptRecordUpdate } from '../src/db/repos/delivery-records';
-import { disableSubscription, signingSecrets, type SubscriptionRow } from '../src/db/repos/subscriptions';
+import { loadDeliveryTarget, type DeliveryTarget } from '../src/db/repos/delivery-targets';
+import { disableSubscription, signingSecrets } from '../src/db/repos/subscriptions';
 import { isAddressNotAllowedError } from '../src/security/guarded-dispatcher';
 import { SecretUnavailableError, type SecretBox } from '../src/security/secret-box';
 import { buildWebhookHeaders } from '../src/signing/standard-webhooks';
@@ -30,24 +31,6 @@ export interface DeliverDeps {
   /** Opens the sealed signing secrets (HOOKFLOW_SECRET_KEYS). */
   secrets: SecretBox;
 }
-
-type Target = Pick<SubscriptionRow, 'url' | 'secret' | 'previous_secret' | 'previous_secret_expires_at'> & {
-  tenant_id: string;
-  type: string;
-  data_text: string;
-  created_at: Date;
-  active: boolean;
-};
-
-// The body and the secrets are read here, at each attempt, so they never enter Temporal history and
-// a rotated secret, a changed URL or a disabled subscription applies to the very next attempt.
-const LOAD_TARGET_SQL = preparedStatement(
-  'load_target',
-  `
-  SELECT e.tenant_id, e.type, e.data::text AS data_text, e.created_at,
-         s.url, s.secret, s.previous_secret, s.previous_secret_expires_at, (s.active AND s.deleted_at IS NULL) AS active
-  FROM events e CROSS JOIN subscriptions s WHERE e.id = $1 AND s.id = $2`,
-);
 
 export function createDeliver(deps: DeliverDeps) {
   return async function deliver(input: DeliverInput): Promise<AttemptReport> {
@@ -161,10 +144,9 @@ export function createDeliver(deps: DeliverDeps) {
   };
 }
 
-async function loadTarget(db: Db, input: DeliverInput): Promise<Target | undefined> {
+async function loadTarget(db: Db, input: DeliverInput): Promise<DeliveryTarget | undefined> {
   try {
-    const { rows } = await db.query<Target>({ ...LOAD_TARGET_SQL, values: [input.eventId, input.subscriptionId] });
-    return rows[0];
+    return await loadDeliveryTarget(db, input.eventId, input.subscriptionId);
   } catch (err) {
     // Nothing was sent. A distinct type lets the workflow wait for the database instead of
     // dead-lettering a delivery whose endpoint was never tried.

@@ -5,18 +5,13 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Db } from '../db/pool';
 import { getTenant } from '../db/repos/tenants';
+import { ownerTenantOf, type ResourceKind } from '../db/repos/resource-owners';
 import { notFound, Problem } from '../errors/problem';
 import { unauthorized } from './api-keys';
 import type { Principal, PrincipalResolver } from './principal';
 import { grants, isScope, type Scope } from './scopes';
 
-/** The kinds of resource a route's `:id` can name, and where their owning tenant is recorded. */
-const OWNER_SQL = {
-  subscription: 'SELECT tenant_id FROM subscriptions WHERE id = $1 AND deleted_at IS NULL',
-  event: 'SELECT tenant_id FROM events WHERE id = $1',
-  delivery: 'SELECT tenant_id FROM event_deliveries WHERE delivery_id = $1',
-} as const;
-export type ResourceKind = keyof typeof OWNER_SQL;
+export type { ResourceKind };
 
 /**
  * - `admin`: operator API keys only; a tenant token gets 403.
@@ -87,8 +82,7 @@ export function installAccessControl(app: FastifyInstance, deps: { db: Pick<Db, 
     if (!access || access.who === 'admin') return;
     const id = (req.params as { id?: unknown } | undefined)?.id;
     if (access.resource && typeof id === 'string') {
-      const { rows } = await deps.db.query<{ tenant_id: string }>(OWNER_SQL[access.resource], [id]);
-      if (rows[0]?.tenant_id !== principal.tenantId) throw notFound(access.resource, id);
+      if ((await ownerTenantOf(deps.db, access.resource, id)) !== principal.tenantId) throw notFound(access.resource, id);
     }
     for (const [path, holder] of tenantHolders(req)) {
       const named = holder.tenantId;

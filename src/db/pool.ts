@@ -29,3 +29,8 @@ export function createPool(connectionString: string, max = 10): Db {
 export function preparedStatement(name: string, text: string): { name: string; text: string } {
   return { name: `hookflow_${name}`, text };
 }
+
+/** A round trip to PostgreSQL, for readiness checks. */
+export async function pingDatabase(db: Pick<Db, 'query'>): Promise<void> {
+  await db.query('SELECT 1');
+}

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Db } from '../db/pool';
 import { markDispatched } from '../db/repos/events';
 import { startDelivery, type StartSettings, type StartableDelivery } from './start-deliveries';
-import { loadStartable } from './startable';
+import { loadStartable } from '../db/repos/startable-deliveries';
 
 export interface FanoutDeps {
   db: Db;

@@ -3,6 +3,7 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Db } from '../db/pool';
 import { getDeliveryRecord, reopenDelivery, statusFromRecord } from '../db/repos/delivery-records';
+import { subscriptionFacts } from '../db/repos/subscriptions';
 import { redeliverSignal, statusQuery, type DeliveryStatus } from '../../workflows/messages';
 import { startDelivery, type StartSettings } from './start-deliveries';
 
@@ -32,11 +33,8 @@ export async function redeliverAny(
   const record = await getDeliveryRecord(deps.db, deliveryId);
   if (!record) return { outcome: 'missing', reason: `delivery ${deliveryId} does not exist` };
   if (opts.onlyDead && !DEAD.has(record.state)) return { outcome: 'refused', reason: `delivery ${deliveryId} is ${record.state}` };
-  const { rows } = await deps.db.query<{ live: boolean; retry_policy: StartableRetry }>(
-    'SELECT (active AND deleted_at IS NULL) AS live, retry_policy FROM subscriptions WHERE id = $1',
-    [record.subscription_id],
-  );
-  if (!rows[0]?.live) return { outcome: 'refused', reason: `subscription ${record.subscription_id} is disabled or deleted` };
+  const subscription = await subscriptionFacts(deps.db, record.subscription_id);
+  if (!subscription?.live) return { outcome: 'refused', reason: `subscription ${record.subscription_id} is disabled or deleted` };
 
   const handle = deps.temporal.workflow.getHandle(deliveryId);
   let open: DeliveryStatus | undefined;
@@ -66,7 +64,7 @@ export async function redeliverAny(
         eventId: record.event_id,
         subscriptionId: record.subscription_id,
         eventType: record.event_type ?? carried.eventType,
-        retryPolicy: rows[0].retry_policy,
+        retryPolicy: subscription.retry_policy,
       },
       { carried },
     );
@@ -80,7 +78,6 @@ export async function redeliverAny(
   return { outcome: 'restarted' };
 }
 
-type StartableRetry = Parameters<typeof startDelivery>[2]['retryPolicy'];
 
 /** The carried status of a new run: the earlier rounds, without the closed run's ending. */
 function withoutClosure(s: DeliveryStatus): DeliveryStatus {

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Db } from '../db/pool';
 import { findUndispatched } from '../db/repos/events';
 import type { FanoutDispatcher } from './fanout';
-import { loadStartable } from './startable';
+import { loadStartable } from '../db/repos/startable-deliveries';
 
 const BATCH = 200;
 

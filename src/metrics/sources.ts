@@ -1,5 +1,6 @@
 // Gauges read at scrape time from the things they describe, so they cannot drift from them.
 import type { Db } from '../db/pool';
+import { fanoutBacklog } from '../db/repos/events';
 import type { FanoutDispatcher } from '../dispatch/fanout';
 import { METRIC } from './names';
 import type { Metrics } from './registry';
@@ -10,8 +11,6 @@ export function watchPool(metrics: Metrics, db: Db): void {
 }
 
 // Both backlog gauges come from one query; a scrape reads them within the same moment.
-const BACKLOG_SQL = `SELECT count(*)::int AS n, COALESCE(EXTRACT(EPOCH FROM now() - min(created_at)), 0)::float8 AS age
-  FROM events WHERE dispatched_at IS NULL`;
 const BACKLOG_TTL_MS = 1_000;
 
 /**
@@ -22,7 +21,7 @@ export function watchFanout(metrics: Metrics, db: Db, fanout: FanoutDispatcher):
   let cached: { at: number; value: Promise<{ n: number; age: number }> } | undefined;
   const backlog = () => {
     if (!cached || Date.now() - cached.at > BACKLOG_TTL_MS) {
-      cached = { at: Date.now(), value: db.query<{ n: number; age: number }>(BACKLOG_SQL).then((r) => r.rows[0]!) };
+      cached = { at: Date.now(), value: fanoutBacklog(db) };
       // A failed read must not be served from the cache until it expires.
       cached.value.catch(() => (cached = undefined));
     }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Db } from '../db/pool';
-import { acceptEvents } from '../db/repos/events';
+import { acceptEvents, anyEventExists } from '../db/repos/events';
 import type { FanoutDispatcher } from '../dispatch/fanout';
 import type { Metrics } from '../metrics/registry';
 import { OPS_TENANT, type OpsPayloads, type OpsEventType } from './types';
@@ -49,7 +49,6 @@ export class OpsEvents {
 
   /** Whether any of these operational events was stored (e.g. a failing notice before a success). */
   async anyExists(ids: string[]): Promise<boolean> {
-    const { rows } = await this.deps.db.query('SELECT 1 FROM events WHERE id = ANY($1) LIMIT 1', [ids]);
-    return rows.length > 0;
+    return anyEventExists(this.deps.db, ids);
   }
 }

@@ -7,6 +7,7 @@ import type { z } from 'zod';
 import { Problem } from '../errors/problem';
 import type { pingResult } from '../api/schemas/ping';
 import type { Db } from '../db/pool';
+import { firstAttemptOf, type AttemptRow } from '../db/repos/attempts';
 import { acceptEvents } from '../db/repos/events';
 import type { SubscriptionRow } from '../db/repos/subscriptions';
 import type { FanoutDispatcher } from '../dispatch/fanout';
@@ -19,16 +20,6 @@ export type PingResult = z.infer<typeof pingResult>;
 // answered as `pending` and its attempt lands in the log like any other.
 export const PING_WAIT_MS = 10_000;
 const POLL_MS = 100;
-
-type AttemptRow = {
-  outcome: 'succeeded' | 'failed' | 'refused';
-  status_code: number | null;
-  duration_ms: number;
-  response_body: string | null;
-  error_class: string | null;
-  error_message: string | null;
-  started_at: Date;
-};
 
 export async function sendPing(
   deps: { db: Db; fanout: FanoutDispatcher },
@@ -78,12 +69,8 @@ export async function sendPing(
 async function firstAttempt(db: Db, deliveryId: string, waitMs: number): Promise<AttemptRow | undefined> {
   const deadline = Date.now() + waitMs;
   for (;;) {
-    const { rows } = await db.query<AttemptRow>(
-      `SELECT outcome, status_code, duration_ms, response_body, error_class, error_message, started_at
-       FROM delivery_attempts WHERE delivery_id = $1 ORDER BY id LIMIT 1`,
-      [deliveryId],
-    );
-    if (rows[0]) return rows[0];
+    const first = await firstAttemptOf(db, deliveryId);
+    if (first) return first;
     if (Date.now() + POLL_MS > deadline) return undefined;
     await sleep(POLL_MS);
   }

@@ -1,6 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { tenantScoped } from '../../auth/access-control';
+import { insertPlannedDelivery } from '../../db/repos/delivery-records';
 import { getEvent, plannedDeliveries } from '../../db/repos/events';
+import { subscriptionFactsOf } from '../../db/repos/subscriptions';
 import { redeliverAny } from '../../dispatch/redeliver';
 import { startDelivery } from '../../dispatch/start-deliveries';
 import { deliveryIdFor } from '../../ids';
@@ -8,8 +10,6 @@ import type { ApiDeps } from '../deps';
 import { notFound, Problem } from '../../errors/problem';
 import { idParam, problemResponses, problemSchema } from '../schemas/common';
 import { replayBody, replayResponse } from '../schemas/resend';
-
-type Target = { id: string; retry_policy: Parameters<typeof startDelivery>[2]['retryPolicy'] };
 
 /**
  * POST /v1/events/:id/replay sends an event again. To a subscription it already had a delivery for,
@@ -32,10 +32,7 @@ export const eventReplayRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, dep
       if (!event) throw notFound('event', req.params.id);
       const planned = await plannedDeliveries(db, event.id);
       const wanted = req.body.subscriptionIds ?? planned.map((d) => d.subscriptionId);
-      const { rows } = await db.query<Target & { tenant_id: string; live: boolean }>(
-        'SELECT id, tenant_id, retry_policy, (active AND deleted_at IS NULL) AS live FROM subscriptions WHERE id = ANY($1) AND deleted_at IS NULL',
-        [wanted],
-      );
+      const rows = await subscriptionFactsOf(db, wanted);
       const found = new Map(rows.filter((r) => r.tenant_id === event.tenant_id).map((r) => [r.id, r]));
       if (req.body.subscriptionIds) {
         // Another tenant's subscription reads exactly like one that does not exist.
@@ -64,11 +61,7 @@ export const eventReplayRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, dep
           continue;
         }
         // The plan row first: a crash before the start leaves it for an explicit retry, and reads see it at once.
-        await db.query(
-          `INSERT INTO event_deliveries (delivery_id, tenant_id, event_id, subscription_id, event_type)
-           VALUES ($1, $2, $3, $4, $5) ON CONFLICT (delivery_id) DO NOTHING`,
-          [deliveryId, event.tenant_id, event.id, subscriptionId, event.type],
-        );
+        await insertPlannedDelivery(db, { deliveryId, tenantId: event.tenant_id, eventId: event.id, subscriptionId, eventType: event.type });
         await startDelivery(temporal, settings, {
           deliveryId,
           tenantId: event.tenant_id,

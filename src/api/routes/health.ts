@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { ApiDeps } from '../deps';
+import { pingDatabase } from '../../db/pool';
 import { Problem } from '../../errors/problem';
 import { sendProblem } from '../problem';
 
@@ -23,7 +24,7 @@ export const healthRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) =>
 
   app.get('/readyz', { schema: { tags: ['operations'] } }, async (_req, reply) => {
     const checks = await Promise.allSettled([
-      withTimeout(deps.db.query('SELECT 1'), 'postgres'),
+      withTimeout(pingDatabase(deps.db), 'postgres'),
       withTimeout(deps.temporal.workflowService.getSystemInfo({}), 'temporal'),
     ]);
     const [postgres, temporal] = checks.map((c) => (c.status === 'fulfilled' ? 'up' : 'down'));

@@ -67,3 +67,9 @@ export async function recordSubscriptionSuccess(db: Queryable, subscriptionId: s
     [subscriptionId],
   );
 }
+
+/** A delivery's first recorded attempt, if any. */
+export async function firstAttemptOf(db: Queryable, deliveryId: string): Promise<AttemptRow | undefined> {
+  const { rows } = await db.query<AttemptRow>('SELECT * FROM delivery_attempts WHERE delivery_id = $1 ORDER BY id LIMIT 1', [deliveryId]);
+  return rows[0];
+}

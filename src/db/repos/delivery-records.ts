@@ -214,3 +214,15 @@ export async function purgeBatch(db: Queryable, cutoff: string, limit: number): 
   );
   return rows[0]!;
 }
+
+/** A planned delivery's record, before its workflow starts: reads see it at once. */
+export async function insertPlannedDelivery(
+  db: Queryable,
+  d: { deliveryId: string; tenantId: string; eventId: string; subscriptionId: string; eventType: string },
+): Promise<void> {
+  await db.query(
+    `INSERT INTO event_deliveries (delivery_id, tenant_id, event_id, subscription_id, event_type)
+     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (delivery_id) DO NOTHING`,
+    [d.deliveryId, d.tenantId, d.eventId, d.subscriptionId, d.eventType],
+  );
+}

@@ -263,3 +263,18 @@ export async function findUndispatched(db: Queryable, graceMs: number, limit: nu
   );
   return rows;
 }
+
+/** Accepted events whose fan-out has not finished, and the age of the oldest (index events_undispatched_idx). */
+export async function fanoutBacklog(db: Queryable): Promise<{ n: number; age: number }> {
+  const { rows } = await db.query<{ n: number; age: number }>(
+    `SELECT count(*)::int AS n, COALESCE(EXTRACT(EPOCH FROM now() - min(created_at)), 0)::float8 AS age
+     FROM events WHERE dispatched_at IS NULL`,
+  );
+  return rows[0]!;
+}
+
+/** Whether any of these events was stored. */
+export async function anyEventExists(db: Queryable, ids: string[]): Promise<boolean> {
+  const { rows } = await db.query('SELECT 1 FROM events WHERE id = ANY($1) LIMIT 1', [ids]);
+  return rows.length > 0;
+}

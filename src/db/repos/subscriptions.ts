@@ -164,3 +164,31 @@ export function signingSecrets(
   }
   return secrets;
 }
+
+/** What deliveries and dead letters need to know of a subscription, deleted or not. */
+export interface SubscriptionFacts {
+  id: string;
+  tenant_id: string;
+  url: string;
+  event_types: string[];
+  retry_policy: RetryPolicyConfig;
+  active: boolean;
+  disabled_reason: string | null;
+  last_success_at: Date | null;
+  /** Active and not deleted: deliveries may go to it. */
+  live: boolean;
+}
+
+const FACTS = `id, tenant_id, url, event_types, retry_policy, active, disabled_reason, last_success_at,
+  (active AND deleted_at IS NULL) AS live`;
+
+export async function subscriptionFacts(db: Queryable, id: string): Promise<SubscriptionFacts | undefined> {
+  const { rows } = await db.query<SubscriptionFacts>(`SELECT ${FACTS} FROM subscriptions WHERE id = $1`, [id]);
+  return rows[0];
+}
+
+/** The named subscriptions that are not deleted. */
+export async function subscriptionFactsOf(db: Queryable, ids: string[]): Promise<SubscriptionFacts[]> {
+  const { rows } = await db.query<SubscriptionFacts>(`SELECT ${FACTS} FROM subscriptions WHERE id = ANY($1) AND deleted_at IS NULL`, [ids]);
+  return rows;
+}
