@@ -8,7 +8,7 @@ import type { AttemptOutcome } from '../src/db/repos/attempts';
 import { recordAttempt, type AttemptRecordUpdate } from '../src/db/repos/delivery-records';
 import { loadDeliveryTarget, type DeliveryTarget } from '../src/db/repos/delivery-targets';
 import { disableSubscription, signingSecrets } from '../src/db/repos/subscriptions';
-import { isAddressNotAllowedError } from '../src/security/guarded-dispatcher';
+import { isAddressNotAllowedError } from '../src/security/guarded-agent';
 import { SecretUnavailableError, type SecretBox } from '../src/security/secret-box';
 import { buildWebhookHeaders } from '../src/signing/standard-webhooks';
 import { statusAfterFirstRoundAttempt } from '../workflows/delivery-status';
@@ -21,7 +21,7 @@ import { sendWebhook } from './send-webhook';
 
 export interface DeliverDeps {
   db: Db;
-  dispatcher: Dispatcher;
+  http: Dispatcher;
   config: Pick<Config, 'requestTimeoutMs' | 'responseBodyLimitBytes'>;
   temporal: Client;
   /** Metrics and operational notices (activities/attempt-observer.ts); absent in bare unit setups. */
@@ -65,7 +65,7 @@ export function createDeliver(deps: DeliverDeps) {
         url: target.url,
         headers,
         body,
-        dispatcher: deps.dispatcher,
+        dispatcher: deps.http,
         timeoutMs: deps.config.requestTimeoutMs,
         bodyLimit: deps.config.responseBodyLimitBytes,
         // A stopping worker ends in-flight attempts once its grace time is over; without this, an

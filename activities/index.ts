@@ -18,7 +18,7 @@ export interface WorkerObservability {
 
 export interface ActivityDeps {
   db: Db;
-  /** The SSRF-guarded undici dispatcher shared by every delivery (one connection pool per origin). */
+  /** The SSRF-guarded undici agent shared by every delivery (one connection pool per origin). */
   http: Dispatcher;
   config: Config;
   temporal: Client;
@@ -32,7 +32,7 @@ export function createActivities(deps: ActivityDeps) {
   const { metrics, ops } = deps.observability ?? {};
   const observer = metrics ? new AttemptObserver({ metrics, ops, failingAfter: deps.config.failingAfter }) : undefined;
   return {
-    deliver: createDeliver({ db: deps.db, dispatcher: deps.http, config: deps.config, temporal: deps.temporal, observer, stopping: deps.stopping, secrets: secretBox(deps.config) }),
+    deliver: createDeliver({ db: deps.db, http: deps.http, config: deps.config, temporal: deps.temporal, observer, stopping: deps.stopping, secrets: secretBox(deps.config) }),
     ...createDeadLetterActivities({ ...deps, metrics, ops }),
     ...createMaintenanceActivities(deps),
   };

@@ -5,7 +5,7 @@
 import { Client } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { sendWebhook } from '../../activities/send-webhook';
-import { createDeliveryDispatcher } from '../../src/security/guarded-dispatcher';
+import { createGuardedAgent } from '../../src/security/guarded-agent';
 import { buildWebhookHeaders } from '../../src/signing/standard-webhooks';
 import { samplePayload } from '../support/payload';
 import { serveIpc } from '../support/ipc-child';
@@ -32,7 +32,7 @@ let state: { client: Client; worker: Worker; run: Promise<void>; setup: Setup; c
 
 async function setup(s: Setup): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
-  const dispatcher = createDeliveryDispatcher({ policy: { allowPrivate: true, allowedCidrs: [] }, connectTimeoutMs: 10_000, keepAliveTimeoutMs: 30_000 });
+  const dispatcher = createGuardedAgent({ policy: { allowPrivate: true, allowedCidrs: [] }, connectTimeoutMs: 10_000, keepAliveTimeoutMs: 30_000 });
   const activities: FloorActivities = {
     async post({ id, n }) {
       const body = `{"type":"bench.floor","timestamp":${JSON.stringify(new Date().toISOString())},"data":${JSON.stringify(samplePayload(n))}}`;

@@ -3,7 +3,7 @@
 // nothing durable in between. Driven by bench/scenarios/raw.ts over IPC (bench/support/ipc-child.ts).
 import type { Dispatcher } from 'undici';
 import { sendWebhook } from '../../activities/send-webhook';
-import { createDeliveryDispatcher } from '../../src/security/guarded-dispatcher';
+import { createGuardedAgent } from '../../src/security/guarded-agent';
 import { buildWebhookHeaders } from '../../src/signing/standard-webhooks';
 import { serveIpc } from '../support/ipc-child';
 import { samplePayload } from '../support/payload';
@@ -32,7 +32,7 @@ serveIpc({
   setup(s: Setup) {
     setup = s;
     // As src/runtime/worker.ts builds it; the receiver is on 127.0.0.1.
-    dispatcher = createDeliveryDispatcher({ policy: { allowPrivate: true, allowedCidrs: [] }, connectTimeoutMs: Math.min(10_000, s.requestTimeoutMs), keepAliveTimeoutMs: 30_000 });
+    dispatcher = createGuardedAgent({ policy: { allowPrivate: true, allowedCidrs: [] }, connectTimeoutMs: Math.min(10_000, s.requestTimeoutMs), keepAliveTimeoutMs: 30_000 });
   },
   /** `concurrency` sends in flight for `durationMs`. */
   async throughput(a: { prefix: string; concurrency: number; durationMs: number }) {

@@ -1,14 +1,14 @@
 import type { Client } from '@temporalio/client';
 import type { Config } from '../config';
 import type { Db } from '../db/pool';
-import type { FanoutDispatcher } from '../dispatch/fanout';
+import type { Fanout } from '../dispatch/fanout';
 import type { Metrics } from '../metrics/registry';
 
 export interface ApiDeps {
   config: Config;
   db: Db;
   temporal: Client;
-  fanout: FanoutDispatcher;
+  fanout: Fanout;
   /** Defaults to the process's shared metrics. */
   metrics?: Metrics;
 }

@@ -43,7 +43,7 @@ const MARK_BATCH = 200;
  * "lanes" serves every event, so a 1,000-subscription fan-out and a stream of single-subscription
  * events both keep `concurrency` starts in flight.
  */
-export class FanoutDispatcher {
+export class Fanout {
   private readonly queue: { job: EventJob; delivery: StartableDelivery }[] = [];
   private lanes = 0;
   private toMark: string[] = [];

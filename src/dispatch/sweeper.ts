@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Db } from '../db/pool';
 import { findUndispatched } from '../db/repos/events';
-import type { FanoutDispatcher } from './fanout';
+import type { Fanout } from './fanout';
 import { loadStartable } from '../db/repos/startable-deliveries';
 
 const BATCH = 200;
@@ -16,7 +16,7 @@ export class Sweeper {
   private running?: Promise<number>;
 
   constructor(
-    private readonly deps: { db: Db; fanout: FanoutDispatcher; graceMs: number; intervalMs: number; log: Logger },
+    private readonly deps: { db: Db; fanout: Fanout; graceMs: number; intervalMs: number; log: Logger },
   ) {}
 
   start(): void {

@@ -1,7 +1,7 @@
 // Gauges read at scrape time from the things they describe, so they cannot drift from them.
 import type { Db } from '../db/pool';
 import { fanoutBacklog } from '../db/repos/events';
-import type { FanoutDispatcher } from '../dispatch/fanout';
+import type { Fanout } from '../dispatch/fanout';
 import { METRIC } from './names';
 import type { Metrics } from './registry';
 
@@ -17,7 +17,7 @@ const BACKLOG_TTL_MS = 1_000;
  * Queue depth as the sweeper sees it: accepted events whose fan-out has not finished (the partial
  * index events_undispatched_idx keeps this cheap), plus this process's workflow starts in flight.
  */
-export function watchFanout(metrics: Metrics, db: Db, fanout: FanoutDispatcher): void {
+export function watchFanout(metrics: Metrics, db: Db, fanout: Fanout): void {
   let cached: { at: number; value: Promise<{ n: number; age: number }> } | undefined;
   const backlog = () => {
     if (!cached || Date.now() - cached.at > BACKLOG_TTL_MS) {

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { Db } from '../db/pool';
-import { acceptEvents, anyEventExists } from '../db/repos/events';
-import type { FanoutDispatcher } from '../dispatch/fanout';
+import { anyEventExists } from '../db/repos/events';
+import { EventIntake } from '../dispatch/accept-events';
+import type { Fanout } from '../dispatch/fanout';
 import type { Metrics } from '../metrics/registry';
 import { OPS_TENANT, type OpsPayloads, type OpsEventType } from './types';
 
@@ -19,31 +20,21 @@ export function opsEventId(type: OpsEventType, key: string): string {
  * the process dies, the event is undispatched in PostgreSQL and the API's sweeper starts it.
  */
 export class OpsEvents {
-  constructor(private readonly deps: { db: Db; fanout: FanoutDispatcher; metrics: Metrics }) {}
+  private readonly intake: EventIntake;
+
+  constructor(private readonly deps: { db: Db; fanout: Fanout; metrics: Metrics }) {
+    this.intake = new EventIntake(deps);
+  }
 
   /** Resolves once stored (and started, unless that is left to the sweeper); throws if not stored. */
   async emit<T extends OpsEventType>(type: T, key: string, payload: OpsPayloads[T]): Promise<{ id: string; created: boolean }> {
     const id = opsEventId(type, key);
-    const [accepted] = await acceptEvents(this.deps.db, [
-      {
-        id,
-        tenantId: OPS_TENANT,
-        type,
-        dataJson: JSON.stringify(payload),
-        idempotencyKey: null,
-        // Depends on the ID only: a retry's payload (a later timestamp) is still the same event.
-        requestHash: createHash('sha256').update(`hookflow.operational\u0000${id}`).digest('hex'),
-      },
-    ]);
-    const a = accepted!;
-    if (!a.created) return { id, created: false };
+    // The same event whatever the payload: a retry's payload (a later timestamp) is still the same event.
+    const [accepted] = await this.intake.accept([{ id, tenantId: OPS_TENANT, type, dataJson: JSON.stringify(payload), sameEventWhen: 'same-id' }], {
+      start: 'await',
+    });
+    if (!accepted!.created) return { id, created: false };
     this.deps.metrics.operationalEvent(type);
-    if (!a.event.dispatched_at) {
-      await this.deps.fanout.dispatch(
-        id,
-        a.deliveries.map((d) => ({ ...d, eventType: type, retryPolicy: d.retryPolicy ?? null })),
-      );
-    }
     return { id, created: true };
   }
 

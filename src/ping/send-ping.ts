@@ -1,16 +1,15 @@
 // Test pings: a signed `hookflow.ping` sent to one subscription through the normal pipeline (stored
 // with its plan by acceptEvents, started by the fan-out, delivered by the delivery workflow), so
 // the answer shows exactly what a real event would meet at that endpoint.
-import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { z } from 'zod';
 import { Problem } from '../errors/problem';
 import type { pingResult } from '../api/schemas/ping';
 import type { Db } from '../db/pool';
 import { firstAttemptOf, type AttemptRow } from '../db/repos/attempts';
-import { acceptEvents } from '../db/repos/events';
+import { EventIntake } from '../dispatch/accept-events';
 import type { SubscriptionRow } from '../db/repos/subscriptions';
-import type { FanoutDispatcher } from '../dispatch/fanout';
+import type { Fanout } from '../dispatch/fanout';
 import { newId } from '../ids';
 import { OpsEventType, type OpsPayloads } from '../ops-events/types';
 
@@ -22,7 +21,7 @@ export const PING_WAIT_MS = 10_000;
 const POLL_MS = 100;
 
 export async function sendPing(
-  deps: { db: Db; fanout: FanoutDispatcher },
+  deps: { db: Db; fanout: Fanout },
   sub: Pick<SubscriptionRow, 'id' | 'tenant_id'>,
   waitMs = PING_WAIT_MS,
 ): Promise<PingResult> {
@@ -34,23 +33,15 @@ export async function sendPing(
     sentAt: new Date().toISOString(),
   };
   // The internal accept path: the reserved prefix is refused only from callers, at the API schema.
-  const [accepted] = await acceptEvents(deps.db, [
-    {
-      id,
-      tenantId: sub.tenant_id,
-      type: OpsEventType.ping,
-      dataJson: JSON.stringify(payload),
-      idempotencyKey: null,
-      requestHash: createHash('sha256').update(`hookflow.ping\u0000${id}`).digest('hex'),
-      onlySubscriptionId: sub.id,
-    },
-  ]);
+  // Awaited, unlike POST /v1/events: the answer waits for the attempt anyway. A failed start is
+  // left to the sweeper, as for any event, and the ping then answers `pending`.
+  const [accepted] = await new EventIntake(deps).accept(
+    [{ id, tenantId: sub.tenant_id, type: OpsEventType.ping, dataJson: JSON.stringify(payload), sameEventWhen: 'same-id', onlySubscriptionId: sub.id }],
+    { start: 'await' },
+  );
   // No plan: the subscription was disabled or deleted between the caller's read and this statement.
   const delivery = accepted!.deliveries[0];
   if (!delivery) throw new Problem(409, 'Conflict', `subscription ${sub.id} is disabled or deleted; nothing was sent`);
-  // Awaited, unlike POST /v1/events: the answer waits for the attempt anyway. A failed start is
-  // left to the sweeper, as for any event, and the ping then answers `pending`.
-  await deps.fanout.dispatch(id, [{ ...delivery, eventType: OpsEventType.ping, retryPolicy: delivery.retryPolicy ?? null }]);
 
   const first = await firstAttempt(deps.db, delivery.deliveryId, waitMs);
   return {

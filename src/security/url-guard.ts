@@ -19,7 +19,7 @@ export type UrlCheckOptions = {
 /**
  * Registration-time check of a subscription URL. It gives early, readable feedback; it is not the
  * enforcement point, because DNS can change after registration (rebinding). The delivery
- * dispatcher re-checks every address at connect time.
+ * agent re-checks every address at connect time.
  */
 export async function checkWebhookUrl(
   url: string,

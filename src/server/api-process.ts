@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { buildServer } from '../api/server';
 import type { Config } from '../config';
 import type { Db } from '../db/pool';
-import { FanoutDispatcher } from '../dispatch/fanout';
+import { Fanout } from '../dispatch/fanout';
 import { Sweeper } from '../dispatch/sweeper';
 import { serveMetrics, type MetricsListener } from '../metrics/listener';
 import { sharedMetrics, type Metrics } from '../metrics/registry';
@@ -12,7 +12,7 @@ import { watchFanout, watchPool } from '../metrics/sources';
 
 export interface RunningApi {
   app: FastifyInstance;
-  fanout: FanoutDispatcher;
+  fanout: Fanout;
   sweeper: Sweeper;
   url: string;
   metrics: Metrics;
@@ -34,7 +34,7 @@ export async function startApi(deps: {
 }): Promise<RunningApi> {
   const { config, db, temporal, log } = deps;
   const metrics = (deps.metrics ?? sharedMetrics(config)).withProcessMetrics();
-  const fanout = new FanoutDispatcher({
+  const fanout = new Fanout({
     db,
     temporal,
     settings: { ...config, eagerStart: deps.eagerStart },

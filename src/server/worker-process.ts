@@ -2,14 +2,14 @@ import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
 import type { Db } from '../db/pool';
-import { FanoutDispatcher } from '../dispatch/fanout';
+import { Fanout } from '../dispatch/fanout';
 import { serveMetrics, type MetricsListener } from '../metrics/listener';
 import { sharedMetrics, type Metrics } from '../metrics/registry';
 import { watchPool } from '../metrics/sources';
 import { scrapeSdkMetrics, sdkMetricsEndpoint } from '../metrics/temporal-sdk';
 import { OpsEvents } from '../ops-events/emitter';
 import { urlPolicy } from '../security/policy-from-config';
-import { createDeliveryDispatcher } from '../security/guarded-dispatcher';
+import { createGuardedAgent } from '../security/guarded-agent';
 import { createDataConverter } from '../temporal/payload-codec';
 import { createWorker, type WorkerDeps } from './temporal-worker';
 
@@ -38,7 +38,7 @@ export async function startWorker(deps: {
   const metrics = (deps.metrics ?? sharedMetrics(deps.config)).withProcessMetrics();
   watchPool(metrics, deps.db);
   // The worker starts operational events' deliveries itself; the API's sweeper covers any it could not.
-  const opsFanout = new FanoutDispatcher({
+  const opsFanout = new Fanout({
     db: deps.db,
     temporal: deps.temporal,
     settings: deps.config,
@@ -46,7 +46,7 @@ export async function startWorker(deps: {
     log: deps.log,
   });
   const ops = new OpsEvents({ db: deps.db, fanout: opsFanout, metrics });
-  const http = createDeliveryDispatcher({
+  const http = createGuardedAgent({
     policy: urlPolicy(deps.config),
     connectTimeoutMs: Math.min(10_000, deps.config.requestTimeoutMs),
     keepAliveTimeoutMs: 30_000,

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { migrate } from '../../src/db/migrate';
 import { createPool, type Db } from '../../src/db/pool';
-import { AcceptCoalescer } from '../../src/db/repos/accept-coalescer';
+import { AcceptCoalescer } from '../../src/dispatch/accept-events';
 import { IdempotencyConflictError, UnknownTenantError, type NewEvent } from '../../src/db/repos/events';
 import { deliveryIdFor, newId } from '../../src/ids';
 import { createTestDatabase } from '../support/stack';

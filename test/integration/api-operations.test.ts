@@ -10,7 +10,7 @@ import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { buildServer } from '../../src/api/server';
 import { createPool, type Db } from '../../src/db/pool';
-import { FanoutDispatcher } from '../../src/dispatch/fanout';
+import { Fanout } from '../../src/dispatch/fanout';
 import { freePort } from '../../src/free-port';
 import { assertProblem, dbFingerprint, type ApiResponse } from '../support/api';
 import { API_KEY, startStack, type Stack } from '../support/stack';
@@ -30,7 +30,7 @@ async function call(base: string, method: string, p: string, body?: unknown): Pr
 
 /** The API as the stack builds it, but on the given backends, listening on a random 127.0.0.1 port. */
 async function serverOn(stack: Stack, db: Db, temporal: Client): Promise<{ app: FastifyInstance; url: string }> {
-  const fanout = new FanoutDispatcher({ db, temporal, settings: stack.config, concurrency: 4, log: silent });
+  const fanout = new Fanout({ db, temporal, settings: stack.config, concurrency: 4, log: silent });
   const app = await buildServer({ config: stack.config, db, temporal, fanout, logger: false });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   return { app, url };

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import pino from 'pino';
 import { acceptEvents } from '../../src/db/repos/events';
-import { FanoutDispatcher } from '../../src/dispatch/fanout';
+import { Fanout } from '../../src/dispatch/fanout';
 import { newId } from '../../src/ids';
 import { createSubscription } from '../support/api';
 import { startReceiver, type Receiver } from '../support/receiver';
@@ -35,7 +35,7 @@ void describe('fan-out backlog: a full queue leaves events in PostgreSQL and ref
     }
     const ids = accepted.map((a) => a.event.id);
 
-    const fanout = new FanoutDispatcher({
+    const fanout = new Fanout({
       db: stack.db,
       temporal: stack.temporal.client,
       settings: stack.config,

@@ -9,7 +9,7 @@ import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import pino from 'pino';
 import type { Browser, Page } from 'playwright-core';
-import { FanoutDispatcher } from '../../src/dispatch/fanout';
+import { Fanout } from '../../src/dispatch/fanout';
 import { buildServer } from '../../src/api/server';
 import { Metrics } from '../../src/metrics/registry';
 import { startApi, type RunningApi } from '../../src/server/api-process';
@@ -197,7 +197,7 @@ void describe('portal security', () => {
 
     // The same API with the embedding origin named (any port of 127.0.0.1 here: the host page's port is not known in advance).
     const config = { ...stack.config, portal: { ...stack.config.portal, frameAncestors: ["'self'", 'http://127.0.0.1:*'] } };
-    const fanout = new FanoutDispatcher({ db: stack.db, temporal: stack.temporal.client, settings: config, concurrency: 1, log: pino({ level: 'silent' }) });
+    const fanout = new Fanout({ db: stack.db, temporal: stack.temporal.client, settings: config, concurrency: 1, log: pino({ level: 'silent' }) });
     const app = await buildServer({ config, db: stack.db, temporal: stack.temporal.client, fanout, logger: false });
     try {
       const url = await app.listen({ host: '127.0.0.1', port: 0 });

@@ -1,9 +1,7 @@
-import { createHash } from 'node:crypto';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { actingTenant, tenantScoped, unknownTenant } from '../../auth/access-control';
 import {
-  acceptEvents,
   getEvent,
   IdempotencyConflictError,
   listEvents,
@@ -11,11 +9,9 @@ import {
   UnknownTenantError,
   type AcceptedEvent,
   type EventRow,
-  type NewEvent,
 } from '../../db/repos/events';
-import { AcceptCoalescer } from '../../db/repos/accept-coalescer';
 import { DEFAULT_TENANT } from '../../db/repos/tenants';
-import { newId } from '../../ids';
+import { EventIntake, type Submission } from '../../dispatch/accept-events';
 import type { ApiDeps } from '../deps';
 import { conflict, notFound, Problem } from '../../errors/problem';
 import { pageOf, parseCursor } from '../pagination';
@@ -27,13 +23,13 @@ const tags = ['events'];
 export const eventRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) => {
   const { config, db } = deps;
   // Concurrent single-event POSTs share statements under load (group commit); half the pool at most.
-  const single = new AcceptCoalescer(db, { maxInFlight: Math.max(1, Math.floor(config.databasePoolSize / 2)), maxBatch: BATCH_MAX });
+  const intake = new EventIntake({ db, fanout: deps.fanout, group: { maxInFlight: Math.max(1, Math.floor(config.databasePoolSize / 2)), maxBatch: BATCH_MAX } });
   const responses = { ...problemResponses, 409: problemSchema, 413: problemSchema };
 
   async function accept(inputs: z.infer<typeof eventInput>[], idempotencyKey: string | undefined, batch: boolean) {
     const at = (i: number) => (batch ? `body.events.${i}` : 'body');
     const path = (i: number) => `${at(i)}.data`;
-    const events: NewEvent[] = inputs.map((e, i) => {
+    const submissions: Submission[] = inputs.map((e, i) => {
       // Pinned to the token's own tenant by the access layer when a tenant token calls.
       const tenantId = e.tenantId ?? DEFAULT_TENANT;
       const dataJson = JSON.stringify(e.data);
@@ -43,31 +39,24 @@ export const eventRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) => 
         ]);
       }
       return {
-        id: e.id ?? newId('evt'),
+        id: e.id,
         tenantId,
         type: e.type,
         dataJson,
         // A batch shares one header; each event gets its own derived key.
         idempotencyKey: idempotencyKey === undefined ? null : batch ? `${idempotencyKey}#${i}` : idempotencyKey,
-        requestHash: requestHash(tenantId, e.type, e.id, dataJson),
+        sameEventWhen: 'same-request' as const,
       };
     });
     let accepted: AcceptedEvent[];
     try {
-      accepted = batch ? await acceptEvents(db, events) : [await single.accept(events[0]!)];
+      accepted = await intake.accept(submissions, { shareStatement: !batch, start: 'queue' });
     } catch (err) {
       if (err instanceof IdempotencyConflictError) throw conflict(err.message);
       if (err instanceof UnknownTenantError) throw unknownTenant(`${at(err.index)}.tenantId`, err.tenantId);
       throw err;
     }
     countAccepted(deps, accepted);
-    for (const a of accepted) {
-      if (!a.created || a.event.dispatched_at) continue;
-      deps.fanout.enqueue(
-        a.event.id,
-        a.deliveries.map((d) => ({ ...d, eventType: a.event.type, retryPolicy: d.retryPolicy ?? null })),
-      );
-    }
     return accepted;
   }
 
@@ -139,13 +128,6 @@ function countAccepted(deps: ApiDeps, accepted: AcceptedEvent[]): void {
   const byTenant = new Map<string, number>();
   for (const a of accepted) if (a.created) byTenant.set(a.event.tenant_id, (byTenant.get(a.event.tenant_id) ?? 0) + 1);
   deps.metrics?.eventsAccepted(byTenant);
-}
-
-// Events of the default tenant hash as they did before tenants existed, so a request repeated across
-// the upgrade still replays instead of conflicting. Other tenants' hashes include the tenant.
-function requestHash(tenantId: string, type: string, id: string | undefined, dataJson: string): string {
-  const parts = [type, id ?? null, dataJson, ...(tenantId === DEFAULT_TENANT ? [] : [tenantId])];
-  return createHash('sha256').update(JSON.stringify(parts)).digest('hex');
 }
 
 function summarise(e: EventRow) {

@@ -7,10 +7,10 @@ import { request, type Agent } from 'undici';
 import type { AddressPolicy } from '../../src/security/address-policy';
 import {
   AddressNotAllowedError,
-  createDeliveryDispatcher,
+  createGuardedAgent,
   createGuardedLookup,
   isAddressNotAllowedError,
-} from '../../src/security/guarded-dispatcher';
+} from '../../src/security/guarded-agent';
 
 const strict: AddressPolicy = { allowPrivate: false, allowedCidrs: [] };
 const openPolicy: AddressPolicy = { allowPrivate: true, allowedCidrs: [] };
@@ -38,7 +38,7 @@ void describe('delivery dispatcher', () => {
   let receiver: Awaited<ReturnType<typeof startReceiver>>;
   const dispatchers: Agent[] = [];
   const dispatcher = (policy: AddressPolicy) => {
-    const d = createDeliveryDispatcher({ policy, connectTimeoutMs: 500 });
+    const d = createGuardedAgent({ policy, connectTimeoutMs: 500 });
     dispatchers.push(d);
     return d;
   };
@@ -63,7 +63,7 @@ void describe('delivery dispatcher', () => {
       () => assert.fail('request should have been refused'),
       (e: unknown) => e,
     );
-    const probe = createDeliveryDispatcher({ policy: openPolicy, connectTimeoutMs: 500 });
+    const probe = createGuardedAgent({ policy: openPolicy, connectTimeoutMs: 500 });
     try {
       const res = await request(`http://127.0.0.1:${receiver.port}/probe`, { dispatcher: probe });
       await res.body.text();
@@ -139,7 +139,7 @@ void describe('delivery dispatcher', () => {
   });
 
   void it('queues instead of opening more connections than connectionsPerOrigin', async () => {
-    const d = createDeliveryDispatcher({ policy: openPolicy, connectTimeoutMs: 500, connectionsPerOrigin: 1 });
+    const d = createGuardedAgent({ policy: openPolicy, connectTimeoutMs: 500, connectionsPerOrigin: 1 });
     dispatchers.push(d);
     const before = receiver.seen.connections;
     await Promise.all(
@@ -164,7 +164,7 @@ void describe('delivery dispatcher', () => {
 
   void it('rejects a bad allowedCidrs entry when the dispatcher is created', () => {
     assert.throws(
-      () => createDeliveryDispatcher({ policy: { allowPrivate: false, allowedCidrs: ['10.0.0.0/40'] }, connectTimeoutMs: 500 }),
+      () => createGuardedAgent({ policy: { allowPrivate: false, allowedCidrs: ['10.0.0.0/40'] }, connectTimeoutMs: 500 }),
       /invalid CIDR "10\.0\.0\.0\/40"/,
     );
   });

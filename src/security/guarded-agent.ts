@@ -85,7 +85,7 @@ function createGuardedConnector(policy: AddressPolicy, connectTimeoutMs: number)
   };
 }
 
-export type DeliveryDispatcherOptions = {
+export type GuardedAgentOptions = {
   policy: AddressPolicy;
   connectTimeoutMs: number;
   /** Cap on parallel connections to one origin; undefined leaves undici's default (no cap). */
@@ -99,7 +99,7 @@ export type DeliveryDispatcherOptions = {
  * is returned to the caller as-is (following it would bypass registration checks and re-send a
  * signed payload to an unvetted location).
  */
-export function createDeliveryDispatcher(opts: DeliveryDispatcherOptions): Agent {
+export function createGuardedAgent(opts: GuardedAgentOptions): Agent {
   parseCidrList(opts.policy.allowedCidrs); // fail at startup, not on the first delivery
   return new Agent({
     connect: createGuardedConnector(opts.policy, opts.connectTimeoutMs),
