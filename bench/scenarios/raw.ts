@@ -22,7 +22,7 @@ export async function rawBaseline(ctx: Ctx) {
       return percentiles(arrivals.map(([id, at]) => at - sendAt.get(id)!));
     };
 
-    // 1. Throughput at a fixed concurrency of 8 (the figure in DESIGN.md).
+    // 1. Throughput at a fixed concurrency of 8 (the ceiling docs/performance.md quotes).
     const durationMs = ctx.quick ? 2_000 : 8_000;
     const bar = progress('raw: throughput');
     const t0 = nowMs();

@@ -10,9 +10,7 @@ import { Client as PgClient } from 'pg';
 import pino, { type Logger } from 'pino';
 import { loadConfig, type Config } from '../../src/config';
 import { startEmbeddedPostgres } from '../../src/dev/embedded-postgres';
-import { migrate } from '../../src/db/migrate';
-import { sealStoredSecrets } from '../../src/security/reseal-secrets';
-import { secretBox } from '../../src/security/secret-box';
+import { prepareBackends } from '../../src/server/prepare-backends';
 import { createPool, type Db } from '../../src/db/pool';
 import { startApi, type RunningApi } from '../../src/server/api-process';
 import { DEV_SERVER_TUNING } from '../../src/dev/temporal-dev-server-tuning';
@@ -124,8 +122,7 @@ export async function startBenchStack(opts: { logFile: string }): Promise<BenchS
   });
 
   const db = createPool(config.databaseUrl!, config.databasePoolSize);
-  await migrate(db);
-  await sealStoredSecrets(db, secretBox(config), say);
+  await prepareBackends({ config, db, say });
   // As `hookflow dev`: API and worker share one native connection so workflow starts are eager.
   // BENCH_EAGER_START=0 measures the separate-connection path that split API and worker processes take.
   const eager = process.env.BENCH_EAGER_START !== '0';

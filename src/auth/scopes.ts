@@ -4,15 +4,6 @@
 export const SCOPES = ['admin', 'read', 'events:write', 'subscriptions:write', 'deliveries:write', 'metrics:read'] as const;
 export type Scope = (typeof SCOPES)[number];
 
-export const SCOPE_HELP: Record<Scope, string> = {
-  admin: 'everything, including tenants, tenant tokens and the /codec endpoint',
-  read: 'GET of subscriptions (not their secrets), events and deliveries',
-  'events:write': 'send events (POST /v1/events, /v1/events/batch)',
-  'subscriptions:write': 'create, change, delete subscriptions; read and rotate their signing secrets',
-  'deliveries:write': 'redeliver, discard, replay events, recover subscriptions',
-  'metrics:read': 'GET /metrics',
-};
-
 /** A tenant token may hold these; without explicit scopes it holds all of them. */
 export const TENANT_SCOPES: readonly Scope[] = ['read', 'events:write', 'subscriptions:write', 'deliveries:write'];
 

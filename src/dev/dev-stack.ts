@@ -2,17 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config';
-import { migrate } from '../db/migrate';
 import { createPool, type Db } from '../db/pool';
 import { createLogger } from '../logger';
 import { bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
 import { connectShared } from '../temporal/shared-connection';
 import { WORKFLOWS_PATH } from '../server/temporal-worker';
 import { createDataConverter } from '../temporal/payload-codec';
-import { applyTemporalRetention, ensurePurgeSchedule } from '../temporal/retention';
-import { sealStoredSecrets } from '../security/reseal-secrets';
-import { secretBox } from '../security/secret-box';
 import { resolveSecretKeys } from '../security/secret-keys-source';
+import { prepareBackends } from '../server/prepare-backends';
 import { startApi } from '../server/api-process';
 import { startDevBackends, type StopStep } from './dev-backends';
 import { readStat } from './proc';
@@ -137,20 +134,12 @@ async function startServices(config: Config, log: ReturnType<typeof createLogger
   };
   const db: Db = createPool(config.databaseUrl!, config.databasePoolSize);
   stops.unshift(['postgres pool', () => db.end()]);
-  const applied = await step('could not apply the database migrations', 'check that PostgreSQL is reachable (DATABASE_URL) and read the reason above', () => migrate(db));
-  if (applied.length > 0) process.stdout.write(`[hookflow] applied migrations: ${applied.join(', ')}\n`);
-  await step('could not encrypt the stored signing secrets', 'check HOOKFLOW_SECRET_KEYS (it must hold the key they were encrypted with)', () =>
-    sealStoredSecrets(db, secretBox(config), (line) => process.stdout.write(`[hookflow] ${line}\n`)),
-  );
   // API and worker share one native connection, so the API's workflow starts can be eager.
   const temporal = await step(`could not connect to Temporal at ${config.temporal.address}`, 'check TEMPORAL_ADDRESS, or unset it to use the embedded dev server', () =>
     connectShared(config, createDataConverter(config), log),
   );
   stops.unshift(['temporal client', () => temporal.connection.close()]);
-  await step('could not set the retentions', 'read the reason above', async () => {
-    await applyTemporalRetention(temporal.client, config.temporal.namespace, config.temporalRetentionSeconds);
-    await ensurePurgeSchedule(temporal.client, config);
-  });
+  await prepareBackends({ config, db, temporal, step, say: (line) => process.stdout.write(`[hookflow] ${line}\n`) });
   const workflowBundle = await step('could not bundle the workflows', 'fix the workflow code the reason names (workflows/)', () => bundle);
   const worker = await step('could not start the Temporal worker', 'read the reason above', () =>
     startWorker({ config, db, temporal: temporal.client, log, connection: temporal.connection, workflowBundle }),

@@ -3,8 +3,6 @@
 
 export type StatusClass = '2xx' | '3xx' | '4xx' | '5xx' | 'network' | 'timeout' | 'refused' | 'other';
 
-export const STATUS_CLASSES: StatusClass[] = ['2xx', '3xx', '4xx', '5xx', 'network', 'timeout', 'refused', 'other'];
-
 /** `errorClass` is the attempt log's error_class: 'Timeout', 'AddressNotAllowed', an errno code… */
 export function statusClass(attempt: { statusCode?: number; errorClass?: string; refused?: boolean }): StatusClass {
   if (attempt.refused) return 'refused';

@@ -1,5 +1,5 @@
 // Operational events: hookflow telling an operator about its own deliveries, as webhooks through its
-// own pipeline (the idea of Svix's operational webhooks). Names are part of the contract (DESIGN.md).
+// own pipeline. Names are part of the contract: receivers and tests outside the project rely on them.
 import { z } from 'zod';
 
 /** Reserved: callers cannot send event types with this prefix (POST /v1/events answers 400). */

@@ -5,20 +5,15 @@ import { METADATA_ENCODING_KEY, type DataConverter, type Payload, type PayloadCo
 import { temporal } from '@temporalio/proto';
 import type { Config } from '../config';
 import { open, OpenError, seal } from '../security/aes-gcm';
-import { KEY_RING_FORMAT, keyRingProblems, parseKeyRing, type KeyRing } from '../security/key-ring';
+import { parseKeyRing, type KeyRing } from '../security/key-ring';
 
 export const ENCRYPTED_ENCODING = 'binary/encrypted';
 export const KEY_ID_METADATA = 'encryption-key-id';
-
-export const PAYLOAD_KEY_FORMAT = KEY_RING_FORMAT;
 
 /** Thrown when a payload cannot be decrypted: unknown key ID, tampered or truncated ciphertext. */
 export class PayloadDecryptionError extends Error {
   override readonly name = 'PayloadDecryptionError';
 }
-
-/** What is wrong with a HOOKFLOW_PAYLOAD_KEY value (src/security/key-ring.ts), never echoing it. */
-export const payloadKeyProblems = keyRingProblems;
 
 export type PayloadKeys = KeyRing;
 

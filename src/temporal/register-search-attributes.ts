@@ -6,7 +6,7 @@ import { ALL_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
  * Registers the Hookflow search attributes on a real cluster (the dev server gets them as
  * start-up flags). Safe to repeat: attributes that already exist are left alone.
  */
-export async function registerSearchAttributes(connection: Connection, namespace: string): Promise<string[]> {
+export async function registerSearchAttributes(connection: Pick<Connection, 'operatorService'>, namespace: string): Promise<string[]> {
   const existing = await connection.operatorService.listSearchAttributes({ namespace });
   const missing = ALL_SEARCH_ATTRIBUTES.filter((k) => !(k.name in (existing.customAttributes ?? {})));
   if (missing.length === 0) return [];

@@ -4,9 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { Client as PgClient } from 'pg';
 import pino from 'pino';
 import { loadConfig, type Config } from '../../src/config';
-import { migrate } from '../../src/db/migrate';
-import { sealStoredSecrets } from '../../src/security/reseal-secrets';
-import { secretBox } from '../../src/security/secret-box';
+import { prepareBackends } from '../../src/server/prepare-backends';
 import { Metrics } from '../../src/metrics/registry';
 import { createPool, type Db } from '../../src/db/pool';
 import { startApi, type RunningApi } from '../../src/server/api-process';
@@ -77,9 +75,7 @@ export async function startStack(env: Record<string, string> = {}, opts: { worke
   });
   const log = pino({ level: process.env.HOOKFLOW_TEST_LOG ?? 'silent' });
   const db = createPool(databaseUrl, 10);
-  await migrate(db);
-  // As `hookflow migrate` does after the SQL files.
-  await sealStoredSecrets(db, secretBox(config), () => undefined);
+  await prepareBackends({ config, db, say: () => undefined });
   const temporal = await connectClient(config, createDataConverter(config));
   // Separate registries for the API and the worker, as in split processes, and per stack, so each
   // test's counters move only with its own traffic.

@@ -19,18 +19,6 @@ export interface AttemptRecord {
 
 type Queryable = Pick<Db, 'query'>;
 
-export async function insertAttempt(db: Queryable, a: AttemptRecord): Promise<void> {
-  await db.query(
-    `INSERT INTO delivery_attempts (delivery_id, subscription_id, event_id, round, attempt, started_at, duration_ms,
-       status_code, response_body, error_class, error_message, outcome)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-    [
-      a.deliveryId, a.subscriptionId, a.eventId, a.round, a.attempt, a.startedAt, a.durationMs,
-      a.statusCode, a.responseBody, a.errorClass, a.errorMessage, a.outcome,
-    ],
-  );
-}
-
 export interface AttemptRow {
   id: number;
   delivery_id: string;
@@ -57,15 +45,6 @@ export async function listAttempts(
     [deliveryId, opts.afterId ?? 0, opts.limit],
   );
   return rows;
-}
-
-/** Throttled to one write per second per subscription so a busy endpoint's row is not a hot spot. */
-export async function recordSubscriptionSuccess(db: Queryable, subscriptionId: string): Promise<void> {
-  await db.query(
-    `UPDATE subscriptions SET last_success_at = now()
-     WHERE id = $1 AND (last_success_at IS NULL OR last_success_at < now() - interval '1 second')`,
-    [subscriptionId],
-  );
 }
 
 /** A delivery's first recorded attempt, if any. */
