@@ -109,7 +109,7 @@ if ! tcli operator namespace describe --namespace default >/dev/null 2>&1; then
   tcli operator namespace create --namespace default --retention 1d >/dev/null
 fi
 wait_for 60 "namespace default" tcli operator namespace describe --namespace default
-# The names hookflow filters on (src/temporal/search-attributes.ts). A namespace just created is not
+# The names hookflow filters on (workflows/search-attributes.ts). A namespace just created is not
 # in the frontend's cache for some seconds, so create-and-check is retried; existing ones are kept.
 ensure_search_attributes() {
   for sa in HookflowStatus HookflowSubscriptionId HookflowEventId HookflowEventType HookflowTenantId; do
