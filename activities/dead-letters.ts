@@ -7,6 +7,7 @@ import { disableSubscription, subscriptionFacts } from '../src/db/repos/subscrip
 import type { Metrics } from '../src/metrics/registry';
 import type { OpsEvents } from '../src/ops-events/emitter';
 import { OpsEventType, isOperationalType, isOperatorSubscription } from '../src/ops-events/types';
+import type { deadLetterWorkflow } from '../workflows/dead-letters';
 import { deadLetterWorkflowId, deadLetteredSignal, type DeadLetterNotice, type DeliveryStatus } from '../workflows/messages';
 
 export interface DeadLetterDeps {
@@ -43,7 +44,7 @@ export function createDeadLetterActivities(deps: DeadLetterDeps) {
           lastError: notice.lastError ?? null,
         });
       }
-      await deps.temporal.workflow.signalWithStart('deadLetterWorkflow', {
+      await deps.temporal.workflow.signalWithStart<typeof deadLetterWorkflow, [DeadLetterNotice]>('deadLetterWorkflow', {
         workflowId: deadLetterWorkflowId(subscriptionId),
         taskQueue: deps.config.temporal.taskQueue,
         args: [{ subscriptionId, autoDisableAfter: deps.config.autoDisableAfter, keep: DEAD_LETTERS_KEPT }],

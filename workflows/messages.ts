@@ -1,8 +1,9 @@
 // Signals, queries and the shapes they carry. Imported by the workflows and by the API/CLI side,
 // so it must stay free of side effects and Node built-ins.
 import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { DeliveryState } from './delivery-states';
 
-export type DeliveryState = 'scheduled' | 'delivering' | 'retrying' | 'succeeded' | 'dead_lettered' | 'discarded';
+export type { DeliveryState };
 
 export interface RetryPolicyInput {
   maxAttempts: number;

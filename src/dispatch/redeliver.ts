@@ -4,6 +4,7 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Clien
 import type { Db } from '../db/pool';
 import { getDeliveryRecord, reopenDelivery, statusFromRecord } from '../db/repos/delivery-records';
 import { subscriptionFacts } from '../db/repos/subscriptions';
+import { DEAD_STATES, SIGNALLABLE_STATES } from '../../workflows/delivery-states';
 import { redeliverSignal, statusQuery, type DeliveryStatus } from '../../workflows/messages';
 import { startDelivery, type StartSettings } from './start-deliveries';
 
@@ -17,8 +18,6 @@ export type RedeliverOutcome =
   /** No such delivery. */
   | 'missing';
 
-const SIGNALLABLE = new Set(['delivering', 'retrying', 'dead_lettered']);
-const DEAD = new Set(['dead_lettered', 'discarded']);
 
 /**
  * Starts a new round of the delivery. An open workflow gets the `redeliver` signal; a closed one
@@ -32,7 +31,7 @@ export async function redeliverAny(
 ): Promise<{ outcome: RedeliverOutcome; reason?: string }> {
   const record = await getDeliveryRecord(deps.db, deliveryId);
   if (!record) return { outcome: 'missing', reason: `delivery ${deliveryId} does not exist` };
-  if (opts.onlyDead && !DEAD.has(record.state)) return { outcome: 'refused', reason: `delivery ${deliveryId} is ${record.state}` };
+  if (opts.onlyDead && !DEAD_STATES.has(record.state)) return { outcome: 'refused', reason: `delivery ${deliveryId} is ${record.state}` };
   const subscription = await subscriptionFacts(deps.db, record.subscription_id);
   if (!subscription?.live) return { outcome: 'refused', reason: `subscription ${record.subscription_id} is disabled or deleted` };
 
@@ -45,7 +44,7 @@ export async function redeliverAny(
     if (!(err instanceof WorkflowNotFoundError)) throw err;
   }
   if (open) {
-    const allowed = opts.onlyDead ? open.state === 'dead_lettered' : SIGNALLABLE.has(open.state);
+    const allowed = opts.onlyDead ? open.state === 'dead_lettered' : SIGNALLABLE_STATES.has(open.state);
     if (!allowed) return { outcome: 'refused', reason: `delivery ${deliveryId} is ${open.state}` };
     await opts.beforeSend?.();
     await handle.signal(redeliverSignal);

@@ -1,3 +1,4 @@
+import type { deliveryWorkflow } from '../../workflows/delivery';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import type { RetryPolicyConfig, Config } from '../config';
 import {
@@ -47,7 +48,8 @@ export async function startDelivery(
     ...(rerun ? { carried: rerun.carried, nextTrigger: 'redeliver' as const } : {}),
   };
   try {
-    await temporal.workflow.start('deliveryWorkflow', {
+    // The workflow function itself is in workflows/delivery.ts; only its type crosses into this process.
+    await temporal.workflow.start<typeof deliveryWorkflow>('deliveryWorkflow', {
       workflowId: d.deliveryId,
       taskQueue: settings.temporal.taskQueue,
       args: [input],

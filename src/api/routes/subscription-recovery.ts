@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { WorkflowNotFoundError } from '@temporalio/client';
+import type { recoverWorkflow } from '../../../workflows/recover';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { z } from 'zod';
 import { tenantScoped } from '../../auth/access-control';
@@ -46,7 +47,7 @@ export const subscriptionRecoveryRoutes: FastifyPluginAsyncZod<ApiDeps> = async 
         until: new Date(until).toISOString(),
         pageSize: config.recoverPageSize,
       };
-      await temporal.workflow.start('recoverWorkflow', { workflowId: id, taskQueue: config.temporal.taskQueue, args: [input] });
+      await temporal.workflow.start<typeof recoverWorkflow>('recoverWorkflow', { workflowId: id, taskQueue: config.temporal.taskQueue, args: [input] });
       return reply.code(202).send({
         id,
         subscriptionId: sub.id,

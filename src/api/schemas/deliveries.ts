@@ -1,13 +1,13 @@
 import { z } from 'zod';
 import { EVENT_TYPE_PATTERN, ID_PATTERN, tenantIdField } from './common';
 
-export const deliveryStates = ['scheduled', 'delivering', 'retrying', 'succeeded', 'dead_lettered', 'discarded'] as const;
+import { DELIVERY_STATES } from '../../../workflows/delivery-states';
 
 const id = z.string().regex(ID_PATTERN, 'must be an ID (letters, digits, _ . : -; at most 128)');
 
 export const listDeliveriesQuery = z.object({
   tenantId: tenantIdField.optional(),
-  status: z.enum(deliveryStates).optional(),
+  status: z.enum(DELIVERY_STATES).optional(),
   subscriptionId: id.optional(),
   eventType: z.string().regex(EVENT_TYPE_PATTERN, 'must be an event type such as "invoice.paid"').optional(),
   eventId: id.optional(),
@@ -44,7 +44,7 @@ export const deliveryStatusResponse = z.object({
   eventId: z.string(),
   subscriptionId: z.string(),
   eventType: z.string(),
-  state: z.enum(deliveryStates),
+  state: z.enum(DELIVERY_STATES),
   attempts: z.number(),
   roundCount: z.number(),
   rounds: z.array(

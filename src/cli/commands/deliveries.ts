@@ -1,11 +1,11 @@
 import { Command, Option } from '@commander-js/extra-typings';
+import { DELIVERY_STATES } from '../../../workflows/delivery-states';
 import { unwrap, type paths } from '../../client';
 import { connect } from '../api-target';
 import { oneLine, out, printFields, printJson, printTable, when } from '../output';
 import { parseIntIn, parseSince } from '../when';
 
 type Query = NonNullable<paths['/v1/deliveries']['get']['parameters']['query']>;
-export const DELIVERY_STATES = ['scheduled', 'delivering', 'retrying', 'succeeded', 'dead_lettered', 'discarded'] as const;
 const json = () => new Option('--json', 'print the API answer as JSON');
 
 const list = () =>

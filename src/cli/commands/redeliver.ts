@@ -1,4 +1,5 @@
 import { Command, Option } from '@commander-js/extra-typings';
+import { FINAL_STATES } from '../../../workflows/delivery-states';
 import { unwrap, type HookflowClient } from '../../client';
 import { forEachBounded } from '../../dispatch/start-deliveries';
 import { connect } from '../api-target';
@@ -9,7 +10,6 @@ import { parseDuration, parseSince } from '../when';
 // The bulk route touches at most this many in one call (BULK_LIMIT); the command follows as many.
 const FOLLOW_LIMIT = 10_000;
 const CONCURRENCY = 8;
-const FINAL = new Set(['succeeded', 'dead_lettered', 'discarded']);
 
 type Filter = { subscriptionId?: string; eventType?: string; tenantId?: string; since?: string };
 type Followed = { id: string; rounds: number; outcome?: string };
@@ -37,7 +37,7 @@ async function settle(client: HookflowClient, followed: Followed[]): Promise<voi
   await forEachBounded(followed.filter((f) => !f.outcome), CONCURRENCY, async (f) => {
     const s = await unwrap(client.GET('/v1/deliveries/{id}', { params: { path: { id: f.id } } }));
     const latest = s.rounds[s.rounds.length - 1];
-    if (s.roundCount > f.rounds && FINAL.has(s.state) && latest?.endedAt) f.outcome = s.state;
+    if (s.roundCount > f.rounds && FINAL_STATES.has(s.state) && latest?.endedAt) f.outcome = s.state;
   });
 }
 
