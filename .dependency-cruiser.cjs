@@ -6,7 +6,7 @@
 //   composition  src/server, src/config.ts    (wires the API and worker processes from configuration)
 //   api          src/api, src/portal
 //   services     activities, src/dispatch, src/auth, src/ping, src/ops-events
-//   infra        src/db, src/temporal, src/security, src/signing, src/metrics, src/errors, src/*.ts
+//   infra        src/db, src/temporal, src/security, src/signing, src/metrics, src/errors, src/net, src/logger.ts
 //   contract     workflows                    (deterministic, side-effect free; imports nothing from src)
 // src/receiver and src/client are packages for consumers: they stand apart.
 const layer = {
@@ -15,7 +15,7 @@ const layer = {
   composition: '^(src/server/|src/config\\.ts$)',
   api: '^src/(api|portal)/',
   services: '^(activities/|src/(dispatch|auth|ping|ops-events)/)',
-  infra: '^src/((db|temporal|security|signing|metrics|errors)/|(logger|ids|free-port)\\.ts$)',
+  infra: '^src/((db|temporal|security|signing|metrics|errors|net)/|logger\\.ts$)',
   contract: '^workflows/',
 };
 const order = ['entry', 'dev', 'composition', 'api', 'services', 'infra', 'contract'];
@@ -44,9 +44,10 @@ module.exports = {
       comment: 'No folder reaches itself through the imports of its modules.',
       severity: 'error',
       scope: 'folder',
-      // `src` as a whole holds every layer; its subfolders and the top-level folders are what must not loop.
-      from: { pathNot: '^src$' },
-      to: { circular: true, viaNot: '^src$' },
+      // The folder `src` contains every layer, so a lower layer importing a file that sits directly in
+      // src would read as a loop through `src`: only the top layers import config.ts and logger.ts.
+      from: {},
+      to: { circular: true },
     },
     {
       name: 'workflows-import-no-src',

@@ -9,7 +9,7 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import { startEmbeddedPostgres } from '../src/dev/embedded-postgres';
 import { DEV_SERVER_TUNING } from '../src/dev/temporal-dev-server-tuning';
 import { resolveTemporalCli } from '../src/dev/temporal-cli-binary';
-import { freePort } from '../src/free-port';
+import { freePort } from '../src/net/free-port';
 import { startDevServer } from '../src/dev/temporal-dev-server';
 import { searchAttributeFlags } from '../workflows/search-attributes';
 import { WORKFLOWS_PATH } from '../src/server/temporal-worker';

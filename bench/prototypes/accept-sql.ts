@@ -7,7 +7,7 @@ import path from 'node:path';
 import { startEmbeddedPostgres } from '../../src/dev/embedded-postgres';
 import { migrate } from '../../src/db/migrate';
 import { createPool } from '../../src/db/pool';
-import { freePort } from '../../src/free-port';
+import { freePort } from '../../src/net/free-port';
 import { acceptEvents } from '../../src/db/repos/events';
 import { cpuSeconds } from '../support/proc-stats';
 

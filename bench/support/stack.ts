@@ -18,7 +18,7 @@ import { startWorker, type RunningWorker } from '../../src/server/worker-process
 import { resolveTemporalCli } from '../../src/dev/temporal-cli-binary';
 import { connectClient } from '../../src/temporal/client';
 import { connectShared, type SharedTemporalHandle } from '../../src/temporal/shared-connection';
-import { freePort } from '../../src/free-port';
+import { freePort } from '../../src/net/free-port';
 import { startDevServer } from '../../src/dev/temporal-dev-server';
 import { createDataConverter } from '../../src/temporal/payload-codec';
 import { searchAttributeFlags } from '../../workflows/search-attributes';

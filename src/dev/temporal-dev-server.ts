@@ -2,7 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Connection } from '@temporalio/client';
 import { openChildLog } from './child-log';
-import { freePort } from '../free-port';
+import { freePort } from '../net/free-port';
 import { checkPortFree, holdersOf } from './ports';
 import { isListening } from './proc';
 import { StartError } from './start-error';

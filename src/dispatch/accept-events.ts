@@ -7,7 +7,7 @@ import type { Db } from '../db/pool';
 import { isDatabaseUnavailable } from '../db/errors';
 import { acceptEach, acceptEvents, UnknownTenantError, type AcceptedEvent, type NewEvent } from '../db/repos/events';
 import { DEFAULT_TENANT } from '../db/repos/tenants';
-import { newId } from '../ids';
+import { newId } from '../db/ids';
 import type { Fanout } from './fanout';
 
 /** An event as a producer hands it in. */

@@ -10,7 +10,7 @@ import { firstAttemptOf, type AttemptRow } from '../db/repos/attempts';
 import { EventIntake } from '../dispatch/accept-events';
 import type { SubscriptionRow } from '../db/repos/subscriptions';
 import type { Fanout } from '../dispatch/fanout';
-import { newId } from '../ids';
+import { newId } from '../db/ids';
 import { OpsEventType, type OpsPayloads } from '../ops-events/types';
 
 export type PingResult = z.infer<typeof pingResult>;

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { ApiDeps } from '../api/deps';
 import { Problem } from '../errors/problem';
 import { exchangePortalLink, revokePortalSession, type LinkRefusal, type PortalSessionRow } from '../db/repos/portal';
-import { newId } from '../ids';
+import { newId } from '../db/ids';
 import { clearedSessionCookie, sessionCookie } from '../auth/portal-cookie';
 import { credentialHash, csrfTokenFor, generateSessionToken, isLinkToken } from '../auth/portal-credentials';
 import { assertCsrf, invalidSession, sessionFromCookie } from '../auth/portal-session-credential';

@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { type Config } from '../config';
+import type { Config } from '../config';
 import { ConfigError } from '../errors/config-error';
 import { keyRingProblems } from './key-ring';
 

@@ -1,7 +1,7 @@
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
-import { freePort } from '../free-port';
+import { freePort } from '../net/free-port';
 import { sdkMetricsExporter } from '../metrics/temporal-sdk';
 
 /**

@@ -11,7 +11,7 @@ import { startEmbeddedPostgres } from '../../src/dev/embedded-postgres';
 import { isAlive } from '../../src/dev/proc';
 import { StartError } from '../../src/dev/start-error';
 import { resolveTemporalCli } from '../../src/dev/temporal-cli-binary';
-import { freePort } from '../../src/free-port';
+import { freePort } from '../../src/net/free-port';
 import { startDevServer } from '../../src/dev/temporal-dev-server';
 import { scratchDir } from './support/backends';
 import { devEnv, freeDevPorts, startDev } from './support/dev-stack';

@@ -6,7 +6,7 @@ import { migrate } from '../../src/db/migrate';
 import { createPool, type Db } from '../../src/db/pool';
 import { AcceptCoalescer } from '../../src/dispatch/accept-events';
 import { IdempotencyConflictError, UnknownTenantError, type NewEvent } from '../../src/db/repos/events';
-import { deliveryIdFor, newId } from '../../src/ids';
+import { deliveryIdFor, newId } from '../../src/db/ids';
 import { createTestDatabase } from '../support/stack';
 
 const event = (over: Partial<NewEvent> = {}): NewEvent => ({

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { acceptEvents } from '../../src/db/repos/events';
-import { newId } from '../../src/ids';
+import { newId } from '../../src/db/ids';
 import { assertProblem, createSubscription, dbFingerprint, sleep, waitForListed } from '../support/api';
 import { startReceiver, type Receiver } from '../support/receiver';
 import { startStack, waitFor, type Stack } from '../support/stack';

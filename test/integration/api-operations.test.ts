@@ -11,7 +11,7 @@ import pino from 'pino';
 import { buildServer } from '../../src/api/server';
 import { createPool, type Db } from '../../src/db/pool';
 import { Fanout } from '../../src/dispatch/fanout';
-import { freePort } from '../../src/free-port';
+import { freePort } from '../../src/net/free-port';
 import { assertProblem, dbFingerprint, type ApiResponse } from '../support/api';
 import { API_KEY, startStack, type Stack } from '../support/stack';
 

@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
 import { migrate } from '../../src/db/migrate';
 import { createPool, type Db } from '../../src/db/pool';
-import { deliveryIdFor, newId } from '../../src/ids';
+import { deliveryIdFor, newId } from '../../src/db/ids';
 import { createTestDatabase } from '../support/stack';
 
 void describe('hookflow_delivery_id (SQL) = deliveryIdFor (TypeScript)', () => {

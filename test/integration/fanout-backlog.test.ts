@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import pino from 'pino';
 import { acceptEvents } from '../../src/db/repos/events';
 import { Fanout } from '../../src/dispatch/fanout';
-import { newId } from '../../src/ids';
+import { newId } from '../../src/db/ids';
 import { createSubscription } from '../support/api';
 import { startReceiver, type Receiver } from '../support/receiver';
 import { startStack, waitFor, type Stack } from '../support/stack';

@@ -6,7 +6,7 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
-import { newId } from '../../src/ids';
+import { newId } from '../../src/db/ids';
 import { resealSecrets, sealStoredSecrets } from '../../src/security/reseal-secrets';
 import { secretBox } from '../../src/security/secret-box';
 import { generateSecret } from '../../src/signing/standard-webhooks';

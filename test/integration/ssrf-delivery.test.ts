@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { insertSubscription } from '../../src/db/repos/subscriptions';
 import { secretBox } from '../../src/security/secret-box';
-import { newId } from '../../src/ids';
+import { newId } from '../../src/db/ids';
 import { generateSecret } from '../../src/signing/standard-webhooks';
 import { attemptsOf, waitForState } from '../support/engine';
 import { receiverPool } from '../support/receiver';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { bearerKeyMatcher } from '../../src/auth/api-keys';
-import { deliveryIdFor, newId } from '../../src/ids';
+import { deliveryIdFor, newId } from '../../src/db/ids';
 
 void test('delivery IDs are a pure function of (event, subscription) and differ between pairs', () => {
   assert.equal(deliveryIdFor('evt_1', 'sub_1'), deliveryIdFor('evt_1', 'sub_1'));

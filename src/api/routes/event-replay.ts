@@ -5,7 +5,7 @@ import { getEvent, plannedDeliveries } from '../../db/repos/events';
 import { subscriptionFactsOf } from '../../db/repos/subscriptions';
 import { redeliverAny } from '../../dispatch/redeliver';
 import { startDelivery } from '../../dispatch/start-deliveries';
-import { deliveryIdFor } from '../../ids';
+import { deliveryIdFor } from '../../db/ids';
 import type { ApiDeps } from '../deps';
 import { notFound, Problem } from '../../errors/problem';
 import { idParam, problemResponses, problemSchema } from '../schemas/common';

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { adminOnly } from '../../auth/access-control';
 import { insertPortalLink } from '../../db/repos/portal';
-import { newId } from '../../ids';
+import { newId } from '../../db/ids';
 import { credentialHash, generateLinkToken } from '../../auth/portal-credentials';
 import { PORTAL_PREFIX } from '../../portal/paths';
 import type { ApiDeps } from '../deps';

@@ -10,7 +10,7 @@ import {
   updateSubscription,
   type SubscriptionRow,
 } from '../../db/repos/subscriptions';
-import { newId } from '../../ids';
+import { newId } from '../../db/ids';
 import { sendPing } from '../../ping/send-ping';
 import { urlPolicy } from '../../security/policy-from-config';
 import { checkWebhookUrl } from '../../security/url-guard';

@@ -5,7 +5,7 @@ import { adminOnly } from '../../auth/access-control';
 import { generateTenantToken, tenantTokenHash } from '../../auth/tenant-token';
 import { insertTenantToken, listTenantTokens, revokeTenantToken, type TenantTokenRow } from '../../db/repos/tenant-tokens';
 import { DEFAULT_TENANT, deleteTenant, getTenant, insertTenant, listTenants, updateTenant, type TenantRow } from '../../db/repos/tenants';
-import { newId } from '../../ids';
+import { newId } from '../../db/ids';
 import type { ApiDeps } from '../deps';
 import { conflict, notFound } from '../../errors/problem';
 import { keysetCursorSchema, listOf, paginationQuery, problemResponses, problemSchema } from '../schemas/common';

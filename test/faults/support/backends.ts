@@ -9,7 +9,7 @@ import { Client as PgClient } from 'pg';
 import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from '../../../src/dev/embedded-postgres';
 import { resolveTemporalCli } from '../../../src/dev/temporal-cli-binary';
 import { connectClient, type TemporalClientHandle } from '../../../src/temporal/client';
-import { freePort } from '../../../src/free-port';
+import { freePort } from '../../../src/net/free-port';
 import { startDevServer, type DevServer } from '../../../src/dev/temporal-dev-server';
 import { searchAttributeFlags } from '../../../workflows/search-attributes';
 import { DEV_SERVER_TUNING } from '../../../src/dev/temporal-dev-server-tuning';

@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { freePort } from '../../../src/free-port';
+import { freePort } from '../../../src/net/free-port';
 import { portListeners, processesInSessions, readStat } from '../../../src/dev/proc';
 import { parseRunState, type RunState } from '../../../src/dev/run-state';
 import { ROOT } from './processes';

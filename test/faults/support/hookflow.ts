@@ -2,7 +2,7 @@
 // them only the way a user would: HTTP for the API, env vars for configuration.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { freePort } from '../../../src/free-port';
+import { freePort } from '../../../src/net/free-port';
 import { assertGone, liveProcesses, spawnHookflow, type HookflowProcess } from './processes';
 import { callApi, type ApiResponse } from '../../support/call-api';
 import type { Receiver } from './receivers';
