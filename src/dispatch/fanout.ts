@@ -1,9 +1,19 @@
-import type { Client } from '@temporalio/client';
+// The fan-out: one delivery workflow started per planned delivery, workflow ID = delivery ID.
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import type { Logger } from 'pino';
+import type { deliveryWorkflow } from '../../workflows/delivery';
+import type { Config, RetryPolicyConfig } from '../config';
 import type { Db } from '../db/pool';
 import { markDispatched } from '../db/repos/events';
-import { startDelivery, type StartSettings, type StartableDelivery } from './start-deliveries';
 import { loadStartable } from '../db/repos/startable-deliveries';
+import {
+  HookflowEventId,
+  HookflowEventType,
+  HookflowStatus,
+  HookflowSubscriptionId,
+  HookflowTenantId,
+} from '../../workflows/search-attributes';
+import { DELIVERY_REVISION, type DeliveryInput, type DeliveryStatus } from '../../workflows/messages';
 
 export interface FanoutDeps {
   db: Db;
@@ -175,5 +185,67 @@ export class Fanout {
         throw err;
       }
     }
+  }
+}
+
+export interface StartableDelivery {
+  deliveryId: string;
+  tenantId: string;
+  eventId: string;
+  subscriptionId: string;
+  eventType: string;
+  retryPolicy: Partial<RetryPolicyConfig> | null;
+}
+
+export type StartSettings = Pick<Config, 'retry' | 'requestTimeoutMs' | 'deadLetterRetentionSeconds'> & {
+  temporal: Pick<Config['temporal'], 'taskQueue'>;
+  /** Only with a client on a worker's shared native connection (connectShared). */
+  eagerStart?: boolean;
+};
+
+/**
+ * Starts one delivery workflow. The workflow ID is the delivery ID; USE_EXISTING plus
+ * REJECT_DUPLICATE make a repeated start (client retry, sweeper, second replica) a no-op even when
+ * the first delivery already finished.
+ */
+export async function startDelivery(
+  temporal: Client,
+  settings: StartSettings,
+  d: StartableDelivery,
+  rerun?: { carried: DeliveryStatus },
+): Promise<void> {
+  const input: DeliveryInput = {
+    deliveryId: d.deliveryId,
+    eventId: d.eventId,
+    subscriptionId: d.subscriptionId,
+    eventType: d.eventType,
+    retryPolicy: { ...settings.retry, ...(d.retryPolicy ?? {}) },
+    requestTimeoutMs: settings.requestTimeoutMs,
+    deadLetterRetentionSeconds: settings.deadLetterRetentionSeconds,
+    revision: DELIVERY_REVISION,
+    ...(rerun ? { carried: rerun.carried, nextTrigger: 'redeliver' as const } : {}),
+  };
+  try {
+    // The workflow function itself is in workflows/delivery.ts; only its type crosses into this process.
+    await temporal.workflow.start<typeof deliveryWorkflow>('deliveryWorkflow', {
+      workflowId: d.deliveryId,
+      taskQueue: settings.temporal.taskQueue,
+      args: [input],
+      // A rerun (redelivery of a closed delivery) is a new run under the same ID; it fails, rather than
+      // joins, if a run is open, so a redelivery never rides on a round already under way.
+      workflowIdConflictPolicy: rerun ? 'FAIL' : 'USE_EXISTING',
+      workflowIdReusePolicy: rerun ? 'ALLOW_DUPLICATE' : 'REJECT_DUPLICATE',
+      requestEagerStart: settings.eagerStart === true,
+      typedSearchAttributes: [
+        { key: HookflowStatus, value: 'scheduled' },
+        { key: HookflowSubscriptionId, value: d.subscriptionId },
+        { key: HookflowEventId, value: d.eventId },
+        { key: HookflowEventType, value: d.eventType },
+        { key: HookflowTenantId, value: d.tenantId },
+      ],
+    });
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError && !rerun) return;
+    throw err;
   }
 }

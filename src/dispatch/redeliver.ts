@@ -6,7 +6,7 @@ import { getDeliveryRecord, reopenDelivery, statusFromRecord } from '../db/repos
 import { subscriptionFacts } from '../db/repos/subscriptions';
 import { DEAD_STATES, SIGNALLABLE_STATES } from '../../workflows/delivery-states';
 import { redeliverSignal, statusQuery, type DeliveryStatus } from '../../workflows/messages';
-import { startDelivery, type StartSettings } from './start-deliveries';
+import { startDelivery, type StartSettings } from './fanout';
 
 export type RedeliverOutcome =
   /** An open delivery (retrying or dead-lettered) was signalled: a new round starts now. */

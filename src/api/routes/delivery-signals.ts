@@ -1,5 +1,5 @@
 import type { Client } from '@temporalio/client';
-import { forEachBounded } from '../../dispatch/start-deliveries';
+import { forEachBounded } from '../../concurrency/for-each-bounded';
 import { forEachDelivery, type DeliveryListFilter } from '../../temporal/visibility';
 import { discardSignal, redeliverSignal, statusQuery } from '../../../workflows/messages';
 

@@ -4,7 +4,7 @@ import { insertPlannedDelivery } from '../../db/repos/delivery-records';
 import { getEvent, plannedDeliveries } from '../../db/repos/events';
 import { subscriptionFactsOf } from '../../db/repos/subscriptions';
 import { redeliverAny } from '../../dispatch/redeliver';
-import { startDelivery } from '../../dispatch/start-deliveries';
+import { startDelivery } from '../../dispatch/fanout';
 import { deliveryIdFor } from '../../db/ids';
 import type { ApiDeps } from '../deps';
 import { notFound, Problem } from '../../errors/problem';

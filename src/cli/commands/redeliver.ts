@@ -1,7 +1,7 @@
 import { Command, Option } from '@commander-js/extra-typings';
 import { FINAL_STATES } from '../../../workflows/delivery-states';
 import { unwrap, type HookflowClient } from '../../client';
-import { forEachBounded } from '../../dispatch/start-deliveries';
+import { forEachBounded } from '../../concurrency/for-each-bounded';
 import { connect } from '../api-target';
 import { out, printJson } from '../output';
 import { trackJob } from '../progress';

@@ -1,5 +1,5 @@
 import type { Db } from '../pool';
-import type { StartableDelivery } from '../../dispatch/start-deliveries';
+import type { StartableDelivery } from '../../dispatch/fanout';
 
 /** Loads the fan-out plan of the given events, with what a workflow start needs. */
 export async function loadStartable(db: Db, eventIds: string[]): Promise<Map<string, StartableDelivery[]>> {
