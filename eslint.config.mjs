@@ -5,6 +5,14 @@ import { builtinModules } from 'node:module';
 
 const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
 
+// For code that reads the API's JSON without typing every response.
+const untypedJsonRules = Object.fromEntries(
+  ['no-unsafe-member-access', 'no-unsafe-assignment', 'no-unsafe-call', 'no-unsafe-return', 'no-unsafe-argument', 'no-explicit-any'].map((r) => [
+    `@typescript-eslint/${r}`,
+    'off',
+  ]),
+);
+
 export default tseslint.config(
   // src/client/schema.ts is generated from the OpenAPI document (npm run generate:client).
   { ignores: ['node_modules/**', 'dist/**', '.hookflow/**', 'bin/**', '.ci/**', 'eslint.config.mjs', '.dependency-cruiser.cjs', 'src/client/schema.ts'] },
@@ -57,26 +65,12 @@ export default tseslint.config(
   {
     // Tests and the benchmark read JSON responses; typing every one would add noise, not safety.
     files: ['test/**/*.ts', 'bench/**/*.ts'],
-    rules: {
-      '@typescript-eslint/no-unsafe-member-access': 'off',
-      '@typescript-eslint/no-unsafe-assignment': 'off',
-      '@typescript-eslint/no-unsafe-call': 'off',
-      '@typescript-eslint/no-unsafe-return': 'off',
-      '@typescript-eslint/no-unsafe-argument': 'off',
-      '@typescript-eslint/no-explicit-any': 'off',
-    },
+    rules: untypedJsonRules,
   },
   {
     // The portal's browser script reads the API's JSON the way the tests do (the API's own zod
     // schemas are the contract); the same rules are off for the same reason. Everything else applies.
     files: ['src/portal/web/**/*.js'],
-    rules: {
-      '@typescript-eslint/no-unsafe-member-access': 'off',
-      '@typescript-eslint/no-unsafe-assignment': 'off',
-      '@typescript-eslint/no-unsafe-call': 'off',
-      '@typescript-eslint/no-unsafe-return': 'off',
-      '@typescript-eslint/no-unsafe-argument': 'off',
-      '@typescript-eslint/no-explicit-any': 'off',
-    },
+    rules: untypedJsonRules,
   },
 );

@@ -31,7 +31,7 @@ async function deliver(id: string, n: number): Promise<void> {
 serveIpc({
   setup(s: Setup) {
     setup = s;
-    // As src/runtime/worker.ts builds it; the receiver is on 127.0.0.1.
+    // As src/server/worker-process.ts builds it; the receiver is on 127.0.0.1.
     dispatcher = createGuardedAgent({ policy: { allowPrivate: true, allowedCidrs: [] }, connectTimeoutMs: Math.min(10_000, s.requestTimeoutMs), keepAliveTimeoutMs: 30_000 });
   },
   /** `concurrency` sends in flight for `durationMs`. */

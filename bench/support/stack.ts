@@ -1,4 +1,4 @@
-// The stack under test, started the way `npm start` starts it (src/runtime/dev-stack.ts), but on
+// The stack under test, started the way `npm start` starts it (src/dev/dev-stack.ts), but on
 // free ports and in a scratch directory. TEMPORAL_ADDRESS / DATABASE_URL point it at existing ones.
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -103,7 +103,7 @@ export async function startBenchStack(opts: { logFile: string }): Promise<BenchS
   // The worker would install a Runtime with logging only; we add a Prometheus endpoint for Temporal's view.
   const metricsPort = await freePort();
   Runtime.install({
-    // As in src/temporal/worker.ts: the bench owns signal handling and stops the stack itself.
+    // As in src/server/temporal-worker.ts: the bench owns signal handling and stops the stack itself.
     shutdownSignals: [],
     logger: new DefaultLogger('WARN', (e) => log[e.level === 'ERROR' ? 'error' : 'warn']({ ...e.meta, sdk: true }, e.message)),
     telemetryOptions: {

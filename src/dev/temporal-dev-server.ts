@@ -29,7 +29,7 @@ export interface DevServerOptions {
   dynamicConfig?: Record<string, string>;
   logLevel?: string;
   onLog?: (line: string) => void;
-  /** Send the server's output to <logDir>/temporal.log instead of a pipe (see runtime/child-log.ts). */
+  /** Send the server's output to <logDir>/temporal.log instead of a pipe (see child-log.ts). */
   logDir?: string;
   /** Names the settings that chose fixed ports, for the "port in use" message. */
   portSettings?: { port: string; uiPort: string };

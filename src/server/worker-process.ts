@@ -78,7 +78,7 @@ export async function startWorker(deps: {
     metricsUrl: listener?.url,
     async stop() {
       // shutdown() stops polling and lets in-flight attempts finish within HOOKFLOW_SHUTDOWN_GRACE_MS,
-      // then cancels the rest (src/temporal/worker.ts).
+      // then cancels the rest (src/server/temporal-worker.ts).
       if (worker.getState() === 'RUNNING') worker.shutdown();
       const graceOver = setTimeout(() => stopping.abort(), deps.config.shutdownGraceMs);
       await done.finally(() => clearTimeout(graceOver));
