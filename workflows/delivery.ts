@@ -16,7 +16,7 @@ import type { createActivities } from '../activities';
 import { applyAttempt, endRound, finish, newStatus, startRound, type RoundResult } from './delivery-status';
 import { attemptFailureCause, deliverLocalFirst } from './local-first-attempt';
 import {
-  DELIVERY_REVISION,
+  FIRST_ROUND_AT_START_REVISION,
   FailureTypes,
   attemptFailedSignal,
   discardSignal,
@@ -48,7 +48,9 @@ const STALL_PAUSE_MAX_MS = 5 * 60_000;
 export async function deliveryWorkflow(input: DeliveryInput): Promise<DeliveryStatus> {
   const status: DeliveryStatus = input.carried ?? newStatus(input);
   // Runs started for this revision skip the patch checks: a marker per delivery is history and server work.
-  const revised = (input.revision ?? 0) >= DELIVERY_REVISION;
+  const revised = (input.revision ?? 0) >= 1;
+  // A run started before revision 2 keeps the first-round time its live run recorded.
+  const firstRoundAtStart = (input.revision ?? 0) >= FIRST_ROUND_AT_START_REVISION;
   let request: { kind: 'redeliver' } | { kind: 'discard'; reason: string } | undefined;
   let roundScope: CancellationScope | undefined;
 
@@ -101,7 +103,7 @@ export async function deliveryWorkflow(input: DeliveryInput): Promise<DeliverySt
     {
       // The first round starts when the delivery did: a time read from history, the same live and in
       // every replay, which the first round's attempt also writes to the delivery record.
-      const first = trigger === 'initial' && status.roundCount === 0;
+      const first = firstRoundAtStart && trigger === 'initial' && status.roundCount === 0;
       const round = startRound(status, trigger, (first ? workflowInfo().startTime : new Date()).toISOString());
       // Versioned: histories from before the local first attempt replay down the regular path.
       const localFirst = trigger === 'initial' && status.attempts === 0 && (revised || patched(LOCAL_FIRST_ATTEMPT));

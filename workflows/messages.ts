@@ -46,10 +46,15 @@ export interface DeliverInput {
 }
 
 /**
- * 1: the local first attempt and the closing record write, without asking patched(). Runs started
- * before it (no revision) still decide with patched(), so their histories replay as recorded.
+ * The revision new deliveries start with. Each revision's changes apply only to runs started with
+ * it or later, so runs started before replay as recorded:
+ * 1: the local first attempt and the closing record write, without asking patched() (runs with no
+ *    revision still decide with patched());
+ * 2: the first round starts at the delivery's start time, read from history, not at the first
+ *    activation (FIRST_ROUND_AT_START_REVISION).
  */
-export const DELIVERY_REVISION = 1;
+export const DELIVERY_REVISION = 2;
+export const FIRST_ROUND_AT_START_REVISION = 2;
 
 /** What one HTTP attempt produced; small on purpose (no bodies beyond a short excerpt). */
 export interface AttemptReport {
