@@ -5,7 +5,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Db } from '../db/pool';
 import { getTenant } from '../db/repos/tenants';
-import { ownerTenantOf, type ResourceKind } from '../db/repos/resource-owners';
+import { tenantHolds, type ResourceKind } from '../db/repos/resource-owners';
 import { notFound, Problem } from '../errors/problem';
 import { unauthorized } from './api-keys';
 import type { Principal, PrincipalResolver } from './principal';
@@ -82,7 +82,7 @@ export function installAccessControl(app: FastifyInstance, deps: { db: Pick<Db, 
     if (!access || access.who === 'admin') return;
     const id = (req.params as { id?: unknown } | undefined)?.id;
     if (access.resource && typeof id === 'string') {
-      if ((await ownerTenantOf(deps.db, access.resource, id)) !== principal.tenantId) throw notFound(access.resource, id);
+      if (!(await tenantHolds(deps.db, access.resource, id, principal.tenantId))) throw notFound(access.resource, id);
     }
     for (const [path, holder] of tenantHolders(req)) {
       const named = holder.tenantId;

@@ -78,8 +78,9 @@ export class EventIntake {
     for (const a of accepted) {
       if (!a.created || a.event.dispatched_at) continue;
       const deliveries = a.deliveries.map((d) => ({ ...d, eventType: a.event.type, retryPolicy: d.retryPolicy ?? null }));
-      if (opts.start === 'queue') this.deps.fanout.enqueue(a.event.id, deliveries);
-      else starts.push(this.deps.fanout.dispatch(a.event.id, deliveries));
+      const ref = { tenantId: a.event.tenant_id, eventId: a.event.id };
+      if (opts.start === 'queue') this.deps.fanout.enqueue(ref, deliveries);
+      else starts.push(this.deps.fanout.dispatch(ref, deliveries));
     }
     await Promise.all(starts);
     return accepted;

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { deliveryWorkflow } from '../../workflows/delivery';
 import type { Config, RetryPolicyConfig } from '../config';
 import type { Db } from '../db/pool';
-import { markDispatched } from '../db/repos/events';
+import { markDispatched, type EventRef } from '../db/repos/events';
 import { loadStartable } from '../db/repos/startable-deliveries';
 import {
   HookflowEventId,
@@ -27,7 +27,7 @@ export interface FanoutDeps {
 }
 
 interface EventJob {
-  eventId: string;
+  event: EventRef;
   remaining: number;
   failed: number;
   firstError?: unknown;
@@ -56,11 +56,11 @@ const MARK_BATCH = 200;
 export class Fanout {
   private readonly queue: { job: EventJob; delivery: StartableDelivery }[] = [];
   private lanes = 0;
-  private toMark: string[] = [];
+  private toMark: EventRef[] = [];
   private marking?: Promise<void>;
   private idleWaiters: (() => void)[] = [];
   /** Accepted events left in PostgreSQL because the queue was full, oldest first. */
-  private backlog: string[] = [];
+  private backlog: EventRef[] = [];
   private refilling?: Promise<void>;
 
   private readonly maxQueued: number;
@@ -75,19 +75,19 @@ export class Fanout {
   }
 
   /** Fire and forget: the API's path. A full queue leaves the event in PostgreSQL for the refill. */
-  enqueue(eventId: string, deliveries: StartableDelivery[]): void {
+  enqueue(event: EventRef, deliveries: StartableDelivery[]): void {
     // An event larger than the bound still goes in when the queue is empty, or it would never start.
     if (this.queue.length > 0 && (this.backlog.length > 0 || this.queue.length + deliveries.length > this.maxQueued)) {
-      if (this.backlog.length < MAX_BACKLOG_IDS) this.backlog.push(eventId);
+      if (this.backlog.length < MAX_BACKLOG_IDS) this.backlog.push(event);
       return;
     }
-    void this.dispatch(eventId, deliveries);
+    void this.dispatch(event, deliveries);
   }
 
   /** Starts every delivery of one event; resolves true once the event is marked dispatched. */
-  dispatch(eventId: string, deliveries: StartableDelivery[]): Promise<boolean> {
+  dispatch(event: EventRef, deliveries: StartableDelivery[]): Promise<boolean> {
     return new Promise<boolean>((resolve) => {
-      const job: EventJob = { eventId, remaining: deliveries.length, failed: 0, done: resolve };
+      const job: EventJob = { event, remaining: deliveries.length, failed: 0, done: resolve };
       if (deliveries.length === 0) {
         this.complete(job);
         return;
@@ -134,8 +134,8 @@ export class Fanout {
     this.refilling ??= (async () => {
       try {
         while (this.backlog.length > 0 && this.queue.length < this.maxQueued / 2) {
-          const ids = this.backlog.splice(0, REFILL_PAGE);
-          for (const [eventId, deliveries] of await loadStartable(this.deps.db, ids)) void this.dispatch(eventId, deliveries);
+          const page = this.backlog.splice(0, REFILL_PAGE);
+          for (const [event, deliveries] of await loadStartable(this.deps.db, page)) void this.dispatch(event, deliveries);
         }
       } catch (err) {
         // The events stay in PostgreSQL, undispatched; the sweeper finds them after its grace.
@@ -150,13 +150,13 @@ export class Fanout {
   private complete(job: EventJob): void {
     if (job.failed > 0) {
       this.deps.log.warn(
-        { eventId: job.eventId, failed: job.failed, error: (job.firstError as Error)?.message },
+        { eventId: job.event.eventId, tenantId: job.event.tenantId, failed: job.failed, error: (job.firstError as Error)?.message },
         'some delivery workflows could not be started; the sweeper will retry',
       );
       job.done(false);
       return;
     }
-    this.toMark.push(job.eventId);
+    this.toMark.push(job.event);
     const waiter = this.scheduleMark();
     void waiter.then(
       () => job.done(true),

@@ -40,9 +40,9 @@ export class Sweeper {
     try {
       const events = await findUndispatched(this.deps.db, this.deps.graceMs, BATCH);
       if (events.length === 0) return 0;
-      const plans = await loadStartable(this.deps.db, events.map((e) => e.id));
-      for (const [eventId, deliveries] of plans) {
-        if (await this.deps.fanout.dispatch(eventId, deliveries)) completed += 1;
+      const plans = await loadStartable(this.deps.db, events.map((e) => ({ tenantId: e.tenant_id, eventId: e.id })));
+      for (const [event, deliveries] of plans) {
+        if (await this.deps.fanout.dispatch(event, deliveries)) completed += 1;
       }
       this.deps.log.info({ found: events.length, completed }, 'sweeper re-dispatched accepted events');
     } catch (err) {

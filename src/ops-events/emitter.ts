@@ -40,6 +40,6 @@ export class OpsEvents {
 
   /** Whether any of these operational events was stored (e.g. a failing notice before a success). */
   async anyExists(ids: string[]): Promise<boolean> {
-    return anyEventExists(this.deps.db, ids);
+    return anyEventExists(this.deps.db, OPS_TENANT, ids);
   }
 }

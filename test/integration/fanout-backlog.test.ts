@@ -43,7 +43,7 @@ void describe('fan-out backlog: a full queue leaves events in PostgreSQL and ref
       log: pino({ level: 'silent' }),
       maxQueuedStarts: 2,
     });
-    for (const a of accepted) fanout.enqueue(a.event.id, a.deliveries.map((d) => ({ ...d, eventType: type, retryPolicy: null })));
+    for (const a of accepted) fanout.enqueue({ tenantId: a.event.tenant_id, eventId: a.event.id }, a.deliveries.map((d) => ({ ...d, eventType: type, retryPolicy: null })));
     // Queued plus in flight: at most 2 waiting and the one lane's start; the other 9 or more wait in PostgreSQL.
     assert.ok(fanout.queuedStarts <= 3, `the fan-out held ${fanout.queuedStarts} starts; the bound is 2 queued + 1 in flight`);
 

@@ -133,6 +133,72 @@ void describe('tenant isolation matrix over every registered route', () => {
     assert.equal((await aPortal.call('GET', '/v1/subscriptions')).status, 200);
   });
 
+  // Event IDs are the caller's own words: two tenants may use the same one, and neither can learn
+  // (by a 409, or by being squatted) which IDs the other has used.
+  void test('event IDs are per tenant: the same ID in two tenants is two events, each with its own deliveries', async () => {
+    const [ra, rb] = await Promise.all([pool.start(() => ({ status: 200 })), pool.start(() => ({ status: 200 }))]);
+    const subA = await a.call('POST', '/v1/subscriptions', { url: ra.url, eventTypes: ['iso.shared'] });
+    const subB = await b.call('POST', '/v1/subscriptions', { url: rb.url, eventTypes: ['iso.shared'] });
+    assert.equal(subA.status, 201);
+    assert.equal(subB.status, 201);
+
+    const shared = `evt_shared_${process.pid}`;
+    const fromB = await b.call('POST', '/v1/events', { id: shared, type: 'iso.shared', data: { owner: 'b-only' } });
+    assert.equal(fromB.status, 202, JSON.stringify(fromB.body));
+    // A's POST with B's ID and another body: a new event of A's, not a 409 that would confirm B's.
+    const fromA = await a.call('POST', '/v1/events', { id: shared, type: 'iso.shared', data: { owner: 'a' } });
+    assert.equal(fromA.status, 202, JSON.stringify(fromA.body));
+    assert.equal(fromA.headers.get('idempotent-replayed'), null, "A's event is created, not a replay of B's");
+    assert.equal(fromA.body.id, shared);
+    assert.equal(fromA.body.tenantId, a.id);
+    assert.deepEqual(fromA.body.deliveries.map((d: { subscriptionId: string }) => d.subscriptionId), [subA.body.id]);
+    assert.notEqual(fromA.body.deliveries[0].id, fromB.body.deliveries[0].id, 'each tenant has its own delivery ID');
+
+    // Each receiver gets its own tenant's body, under the same webhook-id.
+    await waitFor(() => (ra.received.length === 1 && rb.received.length === 1 ? true : undefined), 'both deliveries to arrive');
+    assert.equal(ra.received[0]!.headers['webhook-id'], shared);
+    assert.equal(rb.received[0]!.headers['webhook-id'], shared);
+    assert.deepEqual(JSON.parse(ra.received[0]!.body).data, { owner: 'a' });
+    assert.deepEqual(JSON.parse(rb.received[0]!.body).data, { owner: 'b-only' });
+    for (const [who, id] of [[a, fromA.body.deliveries[0].id], [b, fromB.body.deliveries[0].id]] as const) {
+      await waitForState(stack, id, 'succeeded');
+      const attempts = await who.call('GET', `/v1/deliveries/${id}/attempts`);
+      assert.equal(attempts.body.data.length, 1, `${who.id}'s delivery has its one attempt`);
+    }
+
+    // Reads: each tenant sees its own event; an operator names the tenant when the ID is ambiguous.
+    const readA = await a.call('GET', `/v1/events/${shared}`);
+    assert.equal(readA.status, 200);
+    assert.deepEqual([readA.body.tenantId, readA.body.data], [a.id, { owner: 'a' }]);
+    assert.deepEqual((await b.call('GET', `/v1/events/${shared}`)).body.data, { owner: 'b-only' });
+    const ambiguous = await stack.call('GET', `/v1/events/${shared}`);
+    assertProblem(ambiguous, 400);
+    assert.equal(ambiguous.body.errors[0].path, 'query.tenantId');
+    assert.deepEqual((await stack.call('GET', `/v1/events/${shared}?tenantId=${b.id}`)).body.data, { owner: 'b-only' });
+
+    // Repeats stay per tenant: the same body replays, another body conflicts, in A's own tenant only.
+    const again = await a.call('POST', '/v1/events', { id: shared, type: 'iso.shared', data: { owner: 'a' } });
+    assert.equal(again.status, 202);
+    assert.equal(again.headers.get('idempotent-replayed'), 'true');
+    assertProblem(await a.call('POST', '/v1/events', { id: shared, type: 'iso.shared', data: { owner: 'changed' } }), 409);
+
+    // No squatting: A used an ID first; B's batch holding it stores all of B's events.
+    const squatted = `order-${process.pid}-0001`;
+    assert.equal((await a.call('POST', '/v1/events', { id: squatted, type: 'iso.other', data: 1 })).status, 202);
+    const batch = await b.call('POST', '/v1/events/batch', { events: [{ id: squatted, type: 'iso.other', data: 2 }, { id: `${squatted}-b`, type: 'iso.other', data: 3 }] });
+    assert.equal(batch.status, 202, JSON.stringify(batch.body));
+    assert.deepEqual(batch.body.data.map((e: { id: string; tenantId: string }) => `${e.tenantId}/${e.id}`), [`${b.id}/${squatted}`, `${b.id}/${squatted}-b`]);
+    assert.deepEqual((await b.call('GET', `/v1/events/${squatted}`)).body.data, 2);
+    assert.deepEqual((await a.call('GET', `/v1/events/${squatted}`)).body.data, 1);
+
+    // A replay of A's event resends A's delivery only.
+    const replay = await a.call('POST', `/v1/events/${shared}/replay`, {});
+    assert.equal(replay.status, 202, JSON.stringify(replay.body));
+    assert.deepEqual(replay.body.deliveries.map((d: { id: string }) => d.id), [fromA.body.deliveries[0].id]);
+    await waitFor(() => (ra.received.length === 2 ? true : undefined), "A's replay to arrive");
+    assert.equal(rb.received.length, 1, "B's receiver got nothing from A's replay");
+  });
+
   void test('a route that does not declare its access and its scope cannot be registered', async () => {
     const app = Fastify();
     installAccessControl(app, { db: stack.db, resolve: async () => undefined });

@@ -1,14 +1,15 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { tenantScoped } from '../../auth/access-control';
 import { insertPlannedDelivery } from '../../db/repos/delivery-records';
-import { getEvent, plannedDeliveries } from '../../db/repos/events';
+import { plannedDeliveries } from '../../db/repos/events';
 import { subscriptionFactsOf } from '../../db/repos/subscriptions';
+import { eventOf } from '../event-lookup';
 import { redeliverAny } from '../../dispatch/redeliver';
 import { startDelivery } from '../../dispatch/fanout';
 import { deliveryIdFor } from '../../db/ids';
 import type { ApiDeps } from '../deps';
-import { notFound, Problem } from '../../errors/problem';
-import { idParam, problemResponses, problemSchema } from '../schemas/common';
+import { Problem } from '../../errors/problem';
+import { idParam, problemResponses, problemSchema, tenantFilterQuery } from '../schemas/common';
 import { replayBody, replayResponse } from '../schemas/resend';
 
 /**
@@ -24,13 +25,12 @@ export const eventReplayRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, dep
     '/events/:id/replay',
     {
       config: tenantScoped('deliveries:write', 'event'),
-      schema: { tags: ['events'], params: idParam('event'), body: replayBody, response: { 202: replayResponse, ...problemResponses, 409: problemSchema } },
+      schema: { tags: ['events'], params: idParam('event'), querystring: tenantFilterQuery, body: replayBody, response: { 202: replayResponse, ...problemResponses, 409: problemSchema } },
     },
     async (req, reply) => {
-      const event = await getEvent(db, req.params.id);
-      // Purged by the retention job, or never accepted.
-      if (!event) throw notFound('event', req.params.id);
-      const planned = await plannedDeliveries(db, event.id);
+      // 404 when purged by the retention job, or never accepted.
+      const event = await eventOf(db, req, req.params.id, req.query.tenantId);
+      const planned = await plannedDeliveries(db, event.tenant_id, event.id);
       const wanted = req.body.subscriptionIds ?? planned.map((d) => d.subscriptionId);
       const rows = await subscriptionFactsOf(db, wanted);
       const found = new Map(rows.filter((r) => r.tenant_id === event.tenant_id).map((r) => [r.id, r]));

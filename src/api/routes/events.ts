@@ -2,7 +2,6 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { actingTenant, tenantScoped, unknownTenant } from '../../auth/access-control';
 import {
-  getEvent,
   IdempotencyConflictError,
   listEvents,
   plannedDeliveries,
@@ -13,9 +12,10 @@ import {
 import { DEFAULT_TENANT } from '../../db/repos/tenants';
 import { EventIntake, type Submission } from '../../dispatch/accept-events';
 import type { ApiDeps } from '../deps';
-import { conflict, notFound, Problem } from '../../errors/problem';
+import { conflict, Problem } from '../../errors/problem';
 import { pageOf, parseCursor } from '../pagination';
-import { idParam, keysetCursorSchema, listOf, problemResponses, problemSchema } from '../schemas/common';
+import { idParam, keysetCursorSchema, listOf, problemResponses, problemSchema, tenantFilterQuery } from '../schemas/common';
+import { eventOf } from '../event-lookup';
 import { BATCH_MAX, acceptedEvent, batchInput, eventDetail, eventInput, eventSummary, idempotencyHeaders, listEventsQuery } from '../schemas/events';
 
 const tags = ['events'];
@@ -104,11 +104,13 @@ export const eventRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) => 
 
   app.get(
     '/events/:id',
-    { config: tenantScoped('read', 'event'), schema: { tags, params: idParam('event'), response: { 200: eventDetail, ...problemResponses } } },
+    {
+      config: tenantScoped('read', 'event'),
+      schema: { tags, params: idParam('event'), querystring: tenantFilterQuery, response: { 200: eventDetail, ...problemResponses } },
+    },
     async (req) => {
-      const event = await getEvent(db, req.params.id);
-      if (!event) throw notFound('event', req.params.id);
-      const planned = await plannedDeliveries(db, event.id);
+      const event = await eventOf(db, req, req.params.id, req.query.tenantId);
+      const planned = await plannedDeliveries(db, event.tenant_id, event.id);
       return {
         ...summarise(event),
         data: event.data,

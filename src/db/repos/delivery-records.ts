@@ -201,14 +201,15 @@ export async function claimForRecovery(db: Queryable, deliveryId: string, runId:
 export async function purgeBatch(db: Queryable, cutoff: string, limit: number): Promise<{ events: number; deliveries: number; attempts: number }> {
   const { rows } = await db.query<{ events: number; deliveries: number; attempts: number }>(
     `WITH victims AS (
-       SELECT e.id FROM events e
+       SELECT e.tenant_id, e.id FROM events e
        WHERE e.created_at < $1::timestamptz AND e.dispatched_at IS NOT NULL
-         AND NOT EXISTS (SELECT 1 FROM event_deliveries d
-                         WHERE d.event_id = e.id AND (d.completed_at IS NULL OR d.completed_at >= $1::timestamptz))
+         AND NOT EXISTS (SELECT 1 FROM event_deliveries d WHERE d.tenant_id = e.tenant_id AND d.event_id = e.id
+                         AND (d.completed_at IS NULL OR d.completed_at >= $1::timestamptz))
        ORDER BY e.created_at LIMIT $2 FOR UPDATE SKIP LOCKED
-     ), a AS (DELETE FROM delivery_attempts WHERE event_id IN (SELECT id FROM victims) RETURNING 1),
-        d AS (DELETE FROM event_deliveries WHERE event_id IN (SELECT id FROM victims) RETURNING 1),
-        e AS (DELETE FROM events WHERE id IN (SELECT id FROM victims) RETURNING 1)
+     ), gone AS (SELECT d.delivery_id FROM event_deliveries d JOIN victims v ON v.tenant_id = d.tenant_id AND v.id = d.event_id),
+        a AS (DELETE FROM delivery_attempts WHERE delivery_id IN (SELECT delivery_id FROM gone) RETURNING 1),
+        d AS (DELETE FROM event_deliveries WHERE delivery_id IN (SELECT delivery_id FROM gone) RETURNING 1),
+        e AS (DELETE FROM events WHERE (tenant_id, id) IN (SELECT tenant_id, id FROM victims) RETURNING 1)
      SELECT (SELECT count(*) FROM e)::int AS events, (SELECT count(*) FROM d)::int AS deliveries, (SELECT count(*) FROM a)::int AS attempts`,
     [cutoff, limit],
   );

@@ -16,7 +16,7 @@ const LOAD_TARGET_SQL = preparedStatement(
   `
   SELECT e.tenant_id, e.type, e.data::text AS data_text, e.created_at,
          s.url, s.secret, s.previous_secret, s.previous_secret_expires_at, (s.active AND s.deleted_at IS NULL) AS active
-  FROM events e CROSS JOIN subscriptions s WHERE e.id = $1 AND s.id = $2`,
+  FROM subscriptions s JOIN events e ON e.tenant_id = s.tenant_id AND e.id = $1 WHERE s.id = $2`,
 );
 
 export async function loadDeliveryTarget(db: Pick<Db, 'query'>, eventId: string, subscriptionId: string): Promise<DeliveryTarget | undefined> {

@@ -13,6 +13,15 @@ export interface EventRow {
   dispatched_at: Date | null;
 }
 
+/** An event's key: its ID is the caller's own, unique only within its tenant. */
+export interface EventRef {
+  tenantId: string;
+  eventId: string;
+}
+
+/** One string per event key, for maps and sets (tenant IDs cannot hold a NUL). */
+export const eventKey = (tenantId: string, eventId: string): string => `${tenantId}\u0000${eventId}`;
+
 export interface PlannedDelivery {
   deliveryId: string;
   tenantId: string;
@@ -86,20 +95,25 @@ const ACCEPT_SQL = preparedStatement('accept_events', `
   ), plans AS (
     INSERT INTO event_deliveries (delivery_id, tenant_id, event_id, subscription_id, event_type)
     SELECT hookflow_delivery_id(ins.id, m.subscription_id), ins.tenant_id, ins.id, m.subscription_id, ins.type
-    FROM ins JOIN (SELECT DISTINCT ON (id) id, only_sub FROM input ORDER BY id, ord) i ON i.id = ins.id
+    FROM ins JOIN (SELECT DISTINCT ON (tenant_id, id) tenant_id, id, only_sub FROM input ORDER BY tenant_id, id, ord) i
+      ON i.id = ins.id AND i.tenant_id = ins.tenant_id
     JOIN matches m ON m.tenant_id = ins.tenant_id AND m.type = ins.type AND m.only_sub IS NOT DISTINCT FROM i.only_sub
-    RETURNING delivery_id, event_id, subscription_id
+    RETURNING delivery_id, tenant_id, event_id, subscription_id
   )
   SELECT (SELECT ord FROM dead)::int AS unknown_ord,
          (SELECT COALESCE(json_agg(ins), '[]') FROM ins) AS events,
-         (SELECT COALESCE(json_agg(json_build_object('delivery_id', p.delivery_id, 'event_id', p.event_id,
+         (SELECT COALESCE(json_agg(json_build_object('delivery_id', p.delivery_id, 'tenant_id', p.tenant_id, 'event_id', p.event_id,
             'subscription_id', p.subscription_id, 'retry_policy', s.retry_policy::text) ORDER BY p.subscription_id), '[]')
           FROM plans p JOIN subscriptions s ON s.id = p.subscription_id) AS plans`);
 
-const MARK_DISPATCHED_SQL = preparedStatement('mark_dispatched', 'UPDATE events SET dispatched_at = now() WHERE id = ANY($1) AND dispatched_at IS NULL');
+const MARK_DISPATCHED_SQL = preparedStatement(
+  'mark_dispatched',
+  `UPDATE events e SET dispatched_at = now() FROM unnest($1::text[], $2::text[]) AS k(tenant_id, id)
+   WHERE e.tenant_id = k.tenant_id AND e.id = k.id AND e.dispatched_at IS NULL`,
+);
 
 type StoredEvent = Omit<EventRow, 'created_at' | 'dispatched_at'> & { created_at: string; dispatched_at: string | null };
-type StoredPlan = { delivery_id: string; event_id: string; subscription_id: string; retry_policy: string | null };
+type StoredPlan = { delivery_id: string; tenant_id: string; event_id: string; subscription_id: string; retry_policy: string | null };
 
 /**
  * Stores the events and their fan-out plans in one statement, however many events the request
@@ -155,29 +169,31 @@ export async function acceptEach(db: Queryable, events: NewEvent[]): Promise<Acc
     throw new UnknownTenantError(i, events[i]!.tenantId);
   }
   const created = new Map(
-    result.events.map((r) => [r.id, { ...r, created_at: new Date(r.created_at), dispatched_at: r.dispatched_at ? new Date(r.dispatched_at) : null }]),
+    result.events.map((r) => [eventKey(r.tenant_id, r.id), { ...r, created_at: new Date(r.created_at), dispatched_at: r.dispatched_at ? new Date(r.dispatched_at) : null }]),
   );
   const plansByEvent = new Map<string, AcceptedEvent['deliveries']>();
   for (const p of result.plans) {
-    const list = plansByEvent.get(p.event_id) ?? [];
+    const key = eventKey(p.tenant_id, p.event_id);
+    const list = plansByEvent.get(key) ?? [];
     list.push({
       deliveryId: p.delivery_id,
-      tenantId: created.get(p.event_id)!.tenant_id,
+      tenantId: p.tenant_id,
       eventId: p.event_id,
       subscriptionId: p.subscription_id,
       retryPolicy: p.retry_policy === null ? null : (JSON.parse(p.retry_policy) as Partial<RetryPolicyConfig> | null),
     });
-    plansByEvent.set(p.event_id, list);
+    plansByEvent.set(key, list);
   }
 
   const results: AcceptOutcome[] = [];
   const claimed = new Set<string>();
   for (const e of events) {
-    const event = created.get(e.id);
+    const key = eventKey(e.tenantId, e.id);
+    const event = created.get(key);
     // A later copy of an ID inserted earlier in this request is a repeat, not a second creation.
-    if (event && !claimed.has(e.id)) {
-      claimed.add(e.id);
-      results.push({ ok: true, accepted: { event, deliveries: plansByEvent.get(e.id) ?? [], created: true } });
+    if (event && !claimed.has(key)) {
+      claimed.add(key);
+      results.push({ ok: true, accepted: { event, deliveries: plansByEvent.get(key) ?? [], created: true } });
     } else {
       try {
         results.push({ ok: true, accepted: { ...(await findExisting(db, e)), created: false } });
@@ -193,24 +209,30 @@ export async function acceptEach(db: Queryable, events: NewEvent[]): Promise<Acc
 type Queryable = Pick<Db, 'query'>;
 
 async function findExisting(db: Queryable, e: NewEvent): Promise<Omit<AcceptedEvent, 'created'>> {
+  // Only the caller's own tenant: another tenant's events, whatever their IDs and keys, are invisible.
   const { rows } = await db.query<EventRow>(
-    `SELECT * FROM events WHERE (tenant_id = $3 AND idempotency_key = $1) OR id = $2
-     ORDER BY (tenant_id = $3 AND idempotency_key = $1) DESC LIMIT 1`,
+    `SELECT * FROM events WHERE tenant_id = $3 AND (idempotency_key = $1 OR id = $2)
+     ORDER BY (idempotency_key IS NOT DISTINCT FROM $1) DESC LIMIT 1`,
     [e.idempotencyKey, e.id, e.tenantId],
   );
   const existing = rows[0];
   if (!existing) throw new Error(`event ${e.id} conflicted but could not be found`);
-  // The hash covers the tenant, so another tenant's event with the same ID is a conflict, never a replay.
   if (existing.request_hash !== e.requestHash) {
-    const sameKey = e.idempotencyKey && existing.tenant_id === e.tenantId && existing.idempotency_key === e.idempotencyKey;
+    const sameKey = e.idempotencyKey && existing.idempotency_key === e.idempotencyKey;
     throw new IdempotencyConflictError(sameKey ? 'Idempotency-Key' : 'id');
   }
-  return { event: existing, deliveries: await plannedDeliveries(db, existing.id) };
+  return { event: existing, deliveries: await plannedDeliveries(db, existing.tenant_id, existing.id) };
 }
 
-export async function getEvent(db: Queryable, id: string): Promise<EventRow | undefined> {
-  const { rows } = await db.query<EventRow>('SELECT * FROM events WHERE id = $1', [id]);
-  return rows[0];
+/**
+ * One event by ID. With a tenant, that tenant's only. Without one (an operator's key), every tenant's:
+ * an ID that more than one tenant used gives all of them, for the caller to say which it means.
+ */
+export async function findEvents(db: Queryable, id: string, tenantId: string | undefined): Promise<EventRow[]> {
+  const { rows } = tenantId === undefined
+    ? await db.query<EventRow>('SELECT * FROM events WHERE id = $1 ORDER BY tenant_id LIMIT 2', [id])
+    : await db.query<EventRow>('SELECT * FROM events WHERE tenant_id = $1 AND id = $2', [tenantId, id]);
+  return rows;
 }
 
 type PlanRow = { delivery_id: string; tenant_id: string; event_id: string; subscription_id: string };
@@ -241,17 +263,17 @@ export async function listEvents(
   return rows;
 }
 
-export async function plannedDeliveries(db: Queryable, eventId: string): Promise<(PlannedDelivery & { state: string })[]> {
+export async function plannedDeliveries(db: Queryable, tenantId: string, eventId: string): Promise<(PlannedDelivery & { state: string })[]> {
   const { rows } = await db.query<PlanRow & { state: string }>(
-    'SELECT delivery_id, tenant_id, event_id, subscription_id, state FROM event_deliveries WHERE event_id = $1 ORDER BY subscription_id',
-    [eventId],
+    'SELECT delivery_id, tenant_id, event_id, subscription_id, state FROM event_deliveries WHERE tenant_id = $1 AND event_id = $2 ORDER BY subscription_id',
+    [tenantId, eventId],
   );
   return rows.map((r) => ({ ...fromPlanRow(r), state: r.state }));
 }
 
-export async function markDispatched(db: Queryable, eventIds: string[]): Promise<void> {
-  if (eventIds.length === 0) return;
-  await db.query({ ...MARK_DISPATCHED_SQL, values: [eventIds] });
+export async function markDispatched(db: Queryable, events: EventRef[]): Promise<void> {
+  if (events.length === 0) return;
+  await db.query({ ...MARK_DISPATCHED_SQL, values: [events.map((e) => e.tenantId), events.map((e) => e.eventId)] });
 }
 
 /** Events accepted at least `graceMs` ago whose fan-out never finished (e.g. the API died). */
@@ -274,7 +296,7 @@ export async function fanoutBacklog(db: Queryable): Promise<{ n: number; age: nu
 }
 
 /** Whether any of these events was stored. */
-export async function anyEventExists(db: Queryable, ids: string[]): Promise<boolean> {
-  const { rows } = await db.query('SELECT 1 FROM events WHERE id = ANY($1) LIMIT 1', [ids]);
+export async function anyEventExists(db: Queryable, tenantId: string, ids: string[]): Promise<boolean> {
+  const { rows } = await db.query('SELECT 1 FROM events WHERE tenant_id = $1 AND id = ANY($2) LIMIT 1', [tenantId, ids]);
   return rows.length > 0;
 }

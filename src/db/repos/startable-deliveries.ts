@@ -1,8 +1,9 @@
 import type { Db } from '../pool';
 import type { StartableDelivery } from '../../dispatch/fanout';
+import { eventKey, type EventRef } from './events';
 
 /** Loads the fan-out plan of the given events, with what a workflow start needs. */
-export async function loadStartable(db: Db, eventIds: string[]): Promise<Map<string, StartableDelivery[]>> {
+export async function loadStartable(db: Db, events: EventRef[]): Promise<[EventRef, StartableDelivery[]][]> {
   const { rows } = await db.query<{
     delivery_id: string;
     tenant_id: string;
@@ -12,13 +13,14 @@ export async function loadStartable(db: Db, eventIds: string[]): Promise<Map<str
     retry_policy: StartableDelivery['retryPolicy'];
   }>(
     `SELECT d.delivery_id, d.tenant_id, d.event_id, d.subscription_id, e.type, s.retry_policy
-     FROM event_deliveries d JOIN events e ON e.id = d.event_id JOIN subscriptions s ON s.id = d.subscription_id
-     WHERE d.event_id = ANY($1)`,
-    [eventIds],
+     FROM unnest($1::text[], $2::text[]) AS k(tenant_id, id)
+     JOIN event_deliveries d ON d.tenant_id = k.tenant_id AND d.event_id = k.id
+     JOIN events e ON e.tenant_id = d.tenant_id AND e.id = d.event_id JOIN subscriptions s ON s.id = d.subscription_id`,
+    [events.map((e) => e.tenantId), events.map((e) => e.eventId)],
   );
-  const byEvent = new Map<string, StartableDelivery[]>(eventIds.map((id) => [id, []]));
+  const byEvent = new Map<string, [EventRef, StartableDelivery[]]>(events.map((e) => [eventKey(e.tenantId, e.eventId), [e, []]]));
   for (const r of rows) {
-    byEvent.get(r.event_id)!.push({
+    byEvent.get(eventKey(r.tenant_id, r.event_id))![1].push({
       deliveryId: r.delivery_id,
       tenantId: r.tenant_id,
       eventId: r.event_id,
@@ -27,5 +29,5 @@ export async function loadStartable(db: Db, eventIds: string[]): Promise<Map<str
       retryPolicy: r.retry_policy,
     });
   }
-  return byEvent;
+  return [...byEvent.values()];
 }
