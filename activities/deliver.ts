@@ -58,6 +58,7 @@ export function createDeliver(deps: DeliverDeps) {
 
     let statusCode: number | undefined;
     let excerpt: string | undefined;
+    let excerptNote: string | null = null;
     let retryAfter: string | undefined;
     let error: { cls: string; message: string; refused: boolean } | undefined;
     try {
@@ -75,6 +76,7 @@ export function createDeliver(deps: DeliverDeps) {
       });
       ({ statusCode, retryAfter } = res);
       excerpt = res.bodyExcerpt;
+      excerptNote = res.bodyNote;
     } catch (err) {
       error = cancel.aborted ? interrupted() : describeNetworkError(err);
     }
@@ -105,6 +107,7 @@ export function createDeliver(deps: DeliverDeps) {
           durationMs,
           statusCode: statusCode ?? null,
           responseBody: excerpt ?? null,
+          responseBodyNote: excerptNote,
           errorClass: error?.cls ?? (succeeded ? null : 'HttpStatus'),
           errorMessage: error?.message ?? (verdict && verdict.kind !== 'success' ? verdict.reason : null),
           outcome,

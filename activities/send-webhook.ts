@@ -1,10 +1,13 @@
 import { request, type Dispatcher } from 'undici';
+import { responseExcerpt } from './response-excerpt';
 
 export interface SendResult {
   statusCode: number;
   retryAfter?: string;
-  /** At most the configured number of bytes, decoded leniently as UTF-8. */
+  /** At most the configured number of bytes, as storable text (activities/response-excerpt.ts). */
   bodyExcerpt: string;
+  /** What had to be replaced to store the excerpt; null when it is the bytes as sent. */
+  bodyNote: string | null;
 }
 
 /**
@@ -46,9 +49,11 @@ export async function sendWebhook(opts: {
     if (size >= opts.bodyLimit) res.body.destroy();
   }
   const retryAfter = res.headers['retry-after'];
+  const excerpt = responseExcerpt(Buffer.concat(chunks), size >= opts.bodyLimit);
   return {
     statusCode: res.statusCode,
     retryAfter: Array.isArray(retryAfter) ? retryAfter[0] : retryAfter,
-    bodyExcerpt: Buffer.concat(chunks).toString('utf8'),
+    bodyExcerpt: excerpt.text,
+    bodyNote: excerpt.note,
   };
 }

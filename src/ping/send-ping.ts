@@ -51,6 +51,7 @@ export async function sendPing(
     statusCode: first?.status_code ?? null,
     durationMs: first?.duration_ms ?? null,
     responseBody: first?.response_body ?? null,
+    responseBodyNote: first?.response_body_note ?? null,
     error: first && first.outcome !== 'succeeded' ? describeError(first) : null,
     attemptedAt: first?.started_at.toISOString() ?? null,
   };

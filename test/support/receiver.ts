@@ -16,7 +16,7 @@ export interface ReceivedRequest {
   payload?: { type: string; timestamp: string; data: unknown };
 }
 
-export type Responder = (req: ReceivedRequest, index: number) => { status: number; headers?: Record<string, string>; body?: string; delayMs?: number };
+export type Responder = (req: ReceivedRequest, index: number) => { status: number; headers?: Record<string, string>; body?: string | Uint8Array; delayMs?: number };
 
 export interface Receiver {
   url: string;

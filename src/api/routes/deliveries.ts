@@ -113,6 +113,7 @@ export const deliveryRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) 
           durationMs: r.duration_ms,
           statusCode: r.status_code,
           responseBody: r.response_body,
+          responseBodyNote: r.response_body_note,
           errorClass: r.error_class,
           errorMessage: r.error_message,
           outcome: r.outcome,

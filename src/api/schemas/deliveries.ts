@@ -74,6 +74,10 @@ export const attemptResponse = z.object({
   durationMs: z.number(),
   statusCode: z.number().nullable(),
   responseBody: z.string().nullable(),
+  responseBodyNote: z
+    .string()
+    .nullable()
+    .describe('Set when `responseBody` is not the bytes as sent: NUL bytes and invalid UTF-8 are stored as U+FFFD, and this says which were replaced'),
   errorClass: z.string().nullable(),
   errorMessage: z.string().nullable(),
   outcome: z.string(),

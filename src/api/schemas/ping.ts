@@ -12,6 +12,7 @@ export const pingResult = z
     statusCode: z.number().int().nullable(),
     durationMs: z.number().int().nullable(),
     responseBody: z.string().nullable().describe("An excerpt of the endpoint's answer, as the attempt log keeps it"),
+    responseBodyNote: z.string().nullable().describe('Set when `responseBody` is not the bytes as sent (NUL bytes and invalid UTF-8 are stored as U+FFFD)'),
     error: z.string().nullable(),
     attemptedAt: z.string().nullable(),
   })

@@ -2,7 +2,7 @@
 // Temporal has closed or forgotten the workflow, and what the delivery list pages through.
 import type { DeliveryState, DeliveryStatus } from '../../../workflows/messages';
 import { preparedStatement, type Db } from '../pool';
-import type { AttemptRecord } from './attempts';
+import { storableTexts, type AttemptRecord } from './attempts';
 
 type Queryable = Pick<Db, 'query'>;
 
@@ -43,8 +43,8 @@ const RECORD_ATTEMPT_SQL = preparedStatement(
   'record_attempt',
   `WITH attempt AS (
        INSERT INTO delivery_attempts (delivery_id, subscription_id, event_id, round, attempt, started_at, duration_ms,
-         status_code, response_body, error_class, error_message, outcome)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+         status_code, response_body, error_class, error_message, outcome, response_body_note)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $18)
      ), rec AS (
        UPDATE event_deliveries SET
          state = COALESCE($13, state),
@@ -61,12 +61,13 @@ const RECORD_ATTEMPT_SQL = preparedStatement(
 );
 
 export async function recordAttempt(db: Queryable, a: AttemptRecord, u: AttemptRecordUpdate): Promise<void> {
+  const t = storableTexts(a);
   await db.query({
     ...RECORD_ATTEMPT_SQL,
     values: [
       a.deliveryId, a.subscriptionId, a.eventId, a.round, a.attempt, a.startedAt, a.durationMs,
-      a.statusCode, a.responseBody, a.errorClass, a.errorMessage, a.outcome,
-      u.state ?? null, u.nextAttemptAt ?? null, u.completedAt ?? null, u.succeeded, u.status ?? null,
+      a.statusCode, t.responseBody, a.errorClass, t.errorMessage, a.outcome,
+      u.state ?? null, u.nextAttemptAt ?? null, u.completedAt ?? null, u.succeeded, u.status ?? null, t.responseBodyNote,
     ],
   });
 }
