@@ -20,6 +20,7 @@ export interface RecoverPageResult {
   matched: number;
   resent: number;
   skipped: number;
+  skippedByReason: Record<string, number>;
   next?: string;
 }
 
@@ -34,7 +35,7 @@ export function createMaintenanceActivities(deps: { db: Db; temporal: Client; co
      */
     async recoverPage(input: RecoverPageInput): Promise<RecoverPageResult> {
       const rows = await listRecoverable(deps.db, { ...input, afterId: input.after });
-      const result: RecoverPageResult = { matched: rows.length, resent: 0, skipped: 0 };
+      const result: RecoverPageResult = { matched: rows.length, resent: 0, skipped: 0, skippedByReason: {} };
       const { cancellationSignal } = Context.current();
       for (const [i, row] of rows.entries()) {
         // A stopping worker cancels this activity after its grace time: end between deliveries (a
@@ -47,7 +48,11 @@ export function createMaintenanceActivities(deps: { db: Db; temporal: Client; co
           beforeSend: () => claimForRecovery(deps.db, row.delivery_id, input.runId),
         });
         if (r.outcome === 'signalled' || r.outcome === 'restarted' || row.claimed) result.resent += 1;
-        else result.skipped += 1;
+        else {
+          result.skipped += 1;
+          const why = r.code ?? 'other';
+          result.skippedByReason[why] = (result.skippedByReason[why] ?? 0) + 1;
+        }
       }
       const last = rows[rows.length - 1];
       if (last && rows.length === input.limit) result.next = last.delivery_id;

@@ -170,8 +170,10 @@ export interface RecoverProgress {
   /** Deliveries found in the window so far. */
   matched: number;
   resent: number;
-  /** Found but not resent: already resent by this run, no longer dead, or the subscription is off. */
+  /** Found but not resent: no longer dead, being redelivered already, or the subscription is off. */
   skipped: number;
+  /** `skipped` by reason (delivery_missing, no_longer_dead, subscription_disabled, already_being_redelivered). */
+  skippedByReason?: Record<string, number>;
   /** Keyset position: the last delivery ID handled. */
   cursor?: string;
   startedAt: string;

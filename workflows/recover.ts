@@ -25,6 +25,7 @@ export async function recoverWorkflow(input: RecoverInput): Promise<RecoverProgr
     matched: 0,
     resent: 0,
     skipped: 0,
+    skippedByReason: {},
     startedAt: new Date().toISOString(),
   };
   setHandler(recoverProgressQuery, () => progress);
@@ -41,6 +42,9 @@ export async function recoverWorkflow(input: RecoverInput): Promise<RecoverProgr
     progress.matched += page.matched;
     progress.resent += page.resent;
     progress.skipped += page.skipped;
+    // Pages from a worker of the previous version carry no reasons; their skips stay uncounted by reason.
+    const byReason = (progress.skippedByReason ??= {});
+    for (const [why, n] of Object.entries(page.skippedByReason ?? {})) byReason[why] = (byReason[why] ?? 0) + n;
     if (!page.next) {
       progress.state = 'completed';
       progress.completedAt = new Date().toISOString();

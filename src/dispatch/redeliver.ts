@@ -18,6 +18,8 @@ export type RedeliverOutcome =
   /** No such delivery. */
   | 'missing';
 
+/** Why nothing was sent, as a stable code (recovery counts its skipped deliveries by it). */
+export type RefusalCode = 'delivery_missing' | 'no_longer_dead' | 'subscription_disabled' | 'already_being_redelivered';
 
 /**
  * Starts a new round of the delivery. An open workflow gets the `redeliver` signal; a closed one
@@ -28,12 +30,12 @@ export async function redeliverAny(
   deliveryId: string,
   /** Recovery: resend only what is still dead (a dead letter, or a closed dead letter or discard). */
   opts: { onlyDead?: boolean; beforeSend?: () => Promise<void> } = {},
-): Promise<{ outcome: RedeliverOutcome; reason?: string }> {
+): Promise<{ outcome: RedeliverOutcome; reason?: string; code?: RefusalCode }> {
   const record = await getDeliveryRecord(deps.db, deliveryId);
-  if (!record) return { outcome: 'missing', reason: `delivery ${deliveryId} does not exist` };
-  if (opts.onlyDead && !DEAD_STATES.has(record.state)) return { outcome: 'refused', reason: `delivery ${deliveryId} is ${record.state}` };
+  if (!record) return { outcome: 'missing', reason: `delivery ${deliveryId} does not exist`, code: 'delivery_missing' };
+  if (opts.onlyDead && !DEAD_STATES.has(record.state)) return { outcome: 'refused', reason: `delivery ${deliveryId} is ${record.state}`, code: 'no_longer_dead' };
   const subscription = await subscriptionFacts(deps.db, record.subscription_id);
-  if (!subscription?.live) return { outcome: 'refused', reason: `subscription ${record.subscription_id} is disabled or deleted` };
+  if (!subscription?.live) return { outcome: 'refused', reason: `subscription ${record.subscription_id} is disabled or deleted`, code: 'subscription_disabled' };
 
   const handle = deps.temporal.workflow.getHandle(deliveryId);
   let open: DeliveryStatus | undefined;
@@ -45,7 +47,7 @@ export async function redeliverAny(
   }
   if (open) {
     const allowed = opts.onlyDead ? open.state === 'dead_lettered' : SIGNALLABLE_STATES.has(open.state);
-    if (!allowed) return { outcome: 'refused', reason: `delivery ${deliveryId} is ${open.state}` };
+    if (!allowed) return { outcome: 'refused', reason: `delivery ${deliveryId} is ${open.state}`, code: 'no_longer_dead' };
     await opts.beforeSend?.();
     await handle.signal(redeliverSignal);
     return { outcome: 'signalled' };
@@ -69,7 +71,7 @@ export async function redeliverAny(
     );
   } catch (err) {
     // Another redelivery started a run a moment ago: that run is this redelivery too.
-    if (err instanceof WorkflowExecutionAlreadyStartedError) return { outcome: 'refused', reason: `delivery ${deliveryId} is already being redelivered` };
+    if (err instanceof WorkflowExecutionAlreadyStartedError) return { outcome: 'refused', reason: `delivery ${deliveryId} is already being redelivered`, code: 'already_being_redelivered' };
     throw err;
   }
   // The run's first attempt reopens the record too; this makes reads follow the live run at once.

@@ -84,6 +84,20 @@ void describe('hookflow redeliver, recover and errors', () => {
     }, 'the recovered deliveries to succeed');
   });
 
+  void test('recover of a disabled subscription is refused with the reason and the flag that enables it, and --enable recovers it', { timeout: 120_000 }, async () => {
+    const d = await deadLetters('recover.off.cli', 2);
+    await stack.db.query("UPDATE subscriptions SET active = false, disabled_reason = 'disabled by hand for the test' WHERE id = $1", [d.sub.id]);
+    d.heal();
+    const refused = await runCli(['recover', d.sub.id, '--since', '10m'], env);
+    assert.equal(refused.code, 1, refused.stdout);
+    assert.match(refused.stderr, /is disabled \(disabled by hand for the test\)/);
+    assert.match(refused.stderr, /add --enable/);
+
+    const res = await runCli(['recover', d.sub.id, '--since', '10m', '--enable'], env);
+    assert.equal(res.code, 0, res.stderr);
+    assert.match(res.stdout, /^recovery recover-\S+ completed: 2 matched, 2 resent, 0 skipped$/m);
+  });
+
   void test('a bad flag, a bad value, an API error and an unreachable API: a clear message and a non-zero exit', { timeout: 120_000 }, async () => {
     const flag = await runCli(['send', 'a.b', '--bogus'], env);
     assert.equal(flag.code, 2);

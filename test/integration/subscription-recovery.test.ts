@@ -103,6 +103,67 @@ void describe('POST /v1/subscriptions/:id/recover', () => {
     assert.deepEqual([second.matched, second.resent], [0, 0]);
   });
 
+  void test('a disabled subscription: recovery is refused with 409 saying why and how; "enable": true re-enables and resends; skips are counted by reason', async () => {
+    let answer = 500;
+    const r = await pool.start(() => ({ status: answer }));
+    const created = await main.call('POST', '/v1/subscriptions', { url: r.url, eventTypes: ['recover.off'] });
+    const subId = created.body.id;
+    const since = new Date(Date.now() - 1000).toISOString();
+    const recoveries = async () => {
+      let n = 0;
+      for await (const _ of main.temporal.client.workflow.list({ query: `WorkflowId STARTS_WITH "recover-${subId}"` })) n++;
+      return n;
+    };
+    const finished = (id: string) =>
+      waitFor(async () => {
+        const p = (await main.call('GET', `/v1/subscriptions/${subId}/recoveries/${id}`)).body;
+        return p.state === 'completed' ? p : undefined;
+      }, `recovery ${id}`, 60_000);
+    const deadCount = async () =>
+      (await main.db.query("SELECT count(*)::int AS n FROM event_deliveries WHERE subscription_id = $1 AND state IN ('dead_lettered', 'discarded')", [subId])).rows[0].n as number;
+
+    // Three dead letters, then a 410 Gone disables the subscription, with its reason.
+    const batch = await main.call('POST', '/v1/events/batch', { events: [1, 2, 3].map((i) => ({ type: 'recover.off', data: { i } })) });
+    assert.equal(batch.status, 202);
+    await waitFor(async () => ((await deadCount()) === 3 ? true : undefined), '3 dead letters');
+    answer = 410;
+    assert.equal((await main.call('POST', '/v1/events', { type: 'recover.off', data: { i: 4 } })).status, 202);
+    const off = await waitFor(async () => {
+      const s = (await main.call('GET', `/v1/subscriptions/${subId}`)).body;
+      return s.active === false && (await deadCount()) === 4 ? s : undefined;
+    }, 'the subscription to be disabled by the 410');
+    assert.match(off.disabledReason, /410 Gone/);
+
+    // Refused, saying that it is disabled, why, and how to enable it; nothing is started.
+    answer = 200;
+    const refused = await main.call('POST', `/v1/subscriptions/${subId}/recover`, { since });
+    assertProblem(refused, 409, ['body.enable']);
+    assert.match(refused.body.detail, /is disabled \(endpoint answered 410 Gone/);
+    assert.match(refused.body.detail, /"active": true/);
+    assert.match(refused.body.detail, /"enable": true/);
+    assert.equal(await recoveries(), 0, 'no recovery was started');
+
+    // "enable": true re-enables it; a subscription disabled again before the job runs has its deliveries
+    // skipped, counted under their reason (the worker is stopped so the order is certain).
+    await main.worker!.stop();
+    const enabled = await main.call('POST', `/v1/subscriptions/${subId}/recover`, { since, enable: true });
+    assert.equal(enabled.status, 202, JSON.stringify(enabled.body));
+    assert.deepEqual(enabled.body.skippedByReason, {});
+    const back = (await main.call('GET', `/v1/subscriptions/${subId}`)).body;
+    assert.deepEqual([back.active, back.disabledReason], [true, null]);
+    assert.equal((await main.call('PATCH', `/v1/subscriptions/${subId}`, { active: false })).status, 200);
+    await main.startWorker();
+    const skipped = await finished(enabled.body.id);
+    assert.deepEqual([skipped.matched, skipped.resent, skipped.skipped, skipped.skippedByReason], [4, 0, 4, { subscription_disabled: 4 }]);
+
+    // With it enabled again, the same window resends all four.
+    const resend = await main.call('POST', `/v1/subscriptions/${subId}/recover`, { since, enable: true });
+    assert.equal(resend.status, 202, JSON.stringify(resend.body));
+    const done = await finished(resend.body.id);
+    assert.deepEqual([done.matched, done.resent, done.skipped, done.skippedByReason], [4, 4, 0, {}]);
+    await waitFor(() => (r.received.filter((q) => q.body.includes('recover.off')).length === 8 ? true : undefined), 'four more arrivals');
+  });
+
   void test('bad windows and foreign subscriptions name the field and start nothing', async () => {
     const sub = await main.call('POST', '/v1/subscriptions', { url: 'http://127.0.0.1:9/x', eventTypes: ['never.sent'] });
     const id = sub.body.id;

@@ -4,11 +4,11 @@ import type { recoverWorkflow } from '../../../workflows/recover';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { z } from 'zod';
 import { tenantScoped } from '../../auth/access-control';
-import { getSubscription } from '../../db/repos/subscriptions';
+import { getSubscription, updateSubscription } from '../../db/repos/subscriptions';
 import { recoverProgressQuery, recoverWorkflowId, type RecoverInput, type RecoverProgress } from '../../../workflows/messages';
 import type { ApiDeps } from '../deps';
-import { badRequest, notFound } from '../../errors/problem';
-import { idParam, problemResponses } from '../schemas/common';
+import { badRequest, notFound, Problem } from '../../errors/problem';
+import { idParam, problemResponses, problemSchema } from '../schemas/common';
 import { recoverBody, recoveryParams, recoveryResponse } from '../schemas/resend';
 
 const tags = ['subscriptions'];
@@ -25,7 +25,7 @@ export const subscriptionRecoveryRoutes: FastifyPluginAsyncZod<ApiDeps> = async 
     '/subscriptions/:id/recover',
     {
       config: tenantScoped('deliveries:write', 'subscription'),
-      schema: { tags, params: idParam('subscription'), body: recoverBody, response: { 202: recoveryResponse, ...problemResponses } },
+      schema: { tags, params: idParam('subscription'), body: recoverBody, response: { 202: recoveryResponse, ...problemResponses, 409: problemSchema } },
     },
     async (req, reply) => {
       const now = Date.now();
@@ -39,6 +39,12 @@ export const subscriptionRecoveryRoutes: FastifyPluginAsyncZod<ApiDeps> = async 
       }
       const sub = await getSubscription(db, req.params.id);
       if (!sub) throw notFound('subscription', req.params.id);
+      // A disabled subscription's deliveries would all be skipped: refuse, say why, and say how.
+      if (!sub.active) {
+        if (!req.body.enable) throw disabled(sub.id, sub.disabled_reason);
+        if (!(await updateSubscription(db, sub.id, { active: true }))) throw notFound('subscription', req.params.id);
+        req.log.info({ subscriptionId: sub.id, disabledReason: sub.disabled_reason }, 'subscription re-enabled by a recovery');
+      }
 
       const id = recoverWorkflowId(sub.id, `${now.toString(36)}${randomBytes(4).toString('hex')}`);
       const input: RecoverInput = {
@@ -57,6 +63,7 @@ export const subscriptionRecoveryRoutes: FastifyPluginAsyncZod<ApiDeps> = async 
         matched: 0,
         resent: 0,
         skipped: 0,
+        skippedByReason: {},
         startedAt: new Date(now).toISOString(),
       });
     },
@@ -92,7 +99,18 @@ function present(id: string, p: RecoverProgress, status: string): z.infer<typeof
     matched: p.matched,
     resent: p.resent,
     skipped: p.skipped,
+    skippedByReason: p.skippedByReason ?? {},
     startedAt: p.startedAt,
     ...(p.completedAt ? { completedAt: p.completedAt } : {}),
   };
+}
+
+function disabled(id: string, reason: string | null): Problem {
+  const why = reason ? ` (${reason})` : '';
+  return new Problem(
+    409,
+    'Conflict',
+    `subscription ${id} is disabled${why}, so a recovery would resend nothing. Enable it first (PATCH /v1/subscriptions/${id} with {"active": true}), or send "enable": true with this recovery to re-enable it and resend.`,
+    [{ path: 'body.enable', message: `must be true to recover a disabled subscription: it is disabled${why}` }],
+  );
 }

@@ -33,6 +33,10 @@ export const recoverBody = z
   .object({
     since: dateTime.describe('Resend what ended dead-lettered or discarded at or after this time'),
     until: dateTime.optional().describe('… and before this time; default: now'),
+    enable: z
+      .boolean()
+      .optional()
+      .describe('Re-enable the subscription first when it is disabled. Without it, recovering a disabled subscription is refused with 409: nothing would be resent.'),
   })
   .strict();
 
@@ -50,6 +54,9 @@ export const recoveryResponse = z.object({
   matched: z.number(),
   resent: z.number(),
   skipped: z.number(),
+  skippedByReason: z
+    .record(z.string(), z.number())
+    .describe('`skipped` by reason: `no_longer_dead` (redelivered or succeeded since), `already_being_redelivered`, `subscription_disabled` (disabled during the recovery), `delivery_missing`'),
   startedAt: z.string(),
   completedAt: z.string().optional(),
 });

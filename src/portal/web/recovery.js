@@ -8,6 +8,20 @@ import { pause } from './nav.js';
 // Polling stops after this many reads (about two minutes); the job itself goes on regardless.
 const MAX_POLLS = 120;
 
+// What each skip reason means to the endpoint's owner.
+const REASONS = /** @type {Record<string, string>} */ ({
+  no_longer_dead: 'delivered or resent since',
+  already_being_redelivered: 'already being resent',
+  subscription_disabled: 'endpoint disabled',
+  delivery_missing: 'no longer kept',
+});
+
+/** @param {{ skipped: number, skippedByReason?: Record<string, number> }} p */
+function skippedText(p) {
+  const reasons = Object.entries(p.skippedByReason ?? {}).map(([why, n]) => `${n} ${REASONS[why] ?? why}`);
+  return reasons.length > 0 ? `${p.skipped} (${reasons.join(', ')})` : String(p.skipped);
+}
+
 /** @param {string} base @param {number} gen */
 export function renderRecovery(base, gen) {
   const since = /** @type {HTMLInputElement} */ (h('input', { type: 'datetime-local', required: true, step: 60 }));
@@ -21,7 +35,7 @@ export function renderRecovery(base, gen) {
         h('dt', {}, 'Job'), h('dd', {}, p.state === 'running' ? 'Running' : p.state === 'completed' ? 'Completed' : 'Failed'),
         h('dt', {}, 'Found'), h('dd', {}, `${p.matched} failed deliveries`),
         h('dt', {}, 'Resent'), h('dd', {}, String(p.resent)),
-        h('dt', {}, 'Skipped'), h('dd', {}, String(p.skipped)),
+        h('dt', {}, 'Skipped'), h('dd', {}, skippedText(p)),
         h('dt', {}, 'Window'), h('dd', {}, when(p.since), ' – ', when(p.until)),
       ),
     );
