@@ -4,7 +4,8 @@ import { Problem, badRequest } from '../errors/problem';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 
 const TYPE_BASE = 'https://hookflow.dev/problems/';
-const slug = (title: string) => title.toLowerCase().replace(/[^a-z0-9]+/g, '-');
+/** The problem `type` URI of a title. */
+export const problemType = (title: string) => TYPE_BASE + title.toLowerCase().replace(/[^a-z0-9]+/g, '-');
 
 export function sendProblem(reply: FastifyReply, p: Problem): FastifyReply {
   if (p.headers) void reply.headers(p.headers);
@@ -12,7 +13,7 @@ export function sendProblem(reply: FastifyReply, p: Problem): FastifyReply {
     .code(p.status)
     .type('application/problem+json')
     .send({
-      type: TYPE_BASE + slug(p.title),
+      type: problemType(p.title),
       title: p.title,
       status: p.status,
       detail: p.detail,

@@ -7,8 +7,10 @@ import { installAccessControl } from '../auth/access-control';
 import { principalResolver } from '../auth/principal';
 import { sharedMetrics } from '../metrics/registry';
 import { operationalEventsOpenApi } from '../ops-events/openapi';
+import { clientErrorHandler } from './client-errors';
 import type { ApiDeps } from './deps';
 import { Problem } from '../errors/problem';
+import { installJsonBodyParser } from './json-body';
 import { frameworkErrorHandler, installErrorHandling, sendProblem } from './problem';
 import { installRateLimits } from './rate-limit';
 import { RequestLog } from './request-log';
@@ -41,11 +43,13 @@ export async function buildServer(opts: BuildServerOptions): Promise<FastifyInst
     // IDs may be 128 characters (ID_PATTERN); longer ones reach the route and get a 400 naming params.id.
     routerOptions: { maxParamLength: 512 },
     frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler,
     logController: new RequestLog(),
   }) as unknown as FastifyInstance;
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandling(app);
+  installJsonBodyParser(app);
   const metrics = (opts.metrics ??= sharedMetrics(opts.config));
   installIngestMetrics(app, metrics);
 

@@ -134,10 +134,14 @@ void describe('tenants: model, API, fan-out inside a tenant, tokens, deletion', 
     const admin = await stack.call('POST', '/v1/events', { type, tenantId: b.id, data: { n: 1 } }, key);
     assert.equal(admin.body.id, eb.body.id);
     assertProblem(await stack.call('POST', '/v1/events', { type, tenantId: b.id, data: { n: 2 } }, key), 409);
-    // Another tenant reusing an event ID is a conflict, never a replay of someone else's event.
+    // Another tenant reusing an event ID gets its own event: never a replay of someone else's, and
+    // never a conflict that would tell it the ID was taken (event IDs are per tenant).
     const withId = await a.call('POST', '/v1/events', { type, id: `shared-${process.pid}`, data: {} });
     assert.equal(withId.status, 202);
-    assertProblem(await b.call('POST', '/v1/events', { type, id: `shared-${process.pid}`, data: {} }), 409);
+    const reused = await b.call('POST', '/v1/events', { type, id: `shared-${process.pid}`, data: {} });
+    assert.equal(reused.status, 202, JSON.stringify(reused.body));
+    assert.equal(reused.headers.get('idempotent-replayed'), null);
+    assert.deepEqual([reused.body.id, reused.body.tenantId], [`shared-${process.pid}`, b.id]);
   });
 
   void test('unknown or deleted tenants: 404 naming body.tenantId and nothing stored; bad IDs are 400', async () => {

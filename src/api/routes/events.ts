@@ -43,8 +43,7 @@ export const eventRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) => 
         tenantId,
         type: e.type,
         dataJson,
-        // A batch shares one header; each event gets its own derived key.
-        idempotencyKey: idempotencyKey === undefined ? null : batch ? `${idempotencyKey}#${i}` : idempotencyKey,
+        idempotencyKey: idempotencyKey === undefined ? null : batch ? batchEventKey(idempotencyKey, i) : idempotencyKey,
         sameEventWhen: 'same-request' as const,
       };
     });
@@ -125,6 +124,15 @@ export const eventRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) => 
   );
 
 };
+
+/**
+ * A batch shares one Idempotency-Key; each of its events is stored under a key derived from it. The
+ * derived key holds a space, which a client's key cannot (printable ASCII without spaces), so no key
+ * a client sends can replay or block one event of someone's batch (the old form, `key#0`, could).
+ */
+export function batchEventKey(key: string, index: number): string {
+  return `${key} batch#${index}`;
+}
 
 function countAccepted(deps: ApiDeps, accepted: AcceptedEvent[]): void {
   const byTenant = new Map<string, number>();

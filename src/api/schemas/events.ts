@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { RESERVED_PREFIX } from '../../ops-events/types';
 import { EVENT_TYPE_PATTERN, ID_PATTERN, paginationQuery, tenantIdField } from './common';
+import { MAX_JSON_DEPTH, nestsWithin, TOO_DEEP_MESSAGE } from './json-depth';
 
 export const eventInput = z
   .object({
@@ -8,9 +9,14 @@ export const eventInput = z
       .string()
       .max(200)
       .regex(EVENT_TYPE_PATTERN, 'must be dot-separated words of letters, digits and _, such as "invoice.paid"')
-      .refine((t) => !t.startsWith(RESERVED_PREFIX), `must not start with "${RESERVED_PREFIX}": that prefix is reserved for hookflow's operational events`)
-      .describe(`The event type. Types starting with "${RESERVED_PREFIX}" are reserved for operational events (hookflow.subscription.disabled, hookflow.delivery.dead_lettered, hookflow.delivery.failing, hookflow.delivery.recovered, hookflow.ping) and refused with 400.`),
-    data: z.unknown().refine((v) => v !== undefined, 'is required (any JSON value)'),
+      // In any case: "HOOKFLOW.ping" would read as an operational event to a person and to a case-blind filter.
+      .refine((t) => !t.toLowerCase().startsWith(RESERVED_PREFIX), `must not start with "${RESERVED_PREFIX}" (in any case): that prefix is reserved for hookflow's operational events`)
+      .describe(`The event type. Types starting with "${RESERVED_PREFIX}" (in any case) are reserved for operational events (hookflow.subscription.disabled, hookflow.delivery.dead_lettered, hookflow.delivery.failing, hookflow.delivery.recovered, hookflow.ping) and refused with 400.`),
+    data: z
+      .unknown()
+      .refine((v) => v !== undefined, 'is required (any JSON value)')
+      .refine((v) => nestsWithin(v), TOO_DEEP_MESSAGE)
+      .describe(`Any JSON value, nesting at most ${MAX_JSON_DEPTH} arrays and objects deep`),
     id: z.string().regex(ID_PATTERN, 'must be letters, digits, _ . : - (at most 128)').optional(),
     tenantId: tenantIdField.optional().describe('The tenant whose subscriptions receive it; `default` when absent'),
   })

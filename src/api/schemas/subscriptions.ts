@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { isValidSecret } from '../../signing/standard-webhooks';
 import { pingResult } from './ping';
 import { isStorableJson, isStorableText, tenantIdField, UNSTORABLE_MESSAGE } from './common';
+import { nestsWithin, TOO_DEEP_MESSAGE } from './json-depth';
 
 const DAY_MS = 86_400_000;
 
@@ -31,11 +32,13 @@ const eventTypeFilter = z
 
 const metadataSchema = z
   .record(z.string().max(100), z.unknown())
+  // First, and stopping there: the checks after it walk and serialise the value.
+  .refine((m) => nestsWithin(m), { message: TOO_DEEP_MESSAGE, abort: true })
   .refine(isStorableJson, UNSTORABLE_MESSAGE)
   .refine((m) => JSON.stringify(m).length <= 4096, 'must serialise to at most 4096 bytes');
 
 export const subscriptionFields = {
-  url: z.url({ message: 'must be an absolute http(s) URL' }).max(2048).refine(isStorableText, UNSTORABLE_MESSAGE),
+  url: z.url({ message: 'must be an absolute http(s) URL' }).max(2048, 'must be at most 2048 characters').refine(isStorableText, UNSTORABLE_MESSAGE),
   eventTypes: z.array(eventTypeFilter).min(1).max(100),
   description: z.string().max(500).refine(isStorableText, UNSTORABLE_MESSAGE).nullable(),
   retryPolicy: retryPolicySchema,

@@ -1,10 +1,13 @@
 import { z } from 'zod';
 import { TENANT_SCOPES, type Scope } from '../../auth/scopes';
 import { isStorableJson, isStorableText, tenantIdField, UNSTORABLE_MESSAGE } from './common';
+import { nestsWithin, TOO_DEEP_MESSAGE } from './json-depth';
 
 const name = z.string().min(1).max(200).refine(isStorableText, UNSTORABLE_MESSAGE);
 const metadata = z
   .record(z.string().max(100), z.unknown())
+  // First, and stopping there: the checks after it walk and serialise the value.
+  .refine((m) => nestsWithin(m), { message: TOO_DEEP_MESSAGE, abort: true })
   .refine(isStorableJson, UNSTORABLE_MESSAGE)
   .refine((m) => JSON.stringify(m).length <= 4096, 'must serialise to at most 4096 bytes');
 
