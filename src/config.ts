@@ -90,6 +90,8 @@ const envSchema = z
     // Per API key or tenant token, per API process. Generous: they stop a runaway client, not a busy one.
     HOOKFLOW_RATE_LIMIT: rateLimit.prefault('1000/1s'),
     HOOKFLOW_RATE_LIMIT_INGEST: rateLimit.prefault('5000/1s'),
+    // Failed authentications (bad key or token, bad portal link) per client address, per API process.
+    HOOKFLOW_AUTH_FAILURE_LIMIT: rateLimit.prefault('100/1m'),
   })
   .superRefine((env, ctx) => {
     if (env.HOOKFLOW_RETRY_INITIAL_INTERVAL_MS > env.HOOKFLOW_RETRY_MAX_INTERVAL_MS) {
@@ -170,7 +172,7 @@ export interface Config {
   /** How long a stopping worker lets in-flight attempts finish before it cancels (and so retries) them. */
   shutdownGraceMs: number;
   /** Per credential on /v1: `ingest` for POST /v1/events and /v1/events/batch, `api` for the rest. */
-  rateLimits: { api: RateLimitSetting; ingest: RateLimitSetting };
+  rateLimits: { api: RateLimitSetting; ingest: RateLimitSetting; authFailures: RateLimitSetting };
 }
 
 /** Parses the environment once. Every bad variable is reported, not only the first. */
@@ -227,7 +229,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     },
     devPorts: { temporal: e.HOOKFLOW_DEV_TEMPORAL_PORT, ui: e.HOOKFLOW_DEV_UI_PORT, postgres: e.HOOKFLOW_DEV_POSTGRES_PORT },
     shutdownGraceMs: e.HOOKFLOW_SHUTDOWN_GRACE_MS,
-    rateLimits: { api: e.HOOKFLOW_RATE_LIMIT, ingest: e.HOOKFLOW_RATE_LIMIT_INGEST },
+    rateLimits: { api: e.HOOKFLOW_RATE_LIMIT, ingest: e.HOOKFLOW_RATE_LIMIT_INGEST, authFailures: e.HOOKFLOW_AUTH_FAILURE_LIMIT },
   };
 }
 

@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { Config } from '../config';
 import type { Db } from '../db/pool';
 import type { Fanout } from '../dispatch/fanout';
+import type { FailedAuthLimiter } from '../auth/failed-auth-limiter';
 import type { Metrics } from '../metrics/registry';
 
 export interface ApiDeps {
@@ -11,4 +12,6 @@ export interface ApiDeps {
   fanout: Fanout;
   /** Defaults to the process's shared metrics. */
   metrics?: Metrics;
+  /** Failed authentications per client address; buildServer makes one per server. */
+  authFailures?: FailedAuthLimiter;
 }

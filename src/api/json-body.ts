@@ -16,6 +16,6 @@ export function installJsonBodyParser(app: FastifyInstance): void {
       done(new Problem(400, 'Bad Request', 'the request body is not valid UTF-8', [{ path: 'body', message: 'must be valid UTF-8 (JSON text is UTF-8; invalid byte sequences are not replaced)' }]), undefined);
       return;
     }
-    parseJson(req, bytes.toString('utf8'), done);
+    void parseJson(req, bytes.toString('utf8'), done);
   });
 }

@@ -4,6 +4,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import { installAccessControl } from '../auth/access-control';
+import { FailedAuthLimiter } from '../auth/failed-auth-limiter';
 import { principalResolver } from '../auth/principal';
 import { sharedMetrics } from '../metrics/registry';
 import { operationalEventsOpenApi } from '../ops-events/openapi';
@@ -51,6 +52,8 @@ export async function buildServer(opts: BuildServerOptions): Promise<FastifyInst
   installErrorHandling(app);
   installJsonBodyParser(app);
   const metrics = (opts.metrics ??= sharedMetrics(opts.config));
+  // One for the whole server: a guessed API key and a guessed portal link count against the same address.
+  opts.authFailures ??= new FailedAuthLimiter(opts.config.rateLimits.authFailures);
   installIngestMetrics(app, metrics);
 
   const opsDoc = operationalEventsOpenApi();
@@ -74,7 +77,7 @@ export async function buildServer(opts: BuildServerOptions): Promise<FastifyInst
   await app.register(
     async (v1) => {
       // Hooks added here cover every route registered below, in this scope and its children.
-      installAccessControl(v1, { db: opts.db, resolve: principalResolver(opts.db, opts.config.apiKeys, opts.config) });
+      installAccessControl(v1, { db: opts.db, resolve: principalResolver(opts.db, opts.config.apiKeys, opts.config), authFailures: opts.authFailures });
       await installRateLimits(v1, opts.config.rateLimits);
       // In this scope, so an unknown /v1 path goes through authentication first (401 without a key).
       v1.setNotFoundHandler((req, reply) => sendProblem(reply, new Problem(404, 'Not Found', `no route for ${req.method} ${req.url.split('?')[0]}`)));

@@ -8,6 +8,7 @@ import { getTenant } from '../db/repos/tenants';
 import { tenantHolds, type ResourceKind } from '../db/repos/resource-owners';
 import { notFound, Problem } from '../errors/problem';
 import { unauthorized } from './api-keys';
+import { limitFailures, type FailedAuthLimiter } from './failed-auth-limiter';
 import type { Principal, PrincipalResolver } from './principal';
 import { grants, isScope, type Scope } from './scopes';
 
@@ -45,7 +46,10 @@ export const tenantScoped = (scope: Scope, resource?: ResourceKind): RouteGuard 
 export const actingTenant = (req: FastifyRequest, named: string | undefined): string | undefined =>
   req.principal.kind === 'tenant' ? req.principal.tenantId : named;
 
-export function installAccessControl(app: FastifyInstance, deps: { db: Pick<Db, 'query'>; resolve: PrincipalResolver }): void {
+export function installAccessControl(
+  app: FastifyInstance,
+  deps: { db: Pick<Db, 'query'>; resolve: PrincipalResolver; authFailures?: FailedAuthLimiter },
+): void {
   // Set by the onRequest hook below before anything reads it; null only as Fastify's initial shape.
   app.decorateRequest('principal', null as never);
 
@@ -63,7 +67,8 @@ export function installAccessControl(app: FastifyInstance, deps: { db: Pick<Db, 
   // these hooks too): without a valid credential an unknown path is a 401 like a real one, so the
   // route table cannot be probed.
   app.addHook('onRequest', async (req) => {
-    const principal = await deps.resolve(req.headers.authorization, req);
+    // An address that keeps failing is refused before its credential costs a look-up.
+    const principal = await limitFailures(deps.authFailures, req.ip, () => deps.resolve(req.headers.authorization, req));
     if (!principal) throw unauthorized('send a valid API key or tenant token as "Authorization: Bearer <token>"');
     req.principal = principal;
     const { access, scope } = req.routeOptions.config;

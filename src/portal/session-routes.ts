@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { ApiDeps } from '../api/deps';
 import { Problem } from '../errors/problem';
+import { limitFailures } from '../auth/failed-auth-limiter';
 import { exchangePortalLink, revokePortalSession, type LinkRefusal, type PortalSessionRow } from '../db/repos/portal';
 import { newId } from '../db/ids';
 import { clearedSessionCookie, sessionCookie } from '../auth/portal-cookie';
@@ -26,22 +27,28 @@ const present = (row: PortalSessionRow, token: string) => ({
 });
 
 /** The portal's session, outside /v1: opened from a link, read by the page on load, closed by signing out. */
-export const portalSessionRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { db, config }) => {
+export const portalSessionRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { db, config, authFailures }) => {
   const hide = { hide: true };
 
   app.post('/session', { schema: { ...hide, body: exchangeBody } }, async (req, reply) => {
     // Login CSRF: another site must not sign a visitor into a session of its choosing. A JSON body
     // already needs a CORS preflight that is never granted; this refuses what a browser marks as such.
     if (req.headers['sec-fetch-site'] === 'cross-site') throw new Problem(403, 'Forbidden', 'a portal link must be opened in the portal itself, not from another site');
-    if (!isLinkToken(req.body.link)) throw REFUSALS.unknown();
     const token = generateSessionToken();
-    const result = await exchangePortalLink(db, {
-      linkHash: credentialHash(req.body.link),
-      sessionId: newId('ps'),
-      sessionHash: credentialHash(token),
-      sessionSeconds: config.portal.sessionSeconds,
+    // Guessing links costs a look-up each: failures count per address, as for API keys and tokens.
+    let refusal: Problem | undefined;
+    const result = await limitFailures(authFailures, req.ip, async () => {
+      if (!isLinkToken(req.body.link)) return void (refusal = REFUSALS.unknown());
+      const r = await exchangePortalLink(db, {
+        linkHash: credentialHash(req.body.link),
+        sessionId: newId('ps'),
+        sessionHash: credentialHash(token),
+        sessionSeconds: config.portal.sessionSeconds,
+      });
+      if ('refused' in r) return void (refusal = REFUSALS[r.refused](r.at));
+      return r;
     });
-    if ('refused' in result) throw REFUSALS[result.refused](result.at);
+    if (!result) throw refusal!;
     return reply
       .code(201)
       .header('set-cookie', sessionCookie(config, token, config.portal.sessionSeconds))

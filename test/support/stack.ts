@@ -71,6 +71,9 @@ export async function startStack(env: Record<string, string> = {}, opts: { worke
     HOOKFLOW_REQUEST_TIMEOUT_MS: '2000',
     HOOKFLOW_SWEEP_INTERVAL_MS: '500',
     HOOKFLOW_SWEEP_GRACE_MS: '300',
+    // Many files send hundreds of bad credentials on purpose, all from 127.0.0.1;
+    // test/integration/auth-failure-limit.test.ts turns the limit on.
+    HOOKFLOW_AUTH_FAILURE_LIMIT: 'off',
     ...env,
   });
   const log = pino({ level: process.env.HOOKFLOW_TEST_LOG ?? 'silent' });
