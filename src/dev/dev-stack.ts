@@ -11,6 +11,7 @@ import { createDataConverter } from '../temporal/payload-codec';
 import { resolveSecretKeys } from '../security/secret-keys-source';
 import { prepareBackends } from '../server/prepare-backends';
 import { startApi } from '../server/api-process';
+import { bannerKeyLine } from './banner-key';
 import { startDevBackends, type StopStep } from './dev-backends';
 import { readStat } from './proc';
 import { acquireDevLock, readRunState, self, writeRunState, type RunState } from './run-state';
@@ -40,7 +41,8 @@ export async function runDevStack(config: Config): Promise<void> {
     config.allowPrivateUrls = true;
     say('WARNING: dev mode allows private and loopback webhook URLs (set HOOKFLOW_ALLOW_PRIVATE_URLS=false to refuse them)');
   }
-  if (config.apiKeys.length === 0) config.apiKeys = [devApiKey(dataDir)];
+  const generatedKey = config.apiKeys.length === 0;
+  if (generatedKey) config.apiKeys = [devApiKey(dataDir)];
   if (resolveSecretKeys(config, { generate: true }) === 'generated') say(`generated HOOKFLOW_SECRET_KEYS into ${path.join(dataDir, 'secret-keys')} (it encrypts signing secrets at rest: keep it)`);
 
   const { release: releaseLock, crashedOwner } = acquireDevLock(dataDir);
@@ -104,7 +106,7 @@ export async function runDevStack(config: Config): Promise<void> {
 
   say(`ready (started in ${(performance.now() / 1000).toFixed(1)} s)`);
   say(`  API          ${api.url.replace('127.0.0.1', 'localhost')}   (OpenAPI: ${api.url}/docs)`);
-  say(`  API key      ${config.apiKeys[0]}`);
+  say(`  API key      ${bannerKeyLine(config.apiKeys, generatedKey)}`);
   say(`  Temporal     ${config.temporal.address} (namespace ${config.temporal.namespace})`);
   if (uiUrl) say(`  Web UI       ${uiUrl}`);
   say(`  Logs         ${path.join(dataDir, 'logs')}`);

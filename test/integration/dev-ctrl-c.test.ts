@@ -38,6 +38,10 @@ void describe('npm start: one Ctrl-C stops everything within 5 s', { timeout: 30
     run = started;
     // The first start also runs initdb.
     await started.waitForLine(READY, 120_000);
+    // The banner names the operator's own key (HOOKFLOW_API_KEYS) without printing it.
+    const keyLine = await started.waitForLine(/\[hookflow\]\s+API key/, 10_000);
+    assert.match(keyLine, /API key\s+faul… from HOOKFLOW_API_KEYS \(key_[0-9a-f]{12}; not shown\)/);
+    assert.deepEqual(started.lines.filter((l) => l.includes(DEV_API_KEY)), [], 'no output line holds the API key');
     const state = runState(dataDir);
     sessionsOf(started, state).forEach((s) => sessions.add(s));
     const slow = await pool.start(() => ({ status: 200, delayMs: 30_000 }));
