@@ -1,5 +1,6 @@
 export {
   verifyWebhook,
+  MAX_SIGNATURES_CONSIDERED,
   WebhookVerificationError,
   type WebhookEvent,
   type WebhookHeaders,
