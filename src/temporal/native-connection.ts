@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config';
 import { freePort } from '../net/free-port';
 import { sdkMetricsExporter } from '../metrics/temporal-sdk';
+import { routeSdkLog } from './sdk-log';
 
 /**
  * Routes the SDK's own logs (and activity `log` calls) into our pino logger at warn and above, so
@@ -18,10 +19,7 @@ async function installRuntime(log: Logger | undefined): Promise<void> {
     telemetryOptions: { metrics: sdkMetricsExporter(metricsPort) },
     // Our entry points own signal handling and shut down in order (API, worker drain, backends).
     shutdownSignals: [],
-    logger: new DefaultLogger('WARN', (entry) => {
-      const level = entry.level === 'ERROR' ? 'error' : 'warn';
-      log[level]({ ...entry.meta, sdk: true }, entry.message);
-    }),
+    logger: new DefaultLogger('WARN', (entry) => routeSdkLog(log, entry)),
   });
 }
 

@@ -51,7 +51,8 @@ export async function createTestDatabase(): Promise<string> {
 }
 
 /** `env.DATABASE_URL` puts a second stack on another stack's database (e.g. other settings, same data). */
-export async function startStack(env: Record<string, string> = {}, opts: { worker?: boolean } = {}): Promise<Stack> {
+/** `log`: where the API and the worker log (silent unless HOOKFLOW_TEST_LOG names a level). */
+export async function startStack(env: Record<string, string> = {}, opts: { worker?: boolean; log?: pino.Logger } = {}): Promise<Stack> {
   const databaseUrl = env.DATABASE_URL ?? (await createTestDatabase());
   const config = loadConfig({
     NODE_ENV: 'test',
@@ -76,7 +77,7 @@ export async function startStack(env: Record<string, string> = {}, opts: { worke
     HOOKFLOW_AUTH_FAILURE_LIMIT: 'off',
     ...env,
   });
-  const log = pino({ level: process.env.HOOKFLOW_TEST_LOG ?? 'silent' });
+  const log = opts.log ?? pino({ level: process.env.HOOKFLOW_TEST_LOG ?? 'silent' });
   const db = createPool(databaseUrl, 10);
   await prepareBackends({ config, db, say: () => undefined });
   const temporal = await connectClient(config, createDataConverter(config));
