@@ -1819,6 +1819,8 @@ export interface paths {
                                 durationMs: number | null;
                                 /** @description An excerpt of the endpoint's answer, as the attempt log keeps it */
                                 responseBody: string | null;
+                                /** @description Set when `responseBody` is not the bytes as sent (NUL bytes and invalid UTF-8 are stored as U+FFFD) */
+                                responseBodyNote: string | null;
                                 error: string | null;
                                 attemptedAt: string | null;
                             };
@@ -1858,6 +1860,8 @@ export interface paths {
                                 durationMs: number | null;
                                 /** @description An excerpt of the endpoint's answer, as the attempt log keeps it */
                                 responseBody: string | null;
+                                /** @description Set when `responseBody` is not the bytes as sent (NUL bytes and invalid UTF-8 are stored as U+FFFD) */
+                                responseBodyNote: string | null;
                                 error: string | null;
                                 attemptedAt: string | null;
                             };
@@ -2831,8 +2835,9 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
-                        /** @description The event type. Types starting with "hookflow." are reserved for operational events (hookflow.subscription.disabled, hookflow.delivery.dead_lettered, hookflow.delivery.failing, hookflow.delivery.recovered, hookflow.ping) and refused with 400. */
+                        /** @description The event type. Types starting with "hookflow." (in any case) are reserved for operational events (hookflow.subscription.disabled, hookflow.delivery.dead_lettered, hookflow.delivery.failing, hookflow.delivery.recovered, hookflow.ping) and refused with 400. */
                         type: string;
+                        /** @description Any JSON value, nesting at most 64 arrays and objects deep */
                         data: unknown;
                         id?: string;
                         /** @description The tenant whose subscriptions receive it; `default` when absent */
@@ -3022,8 +3027,9 @@ export interface paths {
                 content: {
                     "application/json": {
                         events: {
-                            /** @description The event type. Types starting with "hookflow." are reserved for operational events (hookflow.subscription.disabled, hookflow.delivery.dead_lettered, hookflow.delivery.failing, hookflow.delivery.recovered, hookflow.ping) and refused with 400. */
+                            /** @description The event type. Types starting with "hookflow." (in any case) are reserved for operational events (hookflow.subscription.disabled, hookflow.delivery.dead_lettered, hookflow.delivery.failing, hookflow.delivery.recovered, hookflow.ping) and refused with 400. */
                             type: string;
+                            /** @description Any JSON value, nesting at most 64 arrays and objects deep */
                             data: unknown;
                             id?: string;
                             /** @description The tenant whose subscriptions receive it; `default` when absent */
@@ -3203,7 +3209,9 @@ export interface paths {
         };
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    tenantId?: string;
+                };
                 header?: never;
                 path: {
                     id: string;
@@ -3695,6 +3703,8 @@ export interface paths {
                                 durationMs: number;
                                 statusCode: number | null;
                                 responseBody: string | null;
+                                /** @description Set when `responseBody` is not the bytes as sent: NUL bytes and invalid UTF-8 are stored as U+FFFD, and this says which were replaced */
+                                responseBodyNote: string | null;
                                 errorClass: string | null;
                                 errorMessage: string | null;
                                 outcome: string;
@@ -4298,7 +4308,9 @@ export interface paths {
         put?: never;
         post: {
             parameters: {
-                query?: never;
+                query?: {
+                    tenantId?: string;
+                };
                 header?: never;
                 path: {
                     id: string;
@@ -4485,6 +4497,8 @@ export interface paths {
                          * @description … and before this time; default: now
                          */
                         until?: string;
+                        /** @description Re-enable the subscription first when it is disabled. Without it, recovering a disabled subscription is refused with 409: nothing would be resent. */
+                        enable?: boolean;
                     };
                 };
             };
@@ -4505,6 +4519,10 @@ export interface paths {
                             matched: number;
                             resent: number;
                             skipped: number;
+                            /** @description `skipped` by reason: `no_longer_dead` (redelivered or succeeded since), `already_being_redelivered`, `subscription_disabled` (disabled during the recovery), `delivery_missing` */
+                            skippedByReason: {
+                                [key: string]: number;
+                            };
                             startedAt: string;
                             completedAt?: string;
                         };
@@ -4587,6 +4605,25 @@ export interface paths {
                     };
                 };
                 /** @description RFC 9457 problem details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -4648,6 +4685,10 @@ export interface paths {
                             matched: number;
                             resent: number;
                             skipped: number;
+                            /** @description `skipped` by reason: `no_longer_dead` (redelivered or succeeded since), `already_being_redelivered`, `subscription_disabled` (disabled during the recovery), `delivery_missing` */
+                            skippedByReason: {
+                                [key: string]: number;
+                            };
                             startedAt: string;
                             completedAt?: string;
                         };
@@ -4801,6 +4842,8 @@ export interface paths {
                             durationMs: number | null;
                             /** @description An excerpt of the endpoint's answer, as the attempt log keeps it */
                             responseBody: string | null;
+                            /** @description Set when `responseBody` is not the bytes as sent (NUL bytes and invalid UTF-8 are stored as U+FFFD) */
+                            responseBodyNote: string | null;
                             error: string | null;
                             attemptedAt: string | null;
                         };
@@ -4825,6 +4868,8 @@ export interface paths {
                             durationMs: number | null;
                             /** @description An excerpt of the endpoint's answer, as the attempt log keeps it */
                             responseBody: string | null;
+                            /** @description Set when `responseBody` is not the bytes as sent (NUL bytes and invalid UTF-8 are stored as U+FFFD) */
+                            responseBodyNote: string | null;
                             error: string | null;
                             attemptedAt: string | null;
                         };

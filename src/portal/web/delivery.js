@@ -116,7 +116,12 @@ async function attemptsTable(base) {
       `${a.durationMs} ms`,
       a.outcome,
       a.errorMessage ? `${a.errorClass ? `${a.errorClass}: ` : ''}${a.errorMessage}` : '',
-      a.responseBody ? h('pre', { class: 'excerpt' }, a.responseBody.length > 500 ? `${a.responseBody.slice(0, 500)}…` : a.responseBody) : '',
+      a.responseBody
+        ? h('div', {},
+          h('pre', { class: 'excerpt' }, a.responseBody.length > 500 ? `${a.responseBody.slice(0, 500)}…` : a.responseBody),
+          // The endpoint sent bytes that are not text (a NUL, invalid UTF-8): say what was replaced.
+          a.responseBodyNote ? h('small', {}, a.responseBodyNote) : '')
+        : '',
     ]),
     'data-attempts',
   );
