@@ -39,7 +39,13 @@ void describe('HOOKFLOW_API_KEYS scopes, rate limits, HOOKFLOW_SECRET_KEYS sourc
 
   void test('rate limits: <requests>/<window>, off, and generous defaults with ingest separate', () => {
     const d = loadConfig({}).rateLimits;
-    assert.deepEqual(d, { api: { max: 1000, windowMs: 1000, label: '1s' }, ingest: { max: 5000, windowMs: 1000, label: '1s' } });
+    assert.deepEqual(d, {
+      api: { max: 1000, windowMs: 1000, label: '1s' },
+      ingest: { max: 5000, windowMs: 1000, label: '1s' },
+      authFailures: { max: 100, windowMs: 60_000, label: '1m' },
+    });
+    assert.equal(loadConfig({ HOOKFLOW_AUTH_FAILURE_LIMIT: 'off' }).rateLimits.authFailures.max, undefined);
+    assert.throws(() => loadConfig({ HOOKFLOW_AUTH_FAILURE_LIMIT: 'lots' }), /HOOKFLOW_AUTH_FAILURE_LIMIT: must be <requests>\/<window>/);
     const c = loadConfig({ HOOKFLOW_RATE_LIMIT: '600/1m', HOOKFLOW_RATE_LIMIT_INGEST: 'off' }).rateLimits;
     assert.deepEqual(c.api, { max: 600, windowMs: 60_000, label: '1m' });
     assert.equal(c.ingest.max, undefined);
