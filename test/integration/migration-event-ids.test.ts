@@ -35,7 +35,7 @@ void describe('migration 008: event IDs are unique per tenant', () => {
       /events_pkey/,
     );
 
-    assert.deepEqual(await migrate(db), ['008_event_ids_per_tenant.sql']);
+    assert.deepEqual(await migrate(db, all.filter((m) => m.version === 8)), ['008_event_ids_per_tenant.sql']);
     const q = async (sql: string) => (await db.query(sql)).rows;
     assert.deepEqual(await q('SELECT tenant_id, id, data::text AS data, dispatched_at IS NULL AS pending FROM events ORDER BY id'), [
       { tenant_id: 't-a', id: 'evt_1', data: '{"a":1}', pending: false },
@@ -59,6 +59,6 @@ void describe('migration 008: event IDs are unique per tenant', () => {
     // Deleting B's evt_1 takes B's plan with it and leaves A's alone.
     await db.query("DELETE FROM events WHERE tenant_id = 't-b' AND id = 'evt_1'");
     assert.deepEqual(await q("SELECT tenant_id FROM event_deliveries WHERE event_id = 'evt_1'"), [{ tenant_id: 't-a' }]);
-    assert.deepEqual(await migrate(db), [], 'a second run applies nothing');
+    assert.deepEqual(await migrate(db, all.filter((m) => m.version <= 8)), [], 'a second run applies nothing');
   });
 });
