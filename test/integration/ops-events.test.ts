@@ -47,7 +47,7 @@ void describe('operational events (hookflow.*)', () => {
       assert.ok(schema.properties.data.properties.tenantId, `${type} names the tenant`);
     }
     const typeDoc = doc.paths['/v1/events'].post.requestBody.content['application/json'].schema.properties.type.description as string;
-    assert.match(typeDoc, /"hookflow\." are reserved/);
+    assert.match(typeDoc, /"hookflow\." \(in any case\) are reserved/);
   });
 
   void test('an operator receives dead_lettered, disabled, failing and recovered; its own failing endpoints emit nothing more', { timeout: 120_000 }, async () => {
