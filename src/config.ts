@@ -90,6 +90,7 @@ const envSchema = z
     // Per API key or tenant token, per API process. Generous: they stop a runaway client, not a busy one.
     HOOKFLOW_RATE_LIMIT: rateLimit.prefault('1000/1s'),
     HOOKFLOW_RATE_LIMIT_INGEST: rateLimit.prefault('5000/1s'),
+    HOOKFLOW_EVENT_TYPES: z.enum(['open', 'strict'], { message: 'must be open or strict' }).default('open'),
   })
   .superRefine((env, ctx) => {
     if (env.HOOKFLOW_RETRY_INITIAL_INTERVAL_MS > env.HOOKFLOW_RETRY_MAX_INTERVAL_MS) {
@@ -171,6 +172,8 @@ export interface Config {
   shutdownGraceMs: number;
   /** Per credential on /v1: `ingest` for POST /v1/events and /v1/events/batch, `api` for the rest. */
   rateLimits: { api: RateLimitSetting; ingest: RateLimitSetting };
+  /** `open`: any event type is accepted (a catalogued one must match its schema); `strict`: only catalogued, non-deprecated types. */
+  eventTypes: 'open' | 'strict';
 }
 
 /** Parses the environment once. Every bad variable is reported, not only the first. */
@@ -228,6 +231,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     devPorts: { temporal: e.HOOKFLOW_DEV_TEMPORAL_PORT, ui: e.HOOKFLOW_DEV_UI_PORT, postgres: e.HOOKFLOW_DEV_POSTGRES_PORT },
     shutdownGraceMs: e.HOOKFLOW_SHUTDOWN_GRACE_MS,
     rateLimits: { api: e.HOOKFLOW_RATE_LIMIT, ingest: e.HOOKFLOW_RATE_LIMIT_INGEST },
+    eventTypes: e.HOOKFLOW_EVENT_TYPES,
   };
 }
 
