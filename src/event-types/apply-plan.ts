@@ -15,17 +15,18 @@ export const catalogFileEntry = z
   .strict();
 export type CatalogFileEntry = z.infer<typeof catalogFileEntry>;
 
-/** The file: a list of event types, or `{ eventTypes: [...] }`. Names appear once. */
+/** The file: `{ eventTypes: [...] }`, or the list alone. Names appear once. */
 export const catalogFile = z
-  .union([z.array(catalogFileEntry), z.object({ eventTypes: z.array(catalogFileEntry) }).strict().transform((f) => f.eventTypes)])
-  .superRefine((entries, ctx) => {
+  .preprocess((v) => (Array.isArray(v) ? { eventTypes: v } : v), z.object({ eventTypes: z.array(catalogFileEntry) }).strict())
+  .superRefine((file, ctx) => {
     const seen = new Map<string, number>();
-    entries.forEach((e, i) => {
+    file.eventTypes.forEach((e, i) => {
       const first = seen.get(e.name);
-      if (first !== undefined) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `"${e.name}" is already defined at entry ${first}` });
+      if (first !== undefined) ctx.addIssue({ code: 'custom', path: ['eventTypes', i, 'name'], message: `"${e.name}" is already defined at entry ${first}` });
       else seen.set(e.name, i);
     });
-  });
+  })
+  .transform((file) => file.eventTypes);
 
 /** An event type as the API answers it (the fields apply compares). */
 export interface CatalogEntry {
