@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { loadConfig } from '../../src/config';
-import { planApply, type CatalogEntry, type CatalogFileEntry } from '../../src/event-types/apply-plan';
+import { planApply, type CatalogEntry } from '../../src/event-types/apply-plan';
 import { definitionProblems } from '../../src/event-types/definition-check';
 import { unknownSubscribedTypes } from '../../src/event-types/ingest-check';
 import { compileSchema, pointerToPath, problemsOf } from '../../src/event-types/json-schema';
@@ -54,13 +54,13 @@ void describe('event catalog: pure parts', () => {
   void test('apply: after carrying out a plan, planning again finds nothing to do (idempotence)', () => {
     fc.assert(
       fc.property(fc.array(entry, { maxLength: 4 }).map(uniqueByName), fc.array(entry, { maxLength: 4 }).map(uniqueByName), (currentFile, file) => {
-        const current: CatalogEntry[] = planApply([], currentFile as CatalogFileEntry[]).create;
-        const plan = planApply(current, file as CatalogFileEntry[]);
+        const current: CatalogEntry[] = planApply([], currentFile).create;
+        const plan = planApply(current, file);
         // Carry it out as the CLI does (without --prune).
         const after = new Map(current.map((c) => [c.name, { ...c }]));
         for (const c of plan.create) after.set(c.name, c);
         for (const u of plan.update) Object.assign(after.get(u.name)!, u.patch);
-        const again = planApply([...after.values()], file as CatalogFileEntry[]);
+        const again = planApply([...after.values()], file);
         assert.deepEqual([again.create, again.update], [[], []]);
         assert.equal(again.unchanged.length, file.length);
         assert.deepEqual(again.extra.sort(), current.filter((c) => !file.some((f) => f.name === c.name)).map((c) => c.name).sort());
