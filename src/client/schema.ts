@@ -1805,7 +1805,7 @@ export interface paths {
                             updatedAt: string;
                             /** @description The whsec_ secret receivers verify with */
                             secret: string;
-                            /** @description The outcome of the first attempt of a hookflow.ping, read from the attempt log */
+                            /** @description The outcome of the first attempt of a hookflow.ping (or of the example sent), read from the attempt log */
                             ping?: {
                                 eventId: string;
                                 /** @description An ordinary delivery: its status, attempts and redelivery work like any other */
@@ -1844,7 +1844,7 @@ export interface paths {
                             disabledReason: string | null;
                             createdAt: string;
                             updatedAt: string;
-                            /** @description The outcome of the first attempt of a hookflow.ping, read from the attempt log */
+                            /** @description The outcome of the first attempt of a hookflow.ping (or of the example sent), read from the attempt log */
                             ping?: {
                                 eventId: string;
                                 /** @description An ordinary delivery: its status, attempts and redelivery work like any other */
@@ -3824,6 +3824,13 @@ export interface paths {
                             deprecated: boolean;
                             createdAt: string;
                             updatedAt: string;
+                            /** @description The schema as a table, one row per field (`customer.email`, `lines[].amount`): what the portal and `hookflow event-types show` print */
+                            fields: {
+                                path: string;
+                                type: string;
+                                required: boolean;
+                                description: string | null;
+                            }[];
                         };
                     };
                 };
@@ -5647,11 +5654,19 @@ export interface paths {
             };
             requestBody: {
                 content: {
-                    "application/json": Record<string, never> | null;
+                    "application/json": {
+                        /** @description Send this catalogued event type's example instead of a hookflow.ping */
+                        eventType?: string;
+                        /**
+                         * @description Which of its examples (default the first)
+                         * @default 0
+                         */
+                        example?: number;
+                    } | null;
                 };
             };
             responses: {
-                /** @description The outcome of the first attempt of a hookflow.ping, read from the attempt log */
+                /** @description The outcome of the first attempt of a hookflow.ping (or of the example sent), read from the attempt log */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -5675,7 +5690,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description The outcome of the first attempt of a hookflow.ping, read from the attempt log */
+                /** @description The outcome of the first attempt of a hookflow.ping (or of the example sent), read from the attempt log */
                 202: {
                     headers: {
                         [name: string]: unknown;

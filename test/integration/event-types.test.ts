@@ -81,7 +81,14 @@ void describe('event catalog', () => {
     // Tenants read the catalog, never write it.
     const read = await tenant.call('GET', `/v1/event-types/${base}.paid`);
     assert.equal(read.status, 200);
-    assert.deepEqual(read.body, created);
+    const { fields, ...rest } = read.body;
+    assert.deepEqual(rest, created);
+    assert.deepEqual(fields, [
+      { path: 'invoice', type: 'string', required: true, description: null },
+      { path: 'amount', type: 'integer', required: true, description: null },
+      { path: 'customer', type: 'object', required: true, description: null },
+      { path: 'customer.email', type: 'string (email)', required: true, description: null },
+    ]);
     assert.equal((await tenant.call('GET', '/v1/event-types?limit=100')).status, 200);
     assertProblem(await tenant.call('POST', '/v1/event-types', { name: unique('tenant') }), 403);
     assertProblem(await tenant.call('PATCH', `/v1/event-types/${base}.paid`, { deprecated: true }), 403);
@@ -227,6 +234,26 @@ void describe('event catalog', () => {
     assert.equal((await strict.call('DELETE', `/v1/subscriptions/${tenantSub.body.id}`)).status, 204);
     assert.match((await strict.call('DELETE', `/v1/event-types/${base}.known`)).body.detail, /^1 subscription still names /);
     assert.equal((await stack.call('DELETE', `/v1/event-types/${base}.known`)).status, 204);
+  });
+
+  void test("send an example: a type's example delivered to one endpoint like a test ping, signed, whatever its filters", { timeout: 60_000 }, async () => {
+    const type = `${unique('example')}.paid`;
+    await createType(stack, { name: type, schema: invoiceSchema, examples: [goodInvoice, { ...goodInvoice, amount: 1 }] });
+    await createType(stack, { name: `${type}_bare` });
+    const sub = await createSubscription(stack, { url: receiver.url, eventTypes: ['something.else'] });
+    receiver.secrets = [sub.secret];
+    const sent = await stack.call('POST', `/v1/subscriptions/${sub.id}/test`, { eventType: type, example: 1 });
+    assert.equal(sent.status, 200, JSON.stringify(sent.body));
+    assert.equal(sent.body.outcome, 'succeeded');
+    const got = receiver.received.filter((r) => r.headers['webhook-id'] === sent.body.eventId);
+    assert.equal(got.length, 1);
+    assert.equal(got[0]!.verified, true);
+    assert.deepEqual(got[0]!.payload, { type, timestamp: got[0]!.payload!.timestamp, data: { ...goodInvoice, amount: 1 } });
+    receiver.secrets = [];
+
+    assertProblem(await stack.call('POST', `/v1/subscriptions/${sub.id}/test`, { eventType: unique('nope') }), 400, ['body.eventType']);
+    assertProblem(await stack.call('POST', `/v1/subscriptions/${sub.id}/test`, { eventType: `${type}_bare` }), 400, ['body.eventType']);
+    assertProblem(await stack.call('POST', `/v1/subscriptions/${sub.id}/test`, { eventType: type, example: 2 }), 400, ['body.example']);
   });
 
   void test('GET /v1/event-types/openapi.json: an OpenAPI 3.1 document with one webhook per live type, read with a tenant token', async () => {

@@ -12,6 +12,7 @@ import {
 } from '../../db/repos/event-types';
 import { definitionProblems } from '../../event-types/definition-check';
 import { catalogOpenApi } from '../../event-types/openapi-document';
+import { schemaFields } from '../../event-types/schema-fields';
 import type { ApiDeps } from '../deps';
 import { badRequest, conflict, notFound, Problem } from '../problem';
 import { encodeCursor, listOf, problemResponses, problemSchema } from '../schemas/common';
@@ -21,6 +22,7 @@ import {
   createEventTypeBody,
   deletedEventTypeResponse,
   eventTypeCursor,
+  eventTypeDetail,
   eventTypeParam,
   eventTypeResponse,
   listEventTypesQuery,
@@ -71,8 +73,11 @@ export const eventTypeRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps)
 
   app.get(
     '/event-types/:name',
-    { config: tenantScoped('read'), schema: { tags, params: eventTypeParam, response: { 200: eventTypeResponse, ...problemResponses } } },
-    async (req) => present(await mustGet(req.params.name)),
+    { config: tenantScoped('read'), schema: { tags, params: eventTypeParam, response: { 200: eventTypeDetail, ...problemResponses } } },
+    async (req) => {
+      const row = await mustGet(req.params.name);
+      return { ...present(row), fields: row.schema ? schemaFields(row.schema) : [] };
+    },
   );
 
   app.patch(

@@ -59,6 +59,12 @@ export const eventTypeResponse = z.object({
   updatedAt: z.string(),
 });
 
+export const eventTypeDetail = eventTypeResponse.extend({
+  fields: z
+    .array(z.object({ path: z.string(), type: z.string(), required: z.boolean(), description: z.string().nullable() }))
+    .describe('The schema as a table, one row per field (`customer.email`, `lines[].amount`): what the portal and `hookflow event-types show` print'),
+});
+
 export const listEventTypesQuery = paginationQuery.extend({
   includeDeprecated: z
     .enum(['true', 'false'])

@@ -119,7 +119,7 @@ const show = () =>
       ]);
       out();
       if (!t.schema) out('no schema: any data is accepted');
-      else printTable(['FIELD', 'TYPE', 'REQUIRED', 'DESCRIPTION'], schemaFields(t.schema).map((f) => [f.path, f.type, f.required ? 'yes' : '', oneLine(f.description, 60)]));
+      else printTable(['FIELD', 'TYPE', 'REQUIRED', 'DESCRIPTION'], t.fields.map((f) => [f.path, f.type, f.required ? 'yes' : '', oneLine(f.description, 60)]));
       t.examples.forEach((e, i) => {
         out();
         out(`example ${i + 1}:`);
