@@ -14,7 +14,7 @@ import { definitionProblems } from '../../event-types/definition-check';
 import { catalogOpenApi } from '../../event-types/openapi-document';
 import { schemaFields } from '../../event-types/schema-fields';
 import type { ApiDeps } from '../deps';
-import { badRequest, conflict, notFound, Problem } from '../problem';
+import { badRequest, conflict, notFound, Problem } from '../../errors/problem';
 import { encodeCursor, listOf, problemResponses, problemSchema } from '../schemas/common';
 import { parseCursor } from '../pagination';
 import {
