@@ -1,6 +1,6 @@
 // What makes an event type's definition acceptable: its schema compiles as JSON Schema 2020-12 and
 // each example validates against it. Pure: the API turns the problems into a 400.
-import { compileSchema, forgetSchema, problemsOf } from './json-schema';
+import { compileSchema, problemsOf } from './json-schema';
 import type { FieldProblem } from './ingest-check';
 
 const under = (base: string, path: string) => (path ? `${base}.${path}` : base);
@@ -16,17 +16,13 @@ export function definitionProblems(
   at: { schema: string; examples?: string },
 ): FieldProblem[] {
   if (!schema) return [];
-  const compiled = compileSchema(schema);
+  const compiled = compileSchema(schema, 'check');
   if (!compiled.ok) return compiled.problems.map((p) => ({ path: under(at.schema, p.path), message: p.message }));
-  try {
-    return examples.flatMap((example, i) =>
-      problemsOf(compiled.validate, example).map((p) =>
-        at.examples === undefined
-          ? { path: at.schema, message: `the stored example ${i} fails it at ${p.path || 'its root'}: ${p.message}` }
-          : { path: under(`${at.examples}.${i}`, p.path), message: p.message },
-      ),
-    );
-  } finally {
-    forgetSchema(schema);
-  }
+  return examples.flatMap((example, i) =>
+    problemsOf(compiled.validate, example).map((p) =>
+      at.examples === undefined
+        ? { path: at.schema, message: `the stored example ${i} fails it at ${p.path || 'its root'}: ${p.message}` }
+        : { path: under(`${at.examples}.${i}`, p.path), message: p.message },
+    ),
+  );
 }

@@ -37,7 +37,7 @@ export function eventTypeCheck(db: Pick<Db, 'query'>, mode: EventTypesMode): Int
     if (!row) return null;
     let validate: CompiledSchema | null = null;
     if (row.schema) {
-      const c = compileSchema(row.schema);
+      const c = compileSchema(row.schema, 'keep');
       // Stored schemas were compiled when saved; failing now means the validator itself changed.
       if (!c.ok) throw new Error(`the stored schema of event type ${v.name} no longer compiles: ${c.problems.map((p) => p.message).join('; ')}`);
       validate = c.validate;
