@@ -125,6 +125,7 @@ void describe('event catalog', () => {
       [{ name: `${name}.x`, schema: { type: 'objekt' } }, ['body.schema.type']],
       [{ name: `${name}.x`, schema: { type: 'object', requried: ['a'] } }, ['body.schema']],
       [{ name: `${name}.x`, schema: { $ref: '#/$defs/missing' } }, ['body.schema']],
+      [{ name: `${name}.x`, schema: { properties: { code: { type: 'string', pattern: '^(a+)+$' } } } }, ['body.schema.properties.code.pattern']],
       [{ name: `${name}.x`, schema: invoiceSchema, examples: [goodInvoice, { ...goodInvoice, amount: -1, extra: 1 }] }, ['body.examples.1.amount', 'body.examples.1.extra']],
       [{ name: 'Hookflow.Ping' }, ['body.name']],
       [{ name: 'hookflow.custom' }, ['body.name']],

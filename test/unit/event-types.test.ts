@@ -56,6 +56,12 @@ void describe('event catalog: pure parts', () => {
     assert.deepEqual(definitionProblems({ type: 'integer' }, [1, 'x'], at), [{ path: 'body.examples.1', message: 'must be integer' }]);
     assert.deepEqual(definitionProblems({ type: 'integer' }, ['x'], { schema: 'body.schema' }), [{ path: 'body.schema', message: 'the stored example 0 fails it at its root: must be integer' }]);
     assert.deepEqual(definitionProblems(null, ['anything'], at), []);
+    // Regular expressions that can backtrack exponentially are refused where they are, not run at ingest.
+    assert.deepEqual(
+      definitionProblems({ properties: { a: { type: 'string', pattern: '^(a+)+$' }, b: { pattern: '^in_[0-9]+$' } }, patternProperties: { '(x+x+)+y': {} } }, [], at).map((p) => p.path),
+      ['body.schema.properties.a.pattern', 'body.schema.patternProperties.(x+x+)+y'],
+    );
+    assert.deepEqual(definitionProblems({ const: { pattern: '(a+)+' }, properties: { pattern: { type: 'string' } } }, [], at), [], 'data and property names are not patterns');
     // Two schemas with one $id (a type and its next revision) both compile.
     for (let i = 0; i < 2; i++) assert.deepEqual(definitionProblems({ $id: 'https://example.com/x.json', type: 'string' }, ['s'], at), []);
   });
