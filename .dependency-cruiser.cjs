@@ -5,7 +5,7 @@
 //   dev stack    src/dev                      (embedded PostgreSQL, dev server, watchdog: never in a server process)
 //   composition  src/server, src/config.ts    (wires the API and worker processes from configuration)
 //   api          src/api, src/portal
-//   services     activities, src/dispatch, src/auth, src/ping, src/ops-events
+//   services     activities, src/dispatch, src/auth, src/ping, src/ops-events, src/event-types
 //   infra        src/db, src/temporal, src/security, src/signing, src/metrics, src/errors, src/net, src/concurrency, src/logger.ts
 //   contract     workflows                    (deterministic, side-effect free; imports nothing from src)
 // src/receiver and src/client are packages for consumers: they stand apart.
@@ -14,7 +14,7 @@ const layer = {
   dev: '^src/dev/',
   composition: '^(src/server/|src/config\\.ts$)',
   api: '^src/(api|portal)/',
-  services: '^(activities/|src/(dispatch|auth|ping|ops-events)/)',
+  services: '^(activities/|src/(dispatch|auth|ping|ops-events|event-types)/)',
   infra: '^src/((db|temporal|security|signing|metrics|errors|net|concurrency)/|logger\\.ts$)',
   contract: '^workflows/',
 };

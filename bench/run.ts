@@ -10,6 +10,7 @@ import { floorScenario } from './scenarios/floor';
 import { ingest } from './scenarios/ingest';
 import { latencyAtRate } from './scenarios/latency';
 import { rawBaseline } from './scenarios/raw';
+import { schemaIngest } from './scenarios/schema';
 import { createSingleSubscriptions } from './scenarios/setup';
 import { sustainedDelivery } from './scenarios/sustained';
 import { settle, type Ctx } from './support/context';
@@ -19,7 +20,7 @@ import { say } from './support/progress';
 import { summarize, type ScenarioResults } from './support/report';
 import { startBenchStack } from './support/stack';
 
-const SCENARIOS = ['raw', 'ingest', 'latency', 'sustained', 'floor', 'fanout'];
+const SCENARIOS = ['raw', 'ingest', 'schema', 'latency', 'sustained', 'floor', 'fanout'];
 
 async function main(): Promise<void> {
   const quick = ['1', 'true', 'yes'].includes(process.env.BENCH_QUICK ?? '');
@@ -70,6 +71,11 @@ async function main(): Promise<void> {
       r.ingest = await ingest(ctx);
       await settle(ctx);
     }
+    if (want('schema')) memory.mark('schema');
+    if (want('schema')) {
+      r.schema = await schemaIngest(ctx);
+      await settle(ctx);
+    }
     if (want('latency')) memory.mark('latency');
     if (want('latency')) {
       r.lat20 = await latencyAtRate(ctx, 20);
@@ -105,7 +111,7 @@ async function main(): Promise<void> {
           figures,
           receiver,
           memory: memoryDetail,
-          scenarios: { raw: r.raw, latency20: r.lat20, latency100: r.lat100, sustained: r.sustained, floorBefore: r.floorBefore, floor: r.floor, ingest: r.ingest, fanout: r.fanout },
+          scenarios: { raw: r.raw, schema: r.schema, latency20: r.lat20, latency100: r.lat100, sustained: r.sustained, floorBefore: r.floorBefore, floor: r.floor, ingest: r.ingest, fanout: r.fanout },
         },
         null,
         2,

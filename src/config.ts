@@ -92,6 +92,7 @@ const envSchema = z
     HOOKFLOW_RATE_LIMIT_INGEST: rateLimit.prefault('5000/1s'),
     // Failed authentications (bad key or token, bad portal link) per client address, per API process.
     HOOKFLOW_AUTH_FAILURE_LIMIT: rateLimit.prefault('100/1m'),
+    HOOKFLOW_EVENT_TYPES: z.enum(['open', 'strict'], { message: 'must be open or strict' }).default('open'),
   })
   .superRefine((env, ctx) => {
     if (env.HOOKFLOW_RETRY_INITIAL_INTERVAL_MS > env.HOOKFLOW_RETRY_MAX_INTERVAL_MS) {
@@ -173,6 +174,8 @@ export interface Config {
   shutdownGraceMs: number;
   /** Per credential on /v1: `ingest` for POST /v1/events and /v1/events/batch, `api` for the rest. */
   rateLimits: { api: RateLimitSetting; ingest: RateLimitSetting; authFailures: RateLimitSetting };
+  /** `open`: any event type is accepted (a catalogued one must match its schema); `strict`: only catalogued, non-deprecated types. */
+  eventTypes: 'open' | 'strict';
 }
 
 /** Parses the environment once. Every bad variable is reported, not only the first. */
@@ -230,6 +233,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     devPorts: { temporal: e.HOOKFLOW_DEV_TEMPORAL_PORT, ui: e.HOOKFLOW_DEV_UI_PORT, postgres: e.HOOKFLOW_DEV_POSTGRES_PORT },
     shutdownGraceMs: e.HOOKFLOW_SHUTDOWN_GRACE_MS,
     rateLimits: { api: e.HOOKFLOW_RATE_LIMIT, ingest: e.HOOKFLOW_RATE_LIMIT_INGEST, authFailures: e.HOOKFLOW_AUTH_FAILURE_LIMIT },
+    eventTypes: e.HOOKFLOW_EVENT_TYPES,
   };
 }
 

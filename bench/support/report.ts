@@ -8,6 +8,8 @@ type Any = any; // scenario results are plain JSON; the report only reads known 
 export interface ScenarioResults {
   raw?: Any;
   ingest?: Any;
+  /** Single-event ingest with a 20-field schema next to without (the event catalog's cost). */
+  schema?: Any;
   lat20?: Measured<Any>;
   lat100?: Measured<Any>;
   sustained?: Measured<Any>;

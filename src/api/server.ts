@@ -18,6 +18,7 @@ import { RequestLog } from './request-log';
 import { codecRoutes } from './routes/codec';
 import { deliveryRoutes } from './routes/deliveries';
 import { eventRoutes } from './routes/events';
+import { eventTypeRoutes } from './routes/event-types';
 import { healthRoutes } from './routes/health';
 import { installIngestMetrics, metricsRoutes } from './routes/metrics';
 import { subscriptionRoutes } from './routes/subscriptions';
@@ -84,6 +85,7 @@ export async function buildServer(opts: BuildServerOptions): Promise<FastifyInst
       await v1.register(tenantRoutes, opts);
       await v1.register(subscriptionRoutes, opts);
       await v1.register(eventRoutes, opts);
+      await v1.register(eventTypeRoutes, opts);
       await v1.register(deliveryRoutes, opts);
       await v1.register(eventReplayRoutes, opts);
       await v1.register(subscriptionRecoveryRoutes, opts);

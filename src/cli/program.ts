@@ -4,6 +4,7 @@ import path from 'node:path';
 import { apiCommand } from './commands/api';
 import { deliveriesCommand } from './commands/deliveries';
 import { devCommand } from './commands/dev';
+import { eventTypesCommand } from './commands/event-types';
 import { listenCommand } from './commands/listen';
 import { migrateCommand } from './commands/migrate';
 import { pingCommand } from './commands/ping';
@@ -44,6 +45,7 @@ export function buildProgram() {
     .addCommand(sendCommand())
     .addCommand(pingCommand())
     .addCommand(deliveriesCommand())
+    .addCommand(eventTypesCommand())
     .addCommand(redeliverCommand())
     .addCommand(recoverCommand());
   // addCommand does not pass settings down; these hold for every level.

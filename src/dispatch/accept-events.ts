@@ -26,6 +26,25 @@ export interface Submission {
   sameEventWhen: 'same-request' | 'same-id';
   /** A test ping: the plan is this one subscription of the tenant, whatever its filters. */
   onlySubscriptionId?: string;
+  /** `data` itself, when the producer has it parsed: a check reads it instead of parsing dataJson again. */
+  data?: unknown;
+}
+
+/** What a check found wrong with one submission: `field` is `type`, `data` or a path under it (`data.customer.email`). */
+export interface SubmissionProblem {
+  index: number;
+  field: string;
+  message: string;
+}
+
+/** Asked before anything is stored (the event catalog's schemas and strict mode); no problems means accept. */
+export type IntakeCheck = (submissions: readonly Submission[]) => Promise<SubmissionProblem[]>;
+
+/** A check refused submissions: nothing of the request was stored. */
+export class SubmissionRefused extends Error {
+  constructor(readonly problems: SubmissionProblem[]) {
+    super(problems.map((p) => `event ${p.index} ${p.field}: ${p.message}`).join('; '));
+  }
 }
 
 /**
@@ -57,12 +76,17 @@ export interface IntakeOptions {
 export class EventIntake {
   private readonly shared?: AcceptCoalescer;
 
-  /** `group`: how single events share statements; without it every accept has a statement of its own. */
-  constructor(private readonly deps: { db: Db; fanout: Fanout; group?: CoalescerOptions }) {
+  /**
+   * `group`: how single events share statements; without it every accept has a statement of its own.
+   * `check`: asked first; refusing any submission stores none (SubmissionRefused).
+   */
+  constructor(private readonly deps: { db: Db; fanout: Fanout; group?: CoalescerOptions; check?: IntakeCheck }) {
     if (deps.group) this.shared = new AcceptCoalescer(deps.db, deps.group);
   }
 
   async accept(submissions: Submission[], opts: IntakeOptions): Promise<AcceptedEvent[]> {
+    const refused = this.deps.check ? await this.deps.check(submissions) : [];
+    if (refused.length > 0) throw new SubmissionRefused(refused);
     const events: NewEvent[] = submissions.map((s) => ({
       id: s.id ?? newId('evt'),
       tenantId: s.tenantId,

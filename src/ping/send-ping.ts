@@ -24,6 +24,8 @@ export async function sendPing(
   deps: { db: Db; fanout: Fanout },
   sub: Pick<SubscriptionRow, 'id' | 'tenant_id'>,
   waitMs = PING_WAIT_MS,
+  /** Another event instead of hookflow.ping (an event type's example from the catalog), sent the same way. */
+  event?: { type: string; data: unknown },
 ): Promise<PingResult> {
   const id = newId('evt');
   const payload: OpsPayloads['hookflow.ping'] = {
@@ -36,7 +38,7 @@ export async function sendPing(
   // Awaited, unlike POST /v1/events: the answer waits for the attempt anyway. A failed start is
   // left to the sweeper, as for any event, and the ping then answers `pending`.
   const [accepted] = await new EventIntake(deps).accept(
-    [{ id, tenantId: sub.tenant_id, type: OpsEventType.ping, dataJson: JSON.stringify(payload), sameEventWhen: 'same-id', onlySubscriptionId: sub.id }],
+    [{ id, tenantId: sub.tenant_id, type: event?.type ?? OpsEventType.ping, dataJson: JSON.stringify(event ? event.data : payload), sameEventWhen: 'same-id', onlySubscriptionId: sub.id }],
     { start: 'await' },
   );
   // No plan: the subscription was disabled or deleted between the caller's read and this statement.

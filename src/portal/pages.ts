@@ -34,7 +34,7 @@ function loadAssets(): Map<string, Asset> {
 
 /** The page paths the portal's script routes itself; the server answers each with the same shell. */
 // '/' answers both /portal and /portal/ (Fastify's prefixTrailingSlash).
-const PAGES = ['/', '/endpoints', '/endpoints/:id', '/deliveries', '/deliveries/:id'];
+const PAGES = ['/', '/endpoints', '/endpoints/:id', '/deliveries', '/deliveries/:id', '/event-types', '/event-types/:name'];
 
 export async function portalPages(app: FastifyInstance): Promise<void> {
   const assets = loadAssets();

@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import type { z } from 'zod';
 import { bulkRedeliverBody, discardBody, listDeliveriesQuery, redeliverBody } from '../../src/api/schemas/deliveries';
 import { batchInput, eventInput, idempotencyHeaders, listEventsQuery } from '../../src/api/schemas/events';
+import { createEventTypeBody, listEventTypesQuery } from '../../src/api/schemas/event-types';
 import { recoverBody, replayBody } from '../../src/api/schemas/resend';
 import { createTenantBody } from '../../src/api/schemas/tenants';
 import { paginationQuery } from '../../src/api/schemas/common';
@@ -47,6 +48,8 @@ const ROUTES: Route[] = [
   { method: 'GET', path: '/v1/tenants', query: paginationQuery },
   { method: 'GET', path: '/v1/events', query: listEventsQuery },
   { method: 'POST', path: '/v1/deliveries/redeliver', body: bulkRedeliverBody },
+  { method: 'POST', path: '/v1/event-types', body: createEventTypeBody },
+  { method: 'GET', path: '/v1/event-types', query: listEventTypesQuery },
 ];
 const withBody = ROUTES.filter((r) => r.method !== 'GET');
 const withId = ROUTES.filter((r) => r.path.includes(':id'));

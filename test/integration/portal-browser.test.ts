@@ -47,6 +47,17 @@ void describe('customer portal in headless Chromium', () => {
     }
   }
 
+  /** Runs axe-core's WCAG 2 A/AA and best-practice rules on the page; fails naming each violation. Returns how many rules passed. */
+  async function assertAxeClean(page: Page, route: string): Promise<number> {
+    await page.addScriptTag({ path: createRequire(__filename).resolve('axe-core/axe.min.js') });
+    const result = await page.evaluate<{ violations: { id: string; help: string; nodes: { target: string[] }[] }[]; passes: unknown[] }>(
+      "axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] })",
+    );
+    const found = result.violations.map((v) => `${v.id} (${v.help}) at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+    assert.deepEqual(found, [], `${route}: axe violations`);
+    return result.passes.length;
+  }
+
   void test('open a link, add an endpoint, ping it, watch deliveries, redeliver a dead letter and recover another', async () => {
     const context = await newContext(browser);
     const page = await context.newPage();
@@ -183,19 +194,13 @@ void describe('customer portal in headless Chromium', () => {
     await heading(page, 'Endpoints');
     const delivery = (await tenant.call('GET', '/v1/deliveries?limit=1')).body.data[0].id as string;
     const endpoint = (await tenant.call('GET', '/v1/subscriptions?limit=1')).body.data[0].id as string;
-    const axeSource = createRequire(__filename).resolve('axe-core/axe.min.js');
     const checked: string[] = [];
     for (const [route, title] of [['/portal/endpoints', 'Endpoints'], [`/portal/endpoints/${endpoint}`, 'Endpoint'], ['/portal/deliveries', 'Deliveries'], [`/portal/deliveries/${delivery}`, 'Delivery']] as const) {
       await page.goto(new URL(route, stack.url).toString());
       await heading(page, title);
       await page.locator('main table, main form').first().waitFor({ timeout: SEEN_MS });
-      await page.addScriptTag({ path: axeSource });
-      const result = await page.evaluate<{ violations: { id: string; help: string; nodes: { target: string[] }[] }[]; passes: unknown[] }>(
-        "axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] })",
-      );
-      const found = result.violations.map((v) => `${v.id} (${v.help}) at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-      assert.deepEqual(found, [], `${route}: axe violations`);
-      checked.push(`${route.replace(/_[0-9a-z]{20,}/, '_…')}: ${result.passes.length} rules passed`);
+      const passed = await assertAxeClean(page, route);
+      checked.push(`${route.replace(/_[0-9a-z]{20,}/, '_…')}: ${passed} rules passed`);
     }
     t.diagnostic(`axe-core, 0 violations: ${checked.join('; ')}`);
 
@@ -254,6 +259,82 @@ void describe('customer portal in headless Chromium', () => {
     await page.goto(new URL('/portal/deliveries/dlv_not_mine', stack.url).toString());
     await heading(page, 'Delivery');
     assert.match(await page.getByRole('alert').innerText(), /Not Found — delivery dlv_not_mine does not exist/);
+    await context.close();
+  });
+
+  void test('the event catalog: its pages, picking types for a new endpoint, and sending an example to it (axe-core clean)', async (t) => {
+    // Global to the installation, as an operator would publish it.
+    const paid = {
+      name: 'invoice.paid',
+      description: 'An invoice was paid in full.',
+      schema: {
+        type: 'object',
+        required: ['invoice', 'amount'],
+        properties: { invoice: { type: 'string', description: 'The invoice ID' }, amount: { type: 'integer', minimum: 0 }, customer: { type: 'object', properties: { email: { type: 'string', format: 'email' } } } },
+      },
+      examples: [{ invoice: 'in_42', amount: 4200, customer: { email: 'ada@example.com' } }],
+    };
+    for (const body of [paid, { name: 'invoice.refunded', description: 'An invoice was refunded.' }, { name: 'invoice.legacy', deprecated: true }]) {
+      const res = await stack.call('POST', '/v1/event-types', body);
+      assert.equal(res.status, 201, JSON.stringify(res.body));
+    }
+    const context = await newContext(browser, { bypassCSP: true });
+    const page = await context.newPage();
+    page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
+    page.on('pageerror', (e) => consoleErrors.push(e.message));
+    await page.goto((await createPortalLink(stack, tenant.id)).url);
+    await heading(page, 'Endpoints');
+    const checked: string[] = [];
+
+    // The catalog page lists the published types (not the deprecated one), each linking to its fields and example.
+    await page.getByRole('link', { name: 'Event types', exact: true }).click();
+    await heading(page, 'Event types');
+    await page.locator('tr[data-event-type="invoice.paid"]').waitFor({ timeout: SEEN_MS });
+    assert.deepEqual(await page.locator('tr[data-event-type]').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-event-type'))), ['invoice.paid', 'invoice.refunded']);
+    checked.push(`/portal/event-types: ${await assertAxeClean(page, '/portal/event-types')} rules passed`);
+    await page.getByRole('link', { name: 'invoice.paid' }).click();
+    await heading(page, 'invoice.paid');
+    const fields = await page.locator('table[data-fields] tbody tr').allInnerTexts();
+    assert.deepEqual(fields.map((f) => f.split('\t').map((c) => c.trim())), [
+      ['invoice', 'string', 'Yes', 'The invoice ID'],
+      ['amount', 'integer', 'Yes', ''],
+      ['customer', 'object', 'No', ''],
+      ['customer.email', 'string (email)', 'No', ''],
+    ]);
+    assert.deepEqual(JSON.parse((await page.locator('[data-example]').textContent())!).data, paid.examples[0]);
+    checked.push(`/portal/event-types/invoice.paid: ${await assertAxeClean(page, '/portal/event-types/invoice.paid')} rules passed`);
+    await page.screenshot({ path: path.join(shots, 'event-type.png'), fullPage: true });
+
+    // Adding an endpoint: the catalog's types to tick, kept in step with the text field.
+    await page.getByRole('link', { name: 'Endpoints', exact: true }).click();
+    await heading(page, 'Endpoints');
+    await page.getByRole('group', { name: 'Pick from the event catalog' }).waitFor({ timeout: SEEN_MS });
+    checked.push(`/portal/endpoints (with the picker): ${await assertAxeClean(page, '/portal/endpoints')} rules passed`);
+    await page.getByLabel('Endpoint URL').fill(receiver.url);
+    await page.getByLabel('invoice.paid').check();
+    await page.getByLabel('invoice.refunded').check();
+    await page.getByLabel('invoice.refunded').uncheck();
+    assert.equal(await page.getByLabel('Event types').inputValue(), 'invoice.paid');
+    await page.getByRole('button', { name: 'Add endpoint' }).click();
+    await heading(page, 'Endpoint');
+    const subscriptionId = decodeURIComponent(new URL(page.url()).pathname.split('/').pop()!);
+    const stored = await tenant.call('GET', `/v1/subscriptions/${subscriptionId}`);
+    assert.deepEqual(stored.body.eventTypes, ['invoice.paid']);
+    receiver.secrets = [(await tenant.call('GET', `/v1/subscriptions/${subscriptionId}/secret`)).body.secret];
+
+    // Send an example: the chosen type's example, signed and delivered to this endpoint like a ping.
+    await page.getByLabel('Event type', { exact: true }).selectOption('invoice.paid');
+    checked.push(`/portal/endpoints/:id (with examples): ${await assertAxeClean(page, '/portal/endpoints/:id')} rules passed`);
+    await page.getByRole('button', { name: 'Send example' }).click();
+    const result = page.locator('[data-ping]');
+    await result.waitFor({ timeout: SEEN_MS });
+    assert.equal(await result.getAttribute('data-ping'), 'succeeded', await result.innerText());
+    const got = receiver.received.filter((r) => r.payload?.type === 'invoice.paid');
+    assert.equal(got.length, 1);
+    assert.equal(got[0]!.verified, true, 'the example arrives signed with the endpoint\'s secret');
+    assert.deepEqual(got[0]!.payload!.data, paid.examples[0]);
+    t.diagnostic(`axe-core, 0 violations: ${checked.join('; ')}`);
+    assert.deepEqual(consoleErrors, [], 'no script errors in the console');
     await context.close();
   });
 });

@@ -32,6 +32,7 @@ const WRITTEN_BY_THE_API = {
   events: 'SELECT id, type, data::text, idempotency_key, request_hash, created_at FROM events',
   // The rest of the row is the delivery record, which the worker moves.
   event_deliveries: 'SELECT delivery_id, tenant_id, event_id, subscription_id, event_type, created_at FROM event_deliveries',
+  event_types: 'SELECT name, description, schema::text, examples::text, deprecated, revision, created_at, updated_at FROM event_types',
 };
 
 /** A fingerprint of everything the API can write, to prove a request wrote nothing. */

@@ -10,9 +10,10 @@ import {
   type EventRow,
 } from '../../db/repos/events';
 import { DEFAULT_TENANT } from '../../db/repos/tenants';
-import { EventIntake, type Submission } from '../../dispatch/accept-events';
+import { EventIntake, SubmissionRefused, type Submission } from '../../dispatch/accept-events';
+import { eventTypeCheck } from '../../event-types/ingest-check';
 import type { ApiDeps } from '../deps';
-import { conflict, Problem } from '../../errors/problem';
+import { badRequest, conflict, Problem } from '../../errors/problem';
 import { pageOf, parseCursor } from '../pagination';
 import { idParam, keysetCursorSchema, listOf, problemResponses, problemSchema, tenantFilterQuery } from '../schemas/common';
 import { eventOf } from '../event-lookup';
@@ -23,7 +24,13 @@ const tags = ['events'];
 export const eventRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) => {
   const { config, db } = deps;
   // Concurrent single-event POSTs share statements under load (group commit); half the pool at most.
-  const intake = new EventIntake({ db, fanout: deps.fanout, group: { maxInFlight: Math.max(1, Math.floor(config.databasePoolSize / 2)), maxBatch: BATCH_MAX } });
+  // The event catalog checks every event before anything is stored (schemas, HOOKFLOW_EVENT_TYPES=strict).
+  const intake = new EventIntake({
+    db,
+    fanout: deps.fanout,
+    group: { maxInFlight: Math.max(1, Math.floor(config.databasePoolSize / 2)), maxBatch: BATCH_MAX },
+    check: eventTypeCheck(db, config.eventTypes),
+  });
   const responses = { ...problemResponses, 409: problemSchema, 413: problemSchema };
 
   async function accept(inputs: z.infer<typeof eventInput>[], idempotencyKey: string | undefined, batch: boolean) {
@@ -45,12 +52,14 @@ export const eventRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) => 
         dataJson,
         idempotencyKey: idempotencyKey === undefined ? null : batch ? batchEventKey(idempotencyKey, i) : idempotencyKey,
         sameEventWhen: 'same-request' as const,
+        data: e.data,
       };
     });
     let accepted: AcceptedEvent[];
     try {
       accepted = await intake.accept(submissions, { shareStatement: !batch, start: 'queue' });
     } catch (err) {
+      if (err instanceof SubmissionRefused) throw badRequest(err.problems.map((p) => ({ path: `${at(p.index)}.${p.field}`, message: p.message })));
       if (err instanceof IdempotencyConflictError) throw conflict(err.message);
       if (err instanceof UnknownTenantError) throw unknownTenant(`${at(err.index)}.tenantId`, err.tenantId);
       throw err;

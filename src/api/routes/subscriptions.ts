@@ -10,6 +10,8 @@ import {
   updateSubscription,
   type SubscriptionRow,
 } from '../../db/repos/subscriptions';
+import { existingEventTypes } from '../../db/repos/event-types';
+import { unknownSubscribedTypes } from '../../event-types/ingest-check';
 import { newId } from '../../db/ids';
 import { sendPing } from '../../ping/send-ping';
 import { urlPolicy } from '../../security/policy-from-config';
@@ -46,6 +48,7 @@ export const subscriptionRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, de
     { config: tenantScoped('subscriptions:write'), schema: { tags, body: createSubscriptionBody, response: { 201: createdSubscriptionResponse, ...problemResponses } } },
     async (req, reply) => {
       await assertUrlAllowed(req.body.url, config);
+      await assertTypesCatalogued(deps, req.body.eventTypes);
       const tenantId = actingTenant(req, req.body.tenantId) ?? DEFAULT_TENANT;
       const id = newId('sub');
       const signature = req.body.signature;
@@ -99,6 +102,7 @@ export const subscriptionRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, de
     async (req) => {
       const current = await mustGet(deps, req.params.id);
       if (req.body.url !== undefined) await assertUrlAllowed(req.body.url, config);
+      await assertTypesCatalogued(deps, req.body.eventTypes);
       const { retryPolicy, ...rest } = req.body;
       const row = await updateSubscription(db, current.id, {
         ...rest,
@@ -156,6 +160,12 @@ async function mustGet(deps: ApiDeps, id: string): Promise<SubscriptionRow> {
 async function assertUrlAllowed(url: string, config: Config): Promise<void> {
   const verdict = await checkWebhookUrl(url, urlPolicy(config), { requireHttps: config.env === 'production' });
   if (!verdict.ok) throw badRequest([{ path: 'body.url', message: verdict.reason }]);
+}
+
+/** With HOOKFLOW_EVENT_TYPES=strict, every exact type named must be in the event catalog. */
+async function assertTypesCatalogued(deps: ApiDeps, eventTypes: string[] | undefined): Promise<void> {
+  const problems = await unknownSubscribedTypes((names) => existingEventTypes(deps.db, names), deps.config.eventTypes, eventTypes, 'body.eventTypes');
+  if (problems.length > 0) throw badRequest(problems);
 }
 
 /** Only the fields the caller set are stored, so later changes to server defaults still apply to the rest. */

@@ -1,6 +1,18 @@
 import { z } from 'zod';
+import { EVENT_TYPE_PATTERN } from './common';
 
-export const pingBody = z.object({}).strict().nullish();
+export const pingBody = z
+  .object({
+    eventType: z
+      .string()
+      .max(200)
+      .regex(EVENT_TYPE_PATTERN, 'must be an event type such as "invoice.paid"')
+      .optional()
+      .describe("Send this catalogued event type's example instead of a hookflow.ping"),
+    example: z.number().int().min(0).max(19).default(0).describe('Which of its examples (default the first)'),
+  })
+  .strict()
+  .nullish();
 
 export const pingResult = z
   .object({
@@ -16,4 +28,4 @@ export const pingResult = z
     error: z.string().nullable(),
     attemptedAt: z.string().nullable(),
   })
-  .describe('The outcome of the first attempt of a hookflow.ping, read from the attempt log');
+  .describe('The outcome of the first attempt of a hookflow.ping (or of the example sent), read from the attempt log');

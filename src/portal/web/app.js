@@ -7,6 +7,7 @@ import { renderDeliveries } from './deliveries.js';
 import { renderDelivery } from './delivery.js';
 import { renderEndpoint } from './endpoint.js';
 import { renderEndpoints } from './endpoints.js';
+import { renderEventType, renderEventTypes } from './event-types.js';
 import { navigate, nextGeneration, setRouter } from './nav.js';
 
 const main = /** @type {HTMLElement} */ (document.getElementById('main'));
@@ -25,6 +26,8 @@ async function route() {
     [/^\/portal\/endpoints\/([^/]+)$/, (m) => renderEndpoint(main, decodeURIComponent(m[1] ?? ''), gen)],
     [/^\/portal\/deliveries$/, () => renderDeliveries(main, params, gen)],
     [/^\/portal\/deliveries\/([^/]+)$/, (m) => renderDelivery(main, decodeURIComponent(m[1] ?? ''), gen)],
+    [/^\/portal\/event-types$/, () => renderEventTypes(main)],
+    [/^\/portal\/event-types\/([^/]+)$/, (m) => renderEventType(main, decodeURIComponent(m[1] ?? ''))],
   ];
   if (path === PREFIX) {
     history.replaceState(null, '', `${PREFIX}/endpoints`);

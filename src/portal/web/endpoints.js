@@ -2,6 +2,7 @@
 // Endpoints: the tenant's subscriptions, and a form to add one.
 import { api, query } from './api.js';
 import { announce, busy, field, h, showError } from './dom.js';
+import { liveEventTypes } from './event-types.js';
 import { navigate } from './nav.js';
 
 /** "a.b, c.*" → ["a.b", "c.*"]; empty means every event type. @param {string} v */
@@ -48,12 +49,14 @@ export async function renderEndpoints(main) {
   const url = /** @type {HTMLInputElement} */ (h('input', { type: 'url', name: 'url', required: true, placeholder: 'https://example.com/webhooks', autocomplete: 'url' }));
   const types = /** @type {HTMLInputElement} */ (h('input', { type: 'text', name: 'eventTypes', value: '*' }));
   const description = /** @type {HTMLTextAreaElement} */ (h('textarea', { name: 'description', rows: 2, maxlength: 500 }));
+  const picker = h('div');
   const submit = /** @type {HTMLButtonElement} */ (h('button', { type: 'submit' }, 'Add endpoint'));
   const formErrors = h('div');
   const form = h('form', { class: 'card', 'aria-labelledby': 'add-endpoint' },
     h('h2', { id: 'add-endpoint' }, 'Add an endpoint'),
     field('Endpoint URL', url),
     field('Event types', types, 'Comma-separated, such as invoice.paid or invoice.*; * receives every event type.'),
+    picker,
     field('Description (optional)', description),
     formErrors,
     h('div', { class: 'actions' }, submit),
@@ -87,5 +90,32 @@ export async function renderEndpoints(main) {
     more,
     form,
   );
-  await load();
+  await Promise.all([load(), fillPicker(picker, types)]);
+}
+
+/**
+ * Checkboxes for the published event types, kept in step with the text field (which stays the one
+ * source of what is sent, so wildcards still work). No catalog, no checkboxes.
+ * @param {HTMLElement} slot @param {HTMLInputElement} types
+ */
+async function fillPicker(slot, types) {
+  /** @type {any[]} */
+  let catalog;
+  try {
+    catalog = await liveEventTypes();
+  } catch {
+    return;
+  }
+  if (!catalog.length) return;
+  const boxes = catalog.map((t, i) => {
+    const box = /** @type {HTMLInputElement} */ (h('input', { type: 'checkbox', id: `pick-${i}`, value: t.name, 'data-pick': t.name }));
+    box.addEventListener('change', () => {
+      const chosen = new Set(parseEventTypes(types.value).filter((v) => v !== '*'));
+      if (box.checked) chosen.add(t.name);
+      else chosen.delete(t.name);
+      types.value = chosen.size ? [...chosen].join(', ') : '*';
+    });
+    return h('div', { class: 'pick' }, box, ' ', h('label', { for: box.id }, h('code', {}, t.name)), t.description ? h('span', { class: 'hint' }, ` — ${t.description}`) : null);
+  });
+  slot.replaceChildren(h('fieldset', { class: 'picker' }, h('legend', {}, 'Pick from the event catalog'), boxes));
 }
