@@ -16,6 +16,7 @@ import { FailureTypes, attemptFailedSignal, type AttemptReport, type DeliverInpu
 import { nextAttemptAt } from '../workflows/retry-policy';
 import type { AttemptObserver } from './attempt-observer';
 import { classifyResponse } from './http-outcome';
+import { attemptHeaders } from './custom-headers';
 import { sendWebhook } from './send-webhook';
 
 
@@ -49,12 +50,13 @@ export function createDeliver(deps: DeliverDeps) {
     const body = `{"type":${JSON.stringify(target.type)},"timestamp":${JSON.stringify(target.created_at.toISOString())},"data":${target.data_text}}`;
     const cancel = deps.stopping ? AbortSignal.any([cancellationSignal, deps.stopping]) : cancellationSignal;
     const startedAt = new Date();
-    const headers = buildWebhookHeaders({
+    const signed = buildWebhookHeaders({
       id: input.eventId,
       timestampSeconds: Math.floor(startedAt.getTime() / 1000),
       body,
       secrets: openSecrets(deps.secrets, signingSecrets(target, startedAt), input.subscriptionId),
     });
+    const headers = attemptHeaders(deps.secrets, input.subscriptionId, signed, target.headers);
 
     let statusCode: number | undefined;
     let excerpt: string | undefined;

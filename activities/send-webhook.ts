@@ -29,7 +29,8 @@ export async function sendWebhook(opts: {
   const signal = opts.cancel ? AbortSignal.any([timeout, opts.cancel]) : timeout;
   const res = await request(opts.url, {
     method: 'POST',
-    headers: { ...opts.headers, 'user-agent': 'hookflow/0.1' },
+    // The default first: a subscription's own User-Agent header replaces it.
+    headers: { 'user-agent': 'hookflow/0.1', ...opts.headers },
     body: opts.body,
     dispatcher: opts.dispatcher,
     signal,

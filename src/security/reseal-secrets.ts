@@ -24,12 +24,20 @@ export async function resealSecrets(
   const batchSize = opts.batchSize ?? DEFAULT_BATCH;
   const progress: ResealProgress = { done: 0, total: await countSecretsNotUnder(db, prefix) };
   const reseal = (stored: string, id: string) => (box.isCurrent(stored) ? stored : box.seal(box.open(stored, id), id));
+  // Custom header values are sealed for their header too (src/endpoint-headers/sealed-headers.ts).
+  const resealHeaders = (headers: Record<string, string>, id: string) =>
+    Object.fromEntries(
+      Object.entries(headers).map(([name, stored]) => {
+        const field = { header: name.toLowerCase() };
+        return [name, box.isCurrent(stored) ? stored : box.seal(box.open(stored, id, field), id, field)];
+      }),
+    );
   if (progress.total === 0) return progress;
   // Keyset on id: every pass moves forward, so a row that cannot be opened stops the run with its
   // name instead of being retried forever. Bounded by the rows that existed when the run began.
   let after = '';
   for (let batches = 0; batches <= Math.ceil(progress.total / batchSize); batches++) {
-    const moved = await resealSecretsBatch(db, prefix, after, batchSize, reseal);
+    const moved = await resealSecretsBatch(db, prefix, after, batchSize, reseal, resealHeaders);
     if (moved.count === 0) break;
     progress.done = Math.min(progress.total, progress.done + moved.count);
     after = moved.lastId;

@@ -27,17 +27,20 @@ export class SecretBox {
     return `${PREFIX}${this.ring.currentKeyId}:`;
   }
 
-  /** `subscriptionId` is authenticated with the ciphertext, so a sealed value copied to another row does not open. */
-  seal(plaintext: string, subscriptionId: string): string {
+  /**
+   * `subscriptionId` (and `field`, for a custom header's value) is authenticated with the ciphertext,
+   * so a sealed value copied to another row, or from the secret to a header, does not open.
+   */
+  seal(plaintext: string, subscriptionId: string, field?: SealedField): string {
     const key = this.ring.keys.get(this.ring.currentKeyId)!;
-    return this.currentPrefix + seal(key, Buffer.from(plaintext, 'utf8'), context(subscriptionId)).toString('base64');
+    return this.currentPrefix + seal(key, Buffer.from(plaintext, 'utf8'), context(subscriptionId, field)).toString('base64');
   }
 
   /**
    * Plaintext for a stored value. A value without the prefix is a row written before encryption at
    * rest, passed through until `hookflow migrate` (or start-up in `dev`) has sealed it.
    */
-  open(stored: string, subscriptionId: string): string {
+  open(stored: string, subscriptionId: string, field?: SealedField): string {
     if (!isSealed(stored)) return stored;
     const rest = stored.slice(PREFIX.length);
     const colon = rest.indexOf(':');
@@ -46,14 +49,14 @@ export class SecretBox {
     // Messages name the subscription and the key ID, never any part of the value.
     if (!key) {
       throw new SecretUnavailableError(
-        `the signing secret of ${subscriptionId} was encrypted with key ID "${keyId}", which HOOKFLOW_SECRET_KEYS does not hold (it holds: ${[...this.ring.keys.keys()].join(', ')})`,
+        `${describe(subscriptionId, field)} was encrypted with key ID "${keyId}", which HOOKFLOW_SECRET_KEYS does not hold (it holds: ${[...this.ring.keys.keys()].join(', ')})`,
       );
     }
     try {
-      return open(key, Buffer.from(rest.slice(colon + 1), 'base64'), context(subscriptionId)).toString('utf8');
+      return open(key, Buffer.from(rest.slice(colon + 1), 'base64'), context(subscriptionId, field)).toString('utf8');
     } catch (err) {
       if (!(err instanceof OpenError)) throw err;
-      throw new SecretUnavailableError(`the signing secret of ${subscriptionId} does not decrypt under key ID "${keyId}" (${err.reason}): it was altered or belongs to another row`);
+      throw new SecretUnavailableError(`${describe(subscriptionId, field)} does not decrypt under key ID "${keyId}" (${err.reason}): it was altered or belongs to another row`);
     }
   }
 
@@ -65,7 +68,14 @@ export class SecretBox {
 
 export const isSealed = (stored: string): boolean => stored.startsWith(PREFIX);
 
-const context = (subscriptionId: string): Buffer => Buffer.from(`hookflow/subscription-secret/${subscriptionId}`, 'utf8');
+/** A sealed value other than the signing secret: one custom header's value, by lower-cased name. */
+export type SealedField = { header: string };
+
+const context = (subscriptionId: string, field?: SealedField): Buffer =>
+  Buffer.from(field ? `hookflow/subscription-header/${subscriptionId}/${field.header}` : `hookflow/subscription-secret/${subscriptionId}`, 'utf8');
+
+const describe = (subscriptionId: string, field?: SealedField): string =>
+  field ? `the value of header ${field.header} of ${subscriptionId}` : `the signing secret of ${subscriptionId}`;
 
 // One box per key-ring value: parsing is cheap, but the activity runs once per delivery attempt.
 const boxes = new Map<string, SecretBox>();

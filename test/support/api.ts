@@ -28,7 +28,7 @@ export function assertProblem(res: ApiResponse, status: number, paths?: string[]
 // What the API writes, without the columns the worker and the fan-out change on their own
 // (dispatched_at, last_success_at, attempt rows), so a fingerprint proves a request wrote nothing.
 const WRITTEN_BY_THE_API = {
-  subscriptions: 'SELECT id, url, event_types, description, secret, previous_secret, previous_secret_expires_at, retry_policy, metadata, active, deleted_at, created_at, updated_at FROM subscriptions',
+  subscriptions: 'SELECT id, url, event_types, description, secret, previous_secret, previous_secret_expires_at, retry_policy, metadata, headers, filter, active, deleted_at, created_at, updated_at FROM subscriptions',
   events: 'SELECT id, type, data::text, idempotency_key, request_hash, created_at FROM events',
   // The rest of the row is the delivery record, which the worker moves.
   event_deliveries: 'SELECT delivery_id, tenant_id, event_id, subscription_id, event_type, created_at FROM event_deliveries',

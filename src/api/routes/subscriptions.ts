@@ -16,9 +16,10 @@ import { newId } from '../../db/ids';
 import { sendPing } from '../../ping/send-ping';
 import { urlPolicy } from '../../security/policy-from-config';
 import { checkWebhookUrl } from '../../security/url-guard';
-import { secretBox } from '../../security/secret-box';
+import { secretBox, type SecretBox } from '../../security/secret-box';
 import { generateSigningKey } from '../../signing/ed25519';
 import { generateSecret } from '../../signing/standard-webhooks';
+import { maskedHeaders, openHeaders, sealHeaders } from '../../endpoint-headers/sealed-headers';
 import type { ApiDeps } from '../deps';
 import { badRequest, notFound } from '../../errors/problem';
 import { idParam, keysetCursorSchema, listOf, paginationQuery, problemResponses, tenantFilterQuery } from '../schemas/common';
@@ -28,6 +29,7 @@ import { DEFAULT_TENANT } from '../../db/repos/tenants';
 import {
   createSubscriptionBody,
   createdSubscriptionResponse,
+  headersResponse,
   rotateSecretBody,
   secretResponse,
   subscriptionResponse,
@@ -39,7 +41,7 @@ const tags = ['subscriptions'];
 
 export const subscriptionRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) => {
   const { db, config } = deps;
-  const present = (row: SubscriptionRow) => toResponse(row, config);
+  const present = (row: SubscriptionRow) => toResponse(row, config, box());
   // On first use, not at registration: building the server for its OpenAPI document needs no key.
   const box = () => secretBox(config);
 
@@ -64,6 +66,8 @@ export const subscriptionRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, de
         metadata: req.body.metadata,
         signatureScheme: signature,
         publicKey: keys.publicKey,
+        headers: sealHeaders(box(), id, req.body.headers ?? {}),
+        filter: req.body.filter ?? null,
       });
       if (!row) throw unknownTenant('body.tenantId', tenantId);
       const ping = req.body.ping ? await sendPing(deps, row) : undefined;
@@ -103,10 +107,12 @@ export const subscriptionRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, de
       const current = await mustGet(deps, req.params.id);
       if (req.body.url !== undefined) await assertUrlAllowed(req.body.url, config);
       await assertTypesCatalogued(deps, req.body.eventTypes);
-      const { retryPolicy, ...rest } = req.body;
+      const { retryPolicy, headers, ...rest } = req.body;
+      // Every check above ran before this one UPDATE: a refused PATCH changes nothing.
       const row = await updateSubscription(db, current.id, {
         ...rest,
         ...(retryPolicy === undefined ? {} : { retryPolicy: retryPolicy === null ? null : effectiveOverride(retryPolicy, config) }),
+        ...(headers === undefined ? {} : { headers: sealHeaders(box(), current.id, headers) }),
       });
       if (!row) throw notFound('subscription', req.params.id);
       return present(row);
@@ -134,6 +140,16 @@ export const subscriptionRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, de
     async (req) => {
       const row = await mustGet(deps, req.params.id);
       return row.signature_scheme === 'ed25519' ? { publicKey: row.public_key! } : { secret: box().open(row.secret, row.id) };
+    },
+  );
+
+  // Header values can be credentials for the endpoint: reading them whole needs what the secret does.
+  app.get(
+    '/subscriptions/:id/headers',
+    { config: tenantScoped('subscriptions:write', 'subscription'), schema: { tags, params: idParam('subscription'), response: { 200: headersResponse, ...problemResponses } } },
+    async (req) => {
+      const row = await mustGet(deps, req.params.id);
+      return { headers: openHeaders(box(), row.id, row.headers) };
     },
   );
 
@@ -178,7 +194,7 @@ function effectiveOverride(policy: Partial<Config['retry']> | undefined, config:
   return policy;
 }
 
-export function toResponse(row: SubscriptionRow, config: Config): z.infer<typeof subscriptionResponse> {
+export function toResponse(row: SubscriptionRow, config: Config, box: SecretBox): z.infer<typeof subscriptionResponse> {
   return {
     id: row.id,
     tenantId: row.tenant_id,
@@ -187,6 +203,8 @@ export function toResponse(row: SubscriptionRow, config: Config): z.infer<typeof
     description: row.description,
     retryPolicy: { ...config.retry, ...(row.retry_policy ?? {}) },
     metadata: row.metadata,
+    headers: maskedHeaders(box, row.id, row.headers),
+    filter: row.filter,
     signature: row.signature_scheme,
     publicKey: row.public_key,
     active: row.active,

@@ -3,6 +3,8 @@ import { isValidSecret } from '../../signing/standard-webhooks';
 import { pingResult } from './ping';
 import { isStorableJson, isStorableText, tenantIdField, UNSTORABLE_MESSAGE } from './common';
 import { nestsWithin, TOO_DEEP_MESSAGE } from './json-depth';
+import { headerProblems, MASK, MAX_HEADERS } from '../../endpoint-headers/rules';
+import { checkFilter, MAX_FILTER_BYTES, SUPPORTED_OPERATORS } from '../../payload-filter/validate';
 
 const DAY_MS = 86_400_000;
 
@@ -37,12 +39,38 @@ const metadataSchema = z
   .refine(isStorableJson, UNSTORABLE_MESSAGE)
   .refine((m) => JSON.stringify(m).length <= 4096, 'must serialise to at most 4096 bytes');
 
+// Issues name the header (body.headers.<name>) and never quote its value.
+const headersSchema = z
+  .record(z.string(), z.string())
+  .superRefine((headers, ctx) => {
+    for (const p of headerProblems(headers)) ctx.addIssue({ code: 'custom', path: p.name === undefined ? [] : [p.name], message: p.message });
+  })
+  .describe(
+    `Custom headers sent with every attempt, name → value (at most ${MAX_HEADERS}). Values are encrypted at rest; reads mask credential-like ones ` +
+      `(authorization, cookie, names containing key, token, secret, auth) as "${MASK}". Refused: hop-by-hop headers, host, content-length, content-type, webhook-*`,
+  );
+
+// Issues name the bad place inside the filter: body.filter.data.amount.$gte.
+const filterSchema = z
+  .record(z.string(), z.unknown())
+  .superRefine((filter, ctx) => {
+    const checked = checkFilter(filter);
+    if (!checked.ok) for (const p of checked.problems) ctx.addIssue({ code: 'custom', path: p.path, message: p.message });
+  })
+  .describe(
+    `Payload filter matched against the event's { type, data } at fan-out: an event it does not match creates no delivery. ` +
+      `Nested objects match nested fields; operators: ${SUPPORTED_OPERATORS.join(' ')}. At most ${MAX_FILTER_BYTES} bytes. ` +
+      'Example: {"data": {"amount": {"$gte": 100}}}',
+  );
+
 export const subscriptionFields = {
   url: z.url({ message: 'must be an absolute http(s) URL' }).max(2048, 'must be at most 2048 characters').refine(isStorableText, UNSTORABLE_MESSAGE),
   eventTypes: z.array(eventTypeFilter).min(1).max(100),
   description: z.string().max(500).refine(isStorableText, UNSTORABLE_MESSAGE).nullable(),
   retryPolicy: retryPolicySchema,
   metadata: metadataSchema,
+  headers: headersSchema,
+  filter: filterSchema,
 };
 
 export const createSubscriptionBody = z
@@ -59,6 +87,8 @@ export const createSubscriptionBody = z
       .describe('HMAC only: your own whsec_ secret instead of a generated one'),
     retryPolicy: retryPolicySchema.optional(),
     metadata: metadataSchema.default({}),
+    headers: headersSchema.optional(),
+    filter: filterSchema.nullable().optional(),
     ping: z.boolean().optional().describe('Send a hookflow.ping right away and answer with its first attempt (as POST /v1/subscriptions/:id/test does)'),
   })
   .strict()
@@ -74,6 +104,8 @@ export const updateSubscriptionBody = z
     description: subscriptionFields.description.optional(),
     retryPolicy: retryPolicySchema.nullable().optional(),
     metadata: metadataSchema.optional(),
+    headers: headersSchema.optional().describe('Replaces every custom header; {} removes them all'),
+    filter: filterSchema.nullable().optional().describe('Replaces the payload filter; null removes it'),
     active: z.boolean().optional(),
   })
   .strict()
@@ -99,6 +131,10 @@ export const subscriptionResponse = z.object({
     maxIntervalMs: z.number(),
   }),
   metadata: z.record(z.string(), z.unknown()),
+  headers: z
+    .record(z.string(), z.string())
+    .describe(`Custom header names with their values; credential-like values read as "${MASK}" (GET /v1/subscriptions/{id}/headers returns them whole)`),
+  filter: z.record(z.string(), z.unknown()).nullable().describe('The payload filter, or null when every event of the subscribed types is delivered'),
   signature: signatureScheme,
   publicKey: z.string().nullable().describe('ed25519: the whpk_ public key that verifies this subscription\'s requests; null for hmac-sha256'),
   active: z.boolean(),
@@ -116,5 +152,9 @@ export const createdSubscriptionResponse = z.discriminatedUnion('signature', [
   }),
   subscriptionResponse.extend({ signature: z.literal('ed25519'), publicKey: z.string(), ping: pingResult.optional() }),
 ]);
+export const headersResponse = z
+  .object({ headers: z.record(z.string(), z.string()).describe('Every custom header with its whole value') })
+  .strict();
+
 /** The HMAC secret, or for ed25519 the public key: hookflow never hands out a private key. */
 export const secretResponse = z.union([z.object({ secret: z.string() }).strict(), z.object({ publicKey: z.string() }).strict()]);

@@ -22,7 +22,7 @@ async function rotateSecretKeys(config: Config, say: (line: string) => void, bat
   const db = createPool(config.databaseUrl!, 2);
   try {
     const began = Date.now();
-    say(`re-encrypting signing secrets under key ${box.currentKeyId}`);
+    say(`re-encrypting signing secrets under key ${box.currentKeyId} (custom header values too)`);
     const result = await resealSecrets(db, box, {
       batchSize,
       onProgress: (p) => say(`  ${p.done}/${p.total} subscriptions (${Math.round((100 * p.done) / p.total)}%)`),

@@ -1,7 +1,7 @@
 import { preparedStatement, type Db } from '../pool';
 import type { SubscriptionRow } from './subscriptions';
 
-export type DeliveryTarget = Pick<SubscriptionRow, 'url' | 'secret' | 'previous_secret' | 'previous_secret_expires_at'> & {
+export type DeliveryTarget = Pick<SubscriptionRow, 'url' | 'secret' | 'previous_secret' | 'previous_secret_expires_at' | 'headers'> & {
   tenant_id: string;
   type: string;
   data_text: string;
@@ -10,12 +10,12 @@ export type DeliveryTarget = Pick<SubscriptionRow, 'url' | 'secret' | 'previous_
 };
 
 // The body and the secrets are read here, at each attempt, so they never enter Temporal history and
-// a rotated secret, a changed URL or a disabled subscription applies to the very next attempt.
+// a rotated secret, a changed URL or header, or a disabled subscription applies to the very next attempt.
 const LOAD_TARGET_SQL = preparedStatement(
   'load_target',
   `
   SELECT e.tenant_id, e.type, e.data::text AS data_text, e.created_at,
-         s.url, s.secret, s.previous_secret, s.previous_secret_expires_at, (s.active AND s.deleted_at IS NULL) AS active
+         s.url, s.secret, s.previous_secret, s.previous_secret_expires_at, s.headers, (s.active AND s.deleted_at IS NULL) AS active
   FROM subscriptions s JOIN events e ON e.tenant_id = s.tenant_id AND e.id = $1 WHERE s.id = $2`,
 );
 

@@ -1,6 +1,7 @@
 import { preparedStatement, type Db } from '../pool';
 import type { RetryPolicyConfig } from '../../config';
 import { keysetAfter, type KeysetCursor } from './keyset';
+import { evaluatePending, noVerdicts, type PendingPair } from '../../payload-filter/fanout';
 
 export interface EventRow {
   id: string;
@@ -69,6 +70,9 @@ export class IdempotencyConflictError extends Error {
 // delivery IDs computed in SQL (hookflow_delivery_id, migration 006). A single statement is atomic
 // on its own, so accepting costs one round trip: no BEGIN, no COMMIT, no connection checkout.
 // An unknown or deleted tenant anywhere in the request inserts nothing and is reported by position.
+// A subscription with a payload filter is planned only where $10-$12 say the version of its filter
+// stored now matched; otherwise the statement inserts nothing and
+// returns the pairs still to evaluate (src/payload-filter/fanout.ts).
 const ACCEPT_SQL = preparedStatement('accept_events', `
   WITH input AS (
     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
@@ -77,34 +81,54 @@ const ACCEPT_SQL = preparedStatement('accept_events', `
     SELECT min(i.ord) AS ord FROM input i
     LEFT JOIN tenants t ON t.id = i.tenant_id AND t.deleted_at IS NULL WHERE t.id IS NULL
   ), matches AS (
-    SELECT p.tenant_id, p.type, p.only_sub, s.id AS subscription_id, s.retry_policy
+    SELECT p.tenant_id, p.type, p.only_sub, s.id AS subscription_id, s.retry_policy,
+           -- A test ping (only_sub) reaches its subscription whatever the filter.
+           CASE WHEN p.only_sub IS NULL AND s.filter IS NOT NULL THEN md5(s.filter::text || s.event_types::text) END AS filter_version
     FROM (SELECT DISTINCT tenant_id, type, only_sub FROM input) p
     JOIN subscriptions s ON s.tenant_id = p.tenant_id AND s.active AND s.deleted_at IS NULL
      AND CASE WHEN p.only_sub IS NOT NULL THEN s.id = p.only_sub
          ELSE EXISTS (SELECT 1 FROM unnest(s.event_types) f
                       WHERE (f = '*' AND NOT starts_with(p.type, 'hookflow.')) OR f = p.type
                          OR (right(f, 2) = '.*' AND starts_with(p.type, left(f, -1)))) END
+  ), candidates AS (
+    SELECT i.ord, m.subscription_id, m.filter_version
+    FROM input i JOIN matches m ON m.tenant_id = i.tenant_id AND m.type = i.type AND m.only_sub IS NOT DISTINCT FROM i.only_sub
+  ), evaluated AS (
+    SELECT * FROM unnest($8::text[], $9::text[]) AS v(subscription_id, version)
+  ), matched AS (
+    SELECT * FROM unnest($10::int[], $11::text[], $12::text[]) AS v(ord, subscription_id, version)
+  ), unevaluated AS (
+    SELECT c.ord, c.subscription_id, c.filter_version FROM candidates c
+    LEFT JOIN evaluated v ON v.subscription_id = c.subscription_id AND v.version = c.filter_version
+    WHERE c.filter_version IS NOT NULL AND v.subscription_id IS NULL
+  ), planned AS (
+    SELECT c.ord, c.subscription_id FROM candidates c
+    LEFT JOIN matched m ON m.ord = c.ord AND m.subscription_id = c.subscription_id AND m.version = c.filter_version
+    WHERE c.filter_version IS NULL OR m.subscription_id IS NOT NULL
   ), ins AS (
     -- DO NOTHING also covers a key repeated inside this request: the later copy is left to findExisting.
     -- An event with nothing to start has its fan-out complete at once.
     INSERT INTO events (id, tenant_id, type, data, idempotency_key, request_hash, dispatched_at)
-    SELECT i.id, i.tenant_id, i.type, i.data::json, i.key, i.hash,
-           CASE WHEN EXISTS (SELECT 1 FROM matches m WHERE m.tenant_id = i.tenant_id AND m.type = i.type AND m.only_sub IS NOT DISTINCT FROM i.only_sub) THEN NULL ELSE now() END
-    FROM input i WHERE (SELECT ord FROM dead) IS NULL
+    SELECT i.id, i.tenant_id, i.type, i.data::json, i.key, i.hash, CASE WHEN p.ord IS NOT NULL THEN NULL ELSE now() END
+    FROM input i LEFT JOIN (SELECT DISTINCT ord FROM planned) p ON p.ord = i.ord
+    WHERE (SELECT ord FROM dead) IS NULL AND NOT EXISTS (SELECT 1 FROM unevaluated)
+    ORDER BY i.ord
     ON CONFLICT DO NOTHING RETURNING *
   ), plans AS (
     INSERT INTO event_deliveries (delivery_id, tenant_id, event_id, subscription_id, event_type)
-    SELECT hookflow_delivery_id(ins.id, m.subscription_id), ins.tenant_id, ins.id, m.subscription_id, ins.type
-    FROM ins JOIN (SELECT DISTINCT ON (tenant_id, id) tenant_id, id, only_sub FROM input ORDER BY tenant_id, id, ord) i
+    SELECT hookflow_delivery_id(ins.id, p.subscription_id), ins.tenant_id, ins.id, p.subscription_id, ins.type
+    FROM ins JOIN (SELECT DISTINCT ON (tenant_id, id) tenant_id, id, ord FROM input ORDER BY tenant_id, id, ord) i
       ON i.id = ins.id AND i.tenant_id = ins.tenant_id
-    JOIN matches m ON m.tenant_id = ins.tenant_id AND m.type = ins.type AND m.only_sub IS NOT DISTINCT FROM i.only_sub
+    JOIN planned p ON p.ord = i.ord
     RETURNING delivery_id, tenant_id, event_id, subscription_id
   )
   SELECT (SELECT ord FROM dead)::int AS unknown_ord,
          (SELECT COALESCE(json_agg(ins), '[]') FROM ins) AS events,
          (SELECT COALESCE(json_agg(json_build_object('delivery_id', p.delivery_id, 'tenant_id', p.tenant_id, 'event_id', p.event_id,
             'subscription_id', p.subscription_id, 'retry_policy', s.retry_policy::text) ORDER BY p.subscription_id), '[]')
-          FROM plans p JOIN subscriptions s ON s.id = p.subscription_id) AS plans`);
+          FROM plans p JOIN subscriptions s ON s.id = p.subscription_id) AS plans,
+         (SELECT json_agg(json_build_object('ord', u.ord, 'subscriptionId', u.subscription_id, 'version', u.filter_version)) FROM unevaluated u) AS pending,
+         (SELECT json_object_agg(s.id, s.filter) FROM subscriptions s WHERE s.id IN (SELECT subscription_id FROM unevaluated)) AS filters`);
 
 const MARK_DISPATCHED_SQL = preparedStatement(
   'mark_dispatched',
@@ -154,20 +178,7 @@ export type AcceptOutcome = { ok: true; accepted: AcceptedEvent } | { ok: false;
  * statement as a whole, so nothing was stored: UnknownTenantError, or a database error.
  */
 export async function acceptEach(db: Queryable, events: NewEvent[]): Promise<AcceptOutcome[]> {
-  const { rows } = await db.query<{ unknown_ord: number | null; events: StoredEvent[]; plans: StoredPlan[] }>({ ...ACCEPT_SQL, values: [
-    events.map((e) => e.id),
-    events.map((e) => e.tenantId),
-    events.map((e) => e.type),
-    events.map((e) => e.dataJson),
-    events.map((e) => e.idempotencyKey),
-    events.map((e) => e.requestHash),
-    events.map((e) => e.onlySubscriptionId ?? null),
-  ] });
-  const result = rows[0]!;
-  if (result.unknown_ord !== null) {
-    const i = result.unknown_ord - 1;
-    throw new UnknownTenantError(i, events[i]!.tenantId);
-  }
+  const result = await runAccept(db, events);
   const created = new Map(
     result.events.map((r) => [eventKey(r.tenant_id, r.id), { ...r, created_at: new Date(r.created_at), dispatched_at: r.dispatched_at ? new Date(r.dispatched_at) : null }]),
   );
@@ -207,6 +218,40 @@ export async function acceptEach(db: Queryable, events: NewEvent[]): Promise<Acc
 }
 
 type Queryable = Pick<Db, 'query'>;
+
+type AcceptResult = { unknown_ord: number | null; events: StoredEvent[]; plans: StoredPlan[]; pending: PendingPair[] | null; filters: Record<string, unknown> | null };
+
+// A pass stores nothing only when a filter changed since the previous pass evaluated it.
+const MAX_FILTER_PASSES = 4;
+
+/** Runs the accept statement until every payload filter it meets has a verdict (one pass without filters). */
+async function runAccept(db: Queryable, events: NewEvent[]): Promise<AcceptResult> {
+  let verdicts = noVerdicts();
+  for (let pass = 1; ; pass++) {
+    const { rows } = await db.query<AcceptResult>({ ...ACCEPT_SQL, values: [
+      events.map((e) => e.id),
+      events.map((e) => e.tenantId),
+      events.map((e) => e.type),
+      events.map((e) => e.dataJson),
+      events.map((e) => e.idempotencyKey),
+      events.map((e) => e.requestHash),
+      events.map((e) => e.onlySubscriptionId ?? null),
+      verdicts.evaluatedIds,
+      verdicts.evaluatedVersions,
+      verdicts.matchedOrds,
+      verdicts.matchedIds,
+      verdicts.matchedVersions,
+    ] });
+    const result = rows[0]!;
+    if (result.unknown_ord !== null) {
+      const i = result.unknown_ord - 1;
+      throw new UnknownTenantError(i, events[i]!.tenantId);
+    }
+    if (!result.pending) return result;
+    if (pass === MAX_FILTER_PASSES) throw new Error(`subscription filters changed ${pass} times while the events were being accepted; nothing was stored`);
+    verdicts = evaluatePending(events, result.pending, result.filters ?? {}, verdicts);
+  }
+}
 
 async function findExisting(db: Queryable, e: NewEvent): Promise<Omit<AcceptedEvent, 'created'>> {
   // Only the caller's own tenant: another tenant's events, whatever their IDs and keys, are invisible.

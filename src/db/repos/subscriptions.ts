@@ -18,6 +18,10 @@ export interface SubscriptionRow {
   signature_scheme: SignatureScheme;
   /** The whpk_ public key of an ed25519 subscription (not a secret). */
   public_key: string | null;
+  /** Custom header name → sealed value (src/endpoint-headers/sealed-headers.ts). */
+  headers: Record<string, string>;
+  /** Payload filter matched at fan-out (src/payload-filter/); null matches every event. */
+  filter: Record<string, unknown> | null;
   active: boolean;
   disabled_reason: string | null;
   last_success_at: Date | null;
@@ -40,6 +44,9 @@ export interface NewSubscription {
   metadata: Record<string, unknown>;
   signatureScheme?: SignatureScheme;
   publicKey?: string | null;
+  /** Already sealed. */
+  headers?: Record<string, string>;
+  filter?: Record<string, unknown> | null;
 }
 
 export type SubscriptionPatch = Partial<Omit<NewSubscription, 'id' | 'tenantId' | 'secret' | 'signatureScheme' | 'publicKey'>> & { active?: boolean };
@@ -49,10 +56,10 @@ type Queryable = Db | PoolClient;
 /** Undefined when the tenant does not exist or was deleted: nothing is stored then. */
 export async function insertSubscription(db: Queryable, s: NewSubscription): Promise<SubscriptionRow | undefined> {
   const { rows } = await db.query<SubscriptionRow>(
-    `INSERT INTO subscriptions (id, tenant_id, url, event_types, description, secret, retry_policy, metadata, signature_scheme, public_key)
-     SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10 WHERE EXISTS (SELECT 1 FROM tenants WHERE id = $2 AND deleted_at IS NULL)
+    `INSERT INTO subscriptions (id, tenant_id, url, event_types, description, secret, retry_policy, metadata, signature_scheme, public_key, headers, filter)
+     SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12 WHERE EXISTS (SELECT 1 FROM tenants WHERE id = $2 AND deleted_at IS NULL)
      RETURNING *`,
-    [s.id, s.tenantId, s.url, s.eventTypes, s.description, s.secret, s.retryPolicy, s.metadata, s.signatureScheme ?? 'hmac-sha256', s.publicKey ?? null],
+    [s.id, s.tenantId, s.url, s.eventTypes, s.description, s.secret, s.retryPolicy, s.metadata, s.signatureScheme ?? 'hmac-sha256', s.publicKey ?? null, s.headers ?? {}, s.filter ?? null],
   );
   return rows[0];
 }
@@ -90,6 +97,8 @@ const PATCH_COLUMNS: Record<keyof SubscriptionPatch, string> = {
   description: 'description',
   retryPolicy: 'retry_policy',
   metadata: 'metadata',
+  headers: 'headers',
+  filter: 'filter',
   active: 'active',
 };
 
