@@ -3,6 +3,7 @@ import { ConfigError } from './errors/config-error';
 import { apiKeyProblems } from './auth/api-keys';
 import { DEFAULT_FRAME_ANCESTORS, parseFrameAncestors } from './security/frame-ancestors';
 import { keyRingProblems } from './security/key-ring';
+import { egressProxyProblems } from './security/egress-proxy';
 
 // Env vars are strings; these helpers turn them into typed values with messages a human can act on.
 const bool = z
@@ -43,6 +44,7 @@ const envSchema = z
       .optional(),
     HOOKFLOW_ALLOW_PRIVATE_URLS: bool.optional(),
     HOOKFLOW_ALLOWED_CIDRS: commaList.default([]),
+    HOOKFLOW_EGRESS_PROXY: z.string().superRefine((v, ctx) => egressProxyProblems(v).forEach((message) => ctx.addIssue({ code: 'custom', message }))).optional(),
     HOOKFLOW_PAYLOAD_KEY: keyRing.optional(),
     HOOKFLOW_SECRET_KEYS: keyRing.optional(),
     HOOKFLOW_CODEC_CORS_ORIGINS: commaList.default(['http://localhost:8233', 'http://127.0.0.1:8233']),
@@ -133,6 +135,8 @@ export interface Config {
   /** undefined = not set by the operator; `dev` then allows private URLs with a warning. */
   allowPrivateUrls?: boolean;
   allowedCidrs: string[];
+  /** Every delivery goes through this HTTP forward proxy (src/security/egress-proxy.ts); unset = direct. */
+  egressProxy?: string;
   payloadKey?: string;
   /** Encrypts signing secrets and keys at rest (src/security/secret-box.ts); `dev` makes one when unset. */
   secretKeys?: string;
@@ -200,6 +204,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     apiKeys: e.HOOKFLOW_API_KEYS ?? [],
     allowPrivateUrls: e.HOOKFLOW_ALLOW_PRIVATE_URLS,
     allowedCidrs: e.HOOKFLOW_ALLOWED_CIDRS,
+    egressProxy: e.HOOKFLOW_EGRESS_PROXY,
     payloadKey: e.HOOKFLOW_PAYLOAD_KEY,
     secretKeys: e.HOOKFLOW_SECRET_KEYS,
     codecCorsOrigins: e.HOOKFLOW_CODEC_CORS_ORIGINS,
@@ -237,7 +242,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   };
 }
 
-const SECRET_VARS = new Set(['HOOKFLOW_API_KEYS', 'HOOKFLOW_PAYLOAD_KEY', 'HOOKFLOW_SECRET_KEYS', 'DATABASE_URL']);
+// The proxy URL may carry the proxy's credentials.
+const SECRET_VARS = new Set(['HOOKFLOW_API_KEYS', 'HOOKFLOW_PAYLOAD_KEY', 'HOOKFLOW_SECRET_KEYS', 'DATABASE_URL', 'HOOKFLOW_EGRESS_PROXY']);
 
 function describeValue(env: Record<string, string | undefined>, path: PropertyKey[]): string {
   const name = String(path[0] ?? '');

@@ -10,6 +10,7 @@ import { scrapeSdkMetrics, sdkMetricsEndpoint } from '../metrics/temporal-sdk';
 import { OpsEvents } from '../ops-events/emitter';
 import { urlPolicy } from '../security/policy-from-config';
 import { createGuardedAgent } from '../security/guarded-agent';
+import { EgressProxyAgent } from '../security/egress-proxy';
 import { createDataConverter } from '../temporal/payload-codec';
 import { createWorker, type WorkerDeps } from './temporal-worker';
 
@@ -46,11 +47,8 @@ export async function startWorker(deps: {
     log: deps.log,
   });
   const ops = new OpsEvents({ db: deps.db, fanout: opsFanout, metrics });
-  const http = createGuardedAgent({
-    policy: urlPolicy(deps.config),
-    connectTimeoutMs: Math.min(10_000, deps.config.requestTimeoutMs),
-    keepAliveTimeoutMs: 30_000,
-  });
+  const agentOptions = { policy: urlPolicy(deps.config), connectTimeoutMs: Math.min(10_000, deps.config.requestTimeoutMs), keepAliveTimeoutMs: 30_000 };
+  const http = deps.config.egressProxy ? new EgressProxyAgent({ ...agentOptions, proxyUrl: deps.config.egressProxy }) : createGuardedAgent(agentOptions);
   const stopping = new AbortController();
   const { worker, connection, ownsConnection } = await createWorker({
     ...deps,
