@@ -1614,6 +1614,14 @@ export interface paths {
                                 metadata: {
                                     [key: string]: unknown;
                                 };
+                                /** @description Custom header names with their values; credential-like values read as "********" (GET /v1/subscriptions/{id}/headers returns them whole) */
+                                headers: {
+                                    [key: string]: string;
+                                };
+                                /** @description The payload filter, or null when every event of the subscribed types is delivered */
+                                filter: {
+                                    [key: string]: unknown;
+                                } | null;
                                 /**
                                  * @description How requests are signed: `hmac-sha256` (`v1,` with a shared whsec_ secret) or `ed25519` (`v1a,`; you get a whpk_ public key)
                                  * @enum {string}
@@ -1768,6 +1776,14 @@ export interface paths {
                         metadata?: {
                             [key: string]: unknown;
                         };
+                        /** @description Custom headers sent with every attempt, name → value (at most 20). Values are encrypted at rest; reads mask credential-like ones (authorization, cookie, names containing key, token, secret, auth) as "********". Refused: hop-by-hop headers, host, content-length, content-type, webhook-* */
+                        headers?: {
+                            [key: string]: string;
+                        };
+                        /** @description Payload filter matched against the event's { type, data } at fan-out: an event it does not match creates no delivery. Nested objects match nested fields; operators: $and $eq $exists $gt $gte $in $lt $lte $ne $nin $not $or $startsWith. At most 4096 bytes. Example: {"data": {"amount": {"$gte": 100}}} */
+                        filter?: {
+                            [key: string]: unknown;
+                        } | null;
                         /** @description Send a hookflow.ping right away and answer with its first attempt (as POST /v1/subscriptions/:id/test does) */
                         ping?: boolean;
                     };
@@ -1795,6 +1811,14 @@ export interface paths {
                             metadata: {
                                 [key: string]: unknown;
                             };
+                            /** @description Custom header names with their values; credential-like values read as "********" (GET /v1/subscriptions/{id}/headers returns them whole) */
+                            headers: {
+                                [key: string]: string;
+                            };
+                            /** @description The payload filter, or null when every event of the subscribed types is delivered */
+                            filter: {
+                                [key: string]: unknown;
+                            } | null;
                             /** @enum {string} */
                             signature: "hmac-sha256";
                             /** @description ed25519: the whpk_ public key that verifies this subscription's requests; null for hmac-sha256 */
@@ -1839,6 +1863,14 @@ export interface paths {
                             metadata: {
                                 [key: string]: unknown;
                             };
+                            /** @description Custom header names with their values; credential-like values read as "********" (GET /v1/subscriptions/{id}/headers returns them whole) */
+                            headers: {
+                                [key: string]: string;
+                            };
+                            /** @description The payload filter, or null when every event of the subscribed types is delivered */
+                            filter: {
+                                [key: string]: unknown;
+                            } | null;
                             /** @enum {string} */
                             signature: "ed25519";
                             publicKey: string;
@@ -2010,6 +2042,14 @@ export interface paths {
                             metadata: {
                                 [key: string]: unknown;
                             };
+                            /** @description Custom header names with their values; credential-like values read as "********" (GET /v1/subscriptions/{id}/headers returns them whole) */
+                            headers: {
+                                [key: string]: string;
+                            };
+                            /** @description The payload filter, or null when every event of the subscribed types is delivered */
+                            filter: {
+                                [key: string]: unknown;
+                            } | null;
                             /**
                              * @description How requests are signed: `hmac-sha256` (`v1,` with a shared whsec_ secret) or `ed25519` (`v1a,`; you get a whpk_ public key)
                              * @enum {string}
@@ -2268,6 +2308,14 @@ export interface paths {
                         metadata?: {
                             [key: string]: unknown;
                         };
+                        /** @description Replaces every custom header; {} removes them all */
+                        headers?: {
+                            [key: string]: string;
+                        };
+                        /** @description Replaces the payload filter; null removes it */
+                        filter?: {
+                            [key: string]: unknown;
+                        } | null;
                         active?: boolean;
                     };
                 };
@@ -2294,6 +2342,14 @@ export interface paths {
                             metadata: {
                                 [key: string]: unknown;
                             };
+                            /** @description Custom header names with their values; credential-like values read as "********" (GET /v1/subscriptions/{id}/headers returns them whole) */
+                            headers: {
+                                [key: string]: string;
+                            };
+                            /** @description The payload filter, or null when every event of the subscribed types is delivered */
+                            filter: {
+                                [key: string]: unknown;
+                            } | null;
                             /**
                              * @description How requests are signed: `hmac-sha256` (`v1,` with a shared whsec_ secret) or `ed25519` (`v1a,`; you get a whpk_ public key)
                              * @enum {string}
@@ -2435,6 +2491,143 @@ export interface paths {
                             secret: string;
                         } | {
                             publicKey: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/subscriptions/{id}/headers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description Every custom header with its whole value */
+                            headers: {
+                                [key: string]: string;
+                            };
                         };
                     };
                 };
