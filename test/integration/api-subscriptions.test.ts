@@ -10,7 +10,7 @@ import { startStack, waitFor, type Stack } from '../support/stack';
 const PUBLIC_URL = 'https://93.184.216.34/hook';
 const NEVER = ['never.sent'];
 const CUSTOM_SECRET = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
-const FIELDS = ['active', 'createdAt', 'description', 'disabledReason', 'eventTypes', 'id', 'metadata', 'publicKey', 'retryPolicy', 'signature', 'tenantId', 'updatedAt', 'url'];
+const FIELDS = ['active', 'createdAt', 'description', 'disabledReason', 'eventTypes', 'filter', 'headers', 'id', 'metadata', 'publicKey', 'retryPolicy', 'signature', 'tenantId', 'updatedAt', 'url'];
 
 void describe('API: subscriptions', () => {
   let stack: Stack;
@@ -146,6 +146,7 @@ void describe('API: subscriptions', () => {
       ['PATCH', `/v1/subscriptions/${id}`, { active: false }],
       ['DELETE', `/v1/subscriptions/${id}`],
       ['GET', `/v1/subscriptions/${id}/secret`],
+      ['GET', `/v1/subscriptions/${id}/headers`],
       ['POST', `/v1/subscriptions/${id}/secret/rotate`, {}],
     ] as [string, string, unknown?][]) {
       const res = await stack.call(method, path, body);
@@ -164,6 +165,9 @@ void describe('API: subscriptions', () => {
       [{ metadata: { tier: 'gold', n: 1 } }, (b) => assert.deepEqual(b.metadata, { tier: 'gold', n: 1 })],
       [{ retryPolicy: { maxAttempts: 7 } }, (b) => assert.equal(b.retryPolicy.maxAttempts, 7)],
       [{ retryPolicy: null }, (b) => assert.equal(b.retryPolicy.maxAttempts, 3)],
+      [{ headers: { 'X-Team': 'a', 'X-Token': 't' } }, (b) => assert.deepEqual(b.headers, { 'X-Team': 'a', 'X-Token': '********' })],
+      [{ filter: { data: { n: { $gte: 1 } } } }, (b) => assert.deepEqual(b.filter, { data: { n: { $gte: 1 } } })],
+      [{ filter: null }, (b) => assert.equal(b.filter, null)],
       [{ active: false }, (b) => assert.equal(b.active, false)],
       [{ active: true }, (b) => assert.equal(b.active, true)],
     ];

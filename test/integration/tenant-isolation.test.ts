@@ -32,7 +32,10 @@ void describe('tenant isolation matrix over every registered route', () => {
     [aPortal, bPortal] = await Promise.all([openPortalSession(stack, a.id), openPortalSession(stack, b.id)]);
     // B owns one of everything: a subscription, an event, and a dead-lettered (open) delivery.
     const failing = await pool.start(() => ({ status: 500 }));
-    const sub = await b.call('POST', '/v1/subscriptions', { url: failing.url, eventTypes: ['iso.thing'] });
+    // With a custom header whose value only B may read whole (GET …/headers) and a payload filter.
+    const sub = await b.call('POST', '/v1/subscriptions', {
+      url: failing.url, eventTypes: ['iso.thing'], headers: { 'X-Api-Key': 'b-only-header', 'X-Team': 'b-only-team' }, filter: { data: { secret: { $exists: true } } },
+    });
     const evt = await b.call('POST', '/v1/events', { type: 'iso.thing', data: { secret: 'b-only' } });
     Object.assign(ids, { subscription: sub.body.id, event: evt.body.id, delivery: evt.body.deliveries[0].id, tenant: b.id, token: b.tokenId });
     await waitForState(stack, ids.delivery!, 'dead_lettered');
@@ -103,7 +106,7 @@ void describe('tenant isolation matrix over every registered route', () => {
         answers.push(`${method} ${v.path} → ${res.status}`);
         assert.ok(res.status === 404 || res.status === 403, `${method} ${v.path} answered ${res.status}: ${JSON.stringify(res.body)}`);
         assertProblem(res, res.status);
-        assert.ok(!JSON.stringify(res.body).includes('b-only'), `${method} ${v.path} leaked B's event body`);
+        assert.ok(!JSON.stringify(res.body).includes('b-only'), `${method} ${v.path} leaked B's event body or a header value`);
       }
     }
     assert.equal(await snapshotOfB(), before, `B's data changed after:\n${answers.join('\n')}`);

@@ -1,9 +1,10 @@
 // @ts-check
-// One endpoint: edit it, turn it off and on, see and rotate its secret, ping it, recover what it
-// missed, delete it.
+// One endpoint: edit it, turn it off and on, its custom headers and payload filter, see and rotate
+// its secret, ping it, recover what it missed, delete it.
 import { api, ApiError, enc } from './api.js';
 import { announce, busy, confirmAction, field, h, showError, when } from './dom.js';
 import { endpointState, parseEventTypes } from './endpoints.js';
+import { filterSection, headersSection } from './endpoint-controls.js';
 import { renderPing } from './ping.js';
 import { renderRecovery } from './recovery.js';
 import { navigate } from './nav.js';
@@ -94,6 +95,8 @@ export async function renderEndpoint(main, id, gen) {
     h('div', { class: 'actions' }, toggle, remove),
     toggleErrors,
     edit,
+    headersSection(base, sub, (saved) => (sub = saved)),
+    filterSection(base, sub, (saved) => (sub = saved)),
     secretSection(base),
     renderPing(base),
     renderRecovery(base, gen),
