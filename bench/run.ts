@@ -5,6 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { generateSecret } from '../src/signing/standard-webhooks';
+import { endpointControls } from './scenarios/controls';
 import { fanout } from './scenarios/fanout';
 import { floorScenario } from './scenarios/floor';
 import { ingest } from './scenarios/ingest';
@@ -20,7 +21,7 @@ import { say } from './support/progress';
 import { summarize, type ScenarioResults } from './support/report';
 import { startBenchStack } from './support/stack';
 
-const SCENARIOS = ['raw', 'ingest', 'schema', 'latency', 'sustained', 'floor', 'fanout'];
+const SCENARIOS = ['raw', 'ingest', 'schema', 'latency', 'sustained', 'floor', 'fanout', 'controls'];
 
 async function main(): Promise<void> {
   const quick = ['1', 'true', 'yes'].includes(process.env.BENCH_QUICK ?? '');
@@ -91,6 +92,8 @@ async function main(): Promise<void> {
     if (want('floor')) r.floor = await floorScenario(ctx);
     if (want('fanout')) memory.mark('fanout');
     if (want('fanout')) r.fanout = await fanout(ctx);
+    if (want('controls')) memory.mark('controls');
+    if (want('controls')) r.controls = await endpointControls(ctx);
     const receiver = await driver.call('receiverStats');
     r.peakRssMiB = memory.stop();
     const memoryDetail = { startupHighWaterMiB: memory.startupMiB, atSampledPeakMiB: memory.selfAtPeak(), byScenarioMiB: memory.byScenario };
@@ -111,7 +114,7 @@ async function main(): Promise<void> {
           figures,
           receiver,
           memory: memoryDetail,
-          scenarios: { raw: r.raw, schema: r.schema, latency20: r.lat20, latency100: r.lat100, sustained: r.sustained, floorBefore: r.floorBefore, floor: r.floor, ingest: r.ingest, fanout: r.fanout },
+          scenarios: { raw: r.raw, schema: r.schema, latency20: r.lat20, latency100: r.lat100, sustained: r.sustained, floorBefore: r.floorBefore, floor: r.floor, ingest: r.ingest, fanout: r.fanout, controls: r.controls },
         },
         null,
         2,

@@ -17,6 +17,8 @@ export interface ScenarioResults {
   /** The same floor measured just before sustained. */
   floorBefore?: Measured<Any>;
   fanout?: Any;
+  /** Endpoint controls: ten headers per attempt, a filter at fan-out to 1,000 (bench/scenarios/controls.ts). */
+  controls?: Any;
   peakRssMiB?: Record<string, number | null>;
 }
 
@@ -133,6 +135,7 @@ function figuresOf(r: ScenarioResults) {
       cpuPer1000: cpuPer1000(fanRun, fanRun.result.received),
       temporal: fanRun.temporal,
     },
+    controls: r.controls,
     peakRssMiB: r.peakRssMiB,
     // Share of the machine's CPU taken by processes outside the bench: high values mean noisy figures.
     foreignCpuShare: Object.fromEntries(
@@ -225,6 +228,16 @@ export function summarize(r: ScenarioResults) {
     rows.push(
       [`fan-out 1→1,000 (s, median of ${f.fanout1000.runsSeconds.length})`, n(f.fanout1000.medianSeconds, 2), raw ? n(raw.fanout1000Seconds, 3) : '', x(f.fanout1000.ratioToRaw)],
       ['CPU ms / delivery (fan-out)', cpu(f.fanout1000.cpuPer1000), '', ''],
+    );
+  }
+  if (f.controls) {
+    const { tenHeaders: th, filter: fl } = f.controls;
+    rows.push(
+      ['ten headers: µs per attempt in process (open + merge)', n(th.inProcessUsPerAttempt, 1), '', ''],
+      [`ten headers: CPU ms / delivery, none → ten (${n(th.deliveriesPerRun)} per run)`, `${n(th.cpuMsPerDelivery.plain, 3)} → ${n(th.cpuMsPerDelivery.tenHeaders, 3)} (${th.cpuMsPerDelivery.added >= 0 ? '+' : ''}${n(th.cpuMsPerDelivery.added, 3)})`, '', ''],
+      ['filter: POST /v1/events ms, no subscription → 1,000 filters none match', `${n(fl.acceptMs.noSubscription, 2)} → ${n(fl.acceptMs.judgedBy1000Filters, 2)} (+${n(fl.acceptMs.added, 2)})`, '', ''],
+      ['filter: 1,000 filters on one event in process, cold / warm (µs)', `${n(fl.inProcess.coldUs)} / ${n(fl.inProcess.warmUs)}`, '', ''],
+      ['filter: fan-out 1→1,000, all match (s) · CPU ms / delivery', `${n(fl.allMatchSeconds, 2)} · ${n(fl.cpuMsPerDelivery, 3)}`, '', ''],
     );
   }
   if (f.sustained) rows.push(['sched-to-start p50/p99 ms (sustained)', s2s(f.sustained.temporal), '', '']);

@@ -33,6 +33,10 @@ export function maskedHeaders(box: SecretBox, subscriptionId: string, stored: Se
 
 const byName = (a: string, b: string) => a.toLowerCase().localeCompare(b.toLowerCase());
 
+/** Reads list headers by name (PostgreSQL's jsonb orders keys by length first). */
+export const sortedByName = (headers: Record<string, string>): Record<string, string> =>
+  Object.fromEntries(Object.keys(headers).sort(byName).map((name) => [name, headers[name]!]));
+
 /**
  * The request's headers: the signed Standard Webhooks headers, then the custom ones (lower-cased, so
  * a custom `User-Agent` replaces the default rather than being sent twice). The rules refuse every

@@ -337,4 +337,55 @@ void describe('customer portal in headless Chromium', () => {
     assert.deepEqual(consoleErrors, [], 'no script errors in the console');
     await context.close();
   });
+
+  void test('endpoint controls: headers shown masked and edited with their values, a bad filter shows the API\'s message', async () => {
+    const created = await tenant.call('POST', '/v1/subscriptions', { url: receiver.url, eventTypes: ['ctl.*'], headers: { 'X-Api-Key': 'k-hidden-1', 'X-Team': 'ops' } });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const base = `/v1/subscriptions/${created.body.id}`;
+    const context = await newContext(browser);
+    const page = await context.newPage();
+    await page.goto((await createPortalLink(stack, tenant.id)).url);
+    await heading(page, 'Endpoints');
+    await page.goto(new URL(`/portal/endpoints/${created.body.id}`, stack.url).toString());
+    await heading(page, 'Endpoint');
+    const table = page.locator('table.headers');
+    await table.waitFor({ timeout: SEEN_MS });
+    assert.match(await table.innerText(), /X-Api-Key\s+\*{8}[\s\S]*X-Team\s+ops/);
+    assert.ok(!(await page.locator('body').innerText()).includes('k-hidden-1'), 'a masked value is on the page');
+
+    // Editing loads the whole values; the credential stays in a password field.
+    await page.getByRole('button', { name: 'Edit headers' }).click();
+    const names = page.getByLabel('Header name');
+    await names.first().waitFor({ timeout: SEEN_MS });
+    const values = page.getByLabel('Header value');
+    assert.equal(await values.nth(0).getAttribute('type'), 'password');
+    assert.equal(await values.nth(0).inputValue(), 'k-hidden-1');
+    await page.getByRole('button', { name: 'Add header' }).click();
+    await names.nth(2).fill('X-New');
+    await values.nth(2).fill('fresh');
+    await page.getByRole('button', { name: 'Save headers' }).click();
+    await table.waitFor({ timeout: SEEN_MS });
+    await page.getByRole('cell', { name: 'fresh' }).waitFor({ timeout: SEEN_MS });
+    assert.deepEqual((await tenant.call('GET', `${base}/headers`)).body.headers, { 'X-Api-Key': 'k-hidden-1', 'X-New': 'fresh', 'X-Team': 'ops' });
+
+    // A refused header name: the API's message, naming the header.
+    await page.getByRole('button', { name: 'Edit headers' }).click();
+    await names.nth(0).fill('Host');
+    await page.getByRole('button', { name: 'Save headers' }).click();
+    await page.getByRole('alert').filter({ hasText: 'body.headers.Host' }).waitFor({ timeout: SEEN_MS });
+    await page.getByRole('button', { name: 'Cancel' }).click();
+
+    // The filter: the API's validation message with the place in the filter, then a good one saved.
+    const filter = page.getByLabel('Filter (JSON)');
+    await filter.fill('{"data": {"amount": {"$regex": "^1"}}}');
+    await page.getByRole('button', { name: 'Save filter' }).click();
+    const alert = page.getByRole('alert').filter({ hasText: 'body.filter' });
+    await alert.waitFor({ timeout: SEEN_MS });
+    assert.match(await alert.innerText(), /body\.filter\.data\.amount\.\$regex: is not a supported operator/);
+    await filter.fill('{"data": {"amount": {"$gte": 100}}}');
+    await page.getByRole('button', { name: 'Save filter' }).click();
+    await alert.waitFor({ state: 'detached', timeout: SEEN_MS });
+    await waitFor(async () => ((await tenant.call('GET', base)).body.filter?.data?.amount?.$gte === 100 ? true : undefined), 'the filter to be saved');
+    await context.close();
+  });
 });

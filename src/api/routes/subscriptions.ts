@@ -19,7 +19,7 @@ import { checkWebhookUrl } from '../../security/url-guard';
 import { secretBox, type SecretBox } from '../../security/secret-box';
 import { generateSigningKey } from '../../signing/ed25519';
 import { generateSecret } from '../../signing/standard-webhooks';
-import { maskedHeaders, openHeaders, sealHeaders } from '../../endpoint-headers/sealed-headers';
+import { maskedHeaders, openHeaders, sealHeaders, sortedByName } from '../../endpoint-headers/sealed-headers';
 import type { ApiDeps } from '../deps';
 import { badRequest, notFound } from '../../errors/problem';
 import { idParam, keysetCursorSchema, listOf, paginationQuery, problemResponses, tenantFilterQuery } from '../schemas/common';
@@ -149,7 +149,7 @@ export const subscriptionRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, de
     { config: tenantScoped('subscriptions:write', 'subscription'), schema: { tags, params: idParam('subscription'), response: { 200: headersResponse, ...problemResponses } } },
     async (req) => {
       const row = await mustGet(deps, req.params.id);
-      return { headers: openHeaders(box(), row.id, row.headers) };
+      return { headers: sortedByName(openHeaders(box(), row.id, row.headers)) };
     },
   );
 
