@@ -118,8 +118,9 @@ void describe('signing secrets at rest', () => {
     const a = await startStack({ HOOKFLOW_SECRET_KEYS: k1 });
     const receivers = await Promise.all(Array.from({ length: 5 }, () => pool.start()));
     const subs = [];
+    // Custom header values are sealed with the same key ring and rotate with the secrets.
     for (const [i, r] of receivers.entries()) {
-      subs.push(await subscribe(a, r, i >= 3 ? { signature: 'ed25519' } : {}));
+      subs.push(await subscribe(a, r, { ...(i >= 3 ? { signature: 'ed25519' } : {}), ...(i % 2 === 0 ? { headers: { 'X-Api-Key': `key-${i}`, 'X-Team': `team-${i}` } } : {}) }));
     }
     const rotation = await a.call('POST', `/v1/subscriptions/${subs[2]!.id}/secret/rotate`, { graceSeconds: 3600 });
     const ed25519Rotation = await a.call('POST', `/v1/subscriptions/${subs[4]!.id}/secret/rotate`, { graceSeconds: 3600 });
@@ -137,13 +138,20 @@ void describe('signing secrets at rest', () => {
     // The old key is gone from this stack's ring: everything must open under new2 alone.
     const b = await startStack({ DATABASE_URL: a.config.databaseUrl!, HOOKFLOW_SECRET_KEYS: k2 });
     try {
-      const { rows } = await b.db.query<{ secret: string; previous_secret: string | null }>('SELECT secret, previous_secret FROM subscriptions');
+      const { rows } = await b.db.query<{ secret: string; previous_secret: string | null; headers: Record<string, string> }>('SELECT secret, previous_secret, headers FROM subscriptions');
       assert.equal(rows.length, 5);
       for (const row of rows) assert.ok(row.secret.startsWith('hfenc1:new2:') && (row.previous_secret ?? 'hfenc1:new2:').startsWith('hfenc1:new2:'));
+      const headerValues = rows.flatMap((row) => Object.values(row.headers));
+      assert.equal(headerValues.length, 6);
+      for (const v of headerValues) assert.match(v, /^hfenc1:new2:/);
+      assert.deepEqual((await b.call('GET', `/v1/subscriptions/${subs[2]!.id}/headers`)).body.headers, { 'X-Api-Key': 'key-2', 'X-Team': 'team-2' });
       assert.equal((await b.call('GET', `/v1/subscriptions/${subs[0]!.id}/secret`)).body.secret, subs[0]!.secret);
       receivers[2]!.secrets = [rotation.body.secret];
       receivers[4]!.secrets = [ed25519Rotation.body.publicKey];
-      for (const [i, r] of receivers.entries()) await deliverAndVerify(b, r, subs[i]!.eventType);
+      for (const [i, r] of receivers.entries()) {
+        await deliverAndVerify(b, r, subs[i]!.eventType);
+        assert.equal(r.received.at(-1)!.headers['x-api-key'], i % 2 === 0 ? `key-${i}` : undefined);
+      }
       // The rotated ones still carry both signatures, and the old secret / old public key verifies too.
       receivers[2]!.secrets = [subs[2]!.secret];
       receivers[4]!.secrets = [subs[4]!.publicKey!];
