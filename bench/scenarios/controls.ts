@@ -76,7 +76,7 @@ async function headersEndToEnd(ctx: Ctx) {
 
 /** µs to judge one event against 1,000 filters (cold: compiled on the way; warm: compiled already). */
 function filterInProcess(): { coldUs: number; warmUs: number } {
-  const events = [{ type: 'bench.controls.filtered', dataJson: JSON.stringify(samplePayload(1)) }];
+  const events = [{ tenantId: 'default', type: 'bench.controls.filtered', dataJson: JSON.stringify(samplePayload(1)) }];
   // Distinct filters (distinct versions), as 1,000 customers would write them.
   const pending = Array.from({ length: FILTERED_FANOUT }, (_, i) => ({ ord: 1, subscriptionId: `sub_${i}`, version: `bench-${process.pid}-${i}` }));
   const filters = Object.fromEntries(pending.map((p, i) => [p.subscriptionId, { ...FILTER, data: { ...FILTER.data, amount: { $gte: 1000 + i } } }]));

@@ -244,5 +244,14 @@ void describe('endpoint controls: custom headers and payload filters', () => {
     assert.ok(outcome?.ok);
     assert.deepEqual(statements, ['pending', 'pending', 'stored'], 'the changed filter was evaluated again');
     assert.deepEqual(outcome.accepted.deliveries, [], 'the plan follows the filter stored when the event was inserted ($gt 1000), not the one first evaluated');
+
+    // The filter is known now: the next event's verdict goes with the first pass, and one pass is enough.
+    statements.length = 0;
+    const [next] = await acceptEach(racing, [
+      { id: newId('evt'), tenantId: 'default', type: eventType, dataJson: '{"n": 2000}', idempotencyKey: null, requestHash: randomBytes(8).toString('hex') },
+    ]);
+    assert.ok(next?.ok);
+    assert.deepEqual(statements, ['stored']);
+    assert.deepEqual(next.accepted.deliveries.map((d) => d.subscriptionId), [id]);
   });
 });

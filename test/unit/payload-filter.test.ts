@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { evaluatePending, noVerdicts } from '../../src/payload-filter/fanout';
+import { evaluatePending, KnownFilters, noVerdicts } from '../../src/payload-filter/fanout';
 import { compileFilter } from '../../src/payload-filter/match';
 import { checkFilter } from '../../src/payload-filter/validate';
 
@@ -79,18 +79,38 @@ void describe('payload filters: matching', () => {
 });
 
 void describe('payload filters at fan-out: verdicts for the accept statement', () => {
-  void test('each pending pair is judged on its own event; verdicts carry the version they were made for', () => {
-    const events = [
-      { type: 'order.created', dataJson: '{"amount": 5}' },
-      { type: 'order.created', dataJson: '{"amount": 500}' },
-    ];
-    const filter = { data: { amount: { $gte: 100 } } };
-    const first = evaluatePending(events, [{ ord: 1, subscriptionId: 'sub_a', version: 'v1' }, { ord: 2, subscriptionId: 'sub_a', version: 'v1' }], { sub_a: filter }, noVerdicts());
-    assert.deepEqual(first, { evaluatedIds: ['sub_a'], evaluatedVersions: ['v1'], matchedOrds: [2], matchedIds: ['sub_a'], matchedVersions: ['v1'] });
-    // A later pass keeps earlier verdicts and adds the new version's.
+  const events = [
+    { tenantId: 't1', type: 'order.created', dataJson: '{"amount": 5}' },
+    { tenantId: 't1', type: 'order.created', dataJson: '{"amount": 500}' },
+    { tenantId: 't2', type: 'order.created', dataJson: '{"amount": 500}' },
+  ];
+  const big = { data: { amount: { $gte: 100 } } };
+
+  void test('each pending pair gets a verdict on its own event, for the version it was asked for', () => {
+    const first = evaluatePending(events, [{ ord: 1, subscriptionId: 'sub_a', version: 'v1' }, { ord: 2, subscriptionId: 'sub_a', version: 'v1' }], { sub_a: big }, noVerdicts());
+    assert.deepEqual(first, { ords: [1, 2], subscriptionIds: ['sub_a', 'sub_a'], versions: ['v1', 'v1'], matched: [false, true] });
+    // A later pass keeps the earlier verdicts (the statement ignores those for an old version).
     const second = evaluatePending(events, [{ ord: 1, subscriptionId: 'sub_a', version: 'v2' }], { sub_a: { data: { amount: { $lt: 100 } } } }, first);
-    assert.deepEqual(second.evaluatedVersions, ['v1', 'v2']);
-    assert.deepEqual(second.matchedOrds, [2, 1]);
-    assert.deepEqual(second.matchedVersions, ['v1', 'v2']);
+    assert.deepEqual(second.versions, ['v1', 'v1', 'v2']);
+    assert.deepEqual(second.matched, [false, true, true]);
+  });
+
+  void test('known filters: learnt per (tenant, type), judged on the first pass, forgotten when stale, bounded', () => {
+    const known = new KnownFilters(3);
+    assert.deepEqual(known.firstVerdicts(events), noVerdicts(), 'nothing known yet: the first pass carries nothing');
+    known.learn(events, [{ ord: 1, subscriptionId: 'sub_a', version: 'k1' }], { sub_a: big });
+    // Every event of t1/order.created is judged, not only the one it was learnt from; t2's are not.
+    assert.deepEqual(known.firstVerdicts(events), { ords: [1, 2], subscriptionIds: ['sub_a', 'sub_a'], versions: ['k1', 'k1'], matched: [false, true] });
+    assert.deepEqual(known.firstVerdicts([{ ...events[0]!, onlySubscriptionId: 'sub_a' }]), noVerdicts(), 'a test ping needs no verdict');
+    known.forget(events, [{ subscriptionId: 'sub_a', version: 'k0' }]);
+    assert.equal(known.filters, 1, 'a stale verdict for another version leaves the one known now');
+    known.forget(events, [{ subscriptionId: 'sub_a', version: 'k1' }]);
+    assert.equal(known.filters, 0);
+    assert.deepEqual(known.firstVerdicts(events), noVerdicts());
+    // The bound: the oldest (tenant, type) goes first.
+    known.learn(events, [{ ord: 1, subscriptionId: 's1', version: 'k2' }, { ord: 1, subscriptionId: 's2', version: 'k3' }], { s1: big, s2: big });
+    known.learn(events, [{ ord: 3, subscriptionId: 's3', version: 'k4' }, { ord: 3, subscriptionId: 's4', version: 'k5' }], { s3: big, s4: big });
+    assert.equal(known.filters, 2);
+    assert.deepEqual(known.firstVerdicts(events).subscriptionIds, ['s3', 's4']);
   });
 });

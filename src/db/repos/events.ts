@@ -1,7 +1,7 @@
 import { preparedStatement, type Db } from '../pool';
 import type { RetryPolicyConfig } from '../../config';
 import { keysetAfter, type KeysetCursor } from './keyset';
-import { evaluatePending, noVerdicts, type PendingPair } from '../../payload-filter/fanout';
+import { evaluatePending, KnownFilters, type PendingPair } from '../../payload-filter/fanout';
 
 export interface EventRow {
   id: string;
@@ -70,9 +70,10 @@ export class IdempotencyConflictError extends Error {
 // delivery IDs computed in SQL (hookflow_delivery_id, migration 006). A single statement is atomic
 // on its own, so accepting costs one round trip: no BEGIN, no COMMIT, no connection checkout.
 // An unknown or deleted tenant anywhere in the request inserts nothing and is reported by position.
-// A subscription with a payload filter is planned only where $10-$12 say the version of its filter
-// stored now matched; otherwise the statement inserts nothing and
-// returns the pairs still to evaluate (src/payload-filter/fanout.ts).
+// A subscription with a payload filter is planned for an event only where $8-$11 hold a verdict for
+// that event and the version of its filter stored now, and the verdict is a match. A pair without a
+// verdict makes the statement insert nothing and return the pairs still to evaluate
+// (src/payload-filter/fanout.ts); verdicts for pairs that are no candidates are returned as stale.
 const ACCEPT_SQL = preparedStatement('accept_events', `
   WITH input AS (
     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
@@ -93,18 +94,15 @@ const ACCEPT_SQL = preparedStatement('accept_events', `
   ), candidates AS (
     SELECT i.ord, m.subscription_id, m.filter_version
     FROM input i JOIN matches m ON m.tenant_id = i.tenant_id AND m.type = i.type AND m.only_sub IS NOT DISTINCT FROM i.only_sub
-  ), evaluated AS (
-    SELECT * FROM unnest($8::text[], $9::text[]) AS v(subscription_id, version)
-  ), matched AS (
-    SELECT * FROM unnest($10::int[], $11::text[], $12::text[]) AS v(ord, subscription_id, version)
+  ), verdicts AS (
+    SELECT * FROM unnest($8::int[], $9::text[], $10::text[], $11::bool[]) AS v(ord, subscription_id, version, matched)
+  ), judged AS (
+    SELECT c.ord, c.subscription_id, c.filter_version, v.matched FROM candidates c
+    LEFT JOIN verdicts v ON v.ord = c.ord AND v.subscription_id = c.subscription_id AND v.version = c.filter_version
   ), unevaluated AS (
-    SELECT c.ord, c.subscription_id, c.filter_version FROM candidates c
-    LEFT JOIN evaluated v ON v.subscription_id = c.subscription_id AND v.version = c.filter_version
-    WHERE c.filter_version IS NOT NULL AND v.subscription_id IS NULL
+    SELECT ord, subscription_id, filter_version FROM judged WHERE filter_version IS NOT NULL AND matched IS NULL
   ), planned AS (
-    SELECT c.ord, c.subscription_id FROM candidates c
-    LEFT JOIN matched m ON m.ord = c.ord AND m.subscription_id = c.subscription_id AND m.version = c.filter_version
-    WHERE c.filter_version IS NULL OR m.subscription_id IS NOT NULL
+    SELECT ord, subscription_id FROM judged WHERE filter_version IS NULL OR matched
   ), ins AS (
     -- DO NOTHING also covers a key repeated inside this request: the later copy is left to findExisting.
     -- An event with nothing to start has its fan-out complete at once.
@@ -128,6 +126,8 @@ const ACCEPT_SQL = preparedStatement('accept_events', `
             'subscription_id', p.subscription_id, 'retry_policy', s.retry_policy::text) ORDER BY p.subscription_id), '[]')
           FROM plans p JOIN subscriptions s ON s.id = p.subscription_id) AS plans,
          (SELECT json_agg(json_build_object('ord', u.ord, 'subscriptionId', u.subscription_id, 'version', u.filter_version)) FROM unevaluated u) AS pending,
+         (SELECT json_agg(DISTINCT jsonb_build_object('subscriptionId', v.subscription_id, 'version', v.version)) FROM verdicts v
+          WHERE NOT EXISTS (SELECT 1 FROM candidates c WHERE c.subscription_id = v.subscription_id AND c.filter_version = v.version)) AS stale,
          (SELECT json_object_agg(s.id, s.filter) FROM subscriptions s WHERE s.id IN (SELECT subscription_id FROM unevaluated)) AS filters`);
 
 const MARK_DISPATCHED_SQL = preparedStatement(
@@ -219,14 +219,25 @@ export async function acceptEach(db: Queryable, events: NewEvent[]): Promise<Acc
 
 type Queryable = Pick<Db, 'query'>;
 
-type AcceptResult = { unknown_ord: number | null; events: StoredEvent[]; plans: StoredPlan[]; pending: PendingPair[] | null; filters: Record<string, unknown> | null };
+type AcceptResult = {
+  unknown_ord: number | null;
+  events: StoredEvent[];
+  plans: StoredPlan[];
+  pending: PendingPair[] | null;
+  filters: Record<string, unknown> | null;
+  stale: { subscriptionId: string; version: string }[] | null;
+};
 
-// A pass stores nothing only when a filter changed since the previous pass evaluated it.
+// A pass stores nothing only when it met a filter without a verdict: new to this process, or changed
+// since the previous pass evaluated it.
 const MAX_FILTER_PASSES = 4;
 
-/** Runs the accept statement until every payload filter it meets has a verdict (one pass without filters). */
+/** Filters met by this process's accepts, so their verdicts go with the first pass (one per process). */
+export const knownFilters = new KnownFilters();
+
+/** Runs the accept statement until every payload filter it meets has a verdict (one pass while no filter is new). */
 async function runAccept(db: Queryable, events: NewEvent[]): Promise<AcceptResult> {
-  let verdicts = noVerdicts();
+  let verdicts = knownFilters.firstVerdicts(events);
   for (let pass = 1; ; pass++) {
     const { rows } = await db.query<AcceptResult>({ ...ACCEPT_SQL, values: [
       events.map((e) => e.id),
@@ -236,19 +247,20 @@ async function runAccept(db: Queryable, events: NewEvent[]): Promise<AcceptResul
       events.map((e) => e.idempotencyKey),
       events.map((e) => e.requestHash),
       events.map((e) => e.onlySubscriptionId ?? null),
-      verdicts.evaluatedIds,
-      verdicts.evaluatedVersions,
-      verdicts.matchedOrds,
-      verdicts.matchedIds,
-      verdicts.matchedVersions,
+      verdicts.ords,
+      verdicts.subscriptionIds,
+      verdicts.versions,
+      verdicts.matched,
     ] });
     const result = rows[0]!;
     if (result.unknown_ord !== null) {
       const i = result.unknown_ord - 1;
       throw new UnknownTenantError(i, events[i]!.tenantId);
     }
+    if (result.stale) knownFilters.forget(events, result.stale);
     if (!result.pending) return result;
     if (pass === MAX_FILTER_PASSES) throw new Error(`subscription filters changed ${pass} times while the events were being accepted; nothing was stored`);
+    knownFilters.learn(events, result.pending, result.filters ?? {});
     verdicts = evaluatePending(events, result.pending, result.filters ?? {}, verdicts);
   }
 }
