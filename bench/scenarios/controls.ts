@@ -53,6 +53,7 @@ async function headersEndToEnd(ctx: Ctx) {
   await subscribe(ctx, { url: `${ctx.receiverUrl}/hook/h0`, eventTypes: [types.plain] });
   await subscribe(ctx, { url: `${ctx.receiverUrl}/hook/h10`, eventTypes: [types.ten], headers: TEN_HEADERS });
   const runs: Record<'plain' | 'ten', number[]> = { plain: [], ten: [] };
+  const noise: (number | null)[] = [];
   const order: ('plain' | 'ten')[] = ctx.quick ? ['plain', 'ten'] : ['plain', 'ten', 'ten', 'plain'];
   for (const [i, which] of order.entries()) {
     const prefix = `${ctx.runId}ctl-${which}-${i}-`;
@@ -67,11 +68,12 @@ async function headersEndToEnd(ctx: Ctx) {
     });
     if (m.result < count) throw new Error(`controls: ${m.result}/${count} deliveries arrived`);
     runs[which].push(((m.cpuSeconds.hookflow ?? NaN) * 1000) / count);
+    noise.push(m.foreignCpuShare);
     await settle(ctx);
   }
   const plain = median(runs.plain);
   const ten = median(runs.ten);
-  return { deliveriesPerRun: count, cpuMsPerDelivery: { plain: round(plain, 3), tenHeaders: round(ten, 3), added: round(ten - plain, 3) }, runs };
+  return { deliveriesPerRun: count, cpuMsPerDelivery: { plain: round(plain, 3), tenHeaders: round(ten, 3), added: round(ten - plain, 3) }, runs, foreignCpuShare: noise };
 }
 
 /** µs to judge one event against 1,000 filters (cold: compiled on the way; warm: compiled already). */
@@ -143,6 +145,7 @@ async function filterAtFanout(ctx: Ctx) {
     acceptMs: { noSubscription: round(median(none), 2), judgedBy1000Filters: round(median(judged), 2), added: round(median(judged) - median(none), 2) },
     allMatchSeconds: round(m.result.seconds, 2),
     cpuMsPerDelivery: round(((m.cpuSeconds.hookflow ?? NaN) * 1000) / FILTERED_FANOUT, 3),
+    foreignCpuShare: m.foreignCpuShare,
     inProcess: filterInProcess(),
   };
 }

@@ -153,7 +153,8 @@ function figuresOf(r: ScenarioResults) {
         ] as [string, Measured<Any> | undefined][]
       )
         .filter(([, m]) => m)
-        .map(([k, m]) => [k, m!.foreignCpuShare]),
+        .map(([k, m]) => [k, m!.foreignCpuShare] as [string, number | null])
+        .concat(r.controls ? [['controlsFanout', r.controls.filter.foreignCpuShare as number | null]] : []),
     ) as Record<string, number | null>,
   };
 }
