@@ -41,9 +41,9 @@ const tags = ['subscriptions'];
 
 export const subscriptionRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) => {
   const { db, config } = deps;
-  const present = (row: SubscriptionRow) => toResponse(row, config, box());
   // On first use, not at registration: building the server for its OpenAPI document needs no key.
   const box = () => secretBox(config);
+  const present = (row: SubscriptionRow) => toResponse(row, config, box());
 
   app.post(
     '/subscriptions',
