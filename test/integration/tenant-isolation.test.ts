@@ -69,6 +69,9 @@ void describe('tenant isolation matrix over every registered route', () => {
   function pathForB(template: string): string {
     return template.replace(/\{(\w+)\}/g, (_m, name: string) => {
       if (name === 'tokenId') return ids.token!;
+      // Event types belong to the installation, not to a tenant: a tenant may read the catalog and
+      // never write it. An uncatalogued name shows both (a 404 to read, a 403 to write).
+      if (name === 'name' && template.startsWith('/v1/event-types/')) return 'iso.thing';
       const collection = /^\/v1\/(\w+)\//.exec(template)?.[1] ?? '';
       const kind = { subscriptions: 'subscription', events: 'event', deliveries: 'delivery', tenants: 'tenant' }[collection];
       const id = kind && ids[kind];
