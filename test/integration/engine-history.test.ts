@@ -72,8 +72,13 @@ void describe('delivery engine: secrets stay out of history, rotation mid-retry,
   });
 
   void test('the first attempt runs as a local activity; only a retry schedules an activity task', async () => {
-    const types = async (deliveryId: string) =>
-      ((await stack.temporal.client.workflow.getHandle(deliveryId).fetchHistory()).events ?? []).map((e) => temporal.api.enums.v1.EventType[e.eventType!]);
+    // The record says `succeeded` as soon as the attempt wrote it, before the workflow task that ran
+    // the local attempt completed and recorded its marker: read the history once the workflow closed.
+    const types = async (deliveryId: string) => {
+      const handle = stack.temporal.client.workflow.getHandle(deliveryId);
+      await handle.result();
+      return ((await handle.fetchHistory()).events ?? []).map((e) => temporal.api.enums.v1.EventType[e.eventType!]);
+    };
     const ok = await pool.start(() => ({ status: 200 }));
     const sub = await subscribe(stack, ok);
     const first = await sendEvent(stack, sub.eventType);
