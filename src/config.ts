@@ -4,6 +4,7 @@ import { apiKeyProblems } from './auth/api-keys';
 import { DEFAULT_FRAME_ANCESTORS, parseFrameAncestors } from './security/frame-ancestors';
 import { keyRingProblems } from './security/key-ring';
 import { egressProxyProblems } from './security/egress-proxy';
+import { keyMatchesCertificate, readPem, type PemKind, type TemporalConnectionSettings } from './temporal/connection-options';
 
 // Env vars are strings; these helpers turn them into typed values with messages a human can act on.
 const bool = z
@@ -26,6 +27,19 @@ const rateLimit = z
     return { max: Number(count), windowMs: Number(window.slice(0, -unit.length)) * UNITS_MS[unit], label: window };
   });
 
+/** A path to a PEM file, read and parsed at start-up so a wrong file stops the process with its variable named. */
+const pemFile = (kind: PemKind) =>
+  z.string().transform((path, ctx) => {
+    const { file, problem } = readPem(path, kind);
+    if (!file) {
+      ctx.issues.push({ code: 'custom', message: problem!, input: path });
+      return z.NEVER;
+    }
+    return file;
+  });
+// A DNS name, as a TLS certificate carries it.
+const hostName = z.string().regex(/^(?=.{1,253}$)[A-Za-z0-9*]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/, 'must be a DNS name');
+
 const keyRing = z.string().superRefine((v, ctx) => keyRingProblems(v).forEach((message) => ctx.addIssue({ code: 'custom', message })));
 
 const envSchema = z
@@ -38,6 +52,13 @@ const envSchema = z
     DATABASE_POOL_SIZE: int(1, 200).default(10),
     TEMPORAL_ADDRESS: z.string().regex(/^[^\s:]+:\d+$/, 'must be host:port').optional(),
     TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+    // An existing cluster or Temporal Cloud. The names are Temporal's own (the `temporal` CLI reads them too).
+    TEMPORAL_TLS: bool.optional(),
+    TEMPORAL_TLS_CLIENT_CERT_PATH: pemFile('certificate').optional(),
+    TEMPORAL_TLS_CLIENT_KEY_PATH: pemFile('private key').optional(),
+    TEMPORAL_TLS_SERVER_CA_CERT_PATH: pemFile('certificate').optional(),
+    TEMPORAL_TLS_SERVER_NAME: hostName.optional(),
+    TEMPORAL_API_KEY: z.string().regex(/^\S+$/, 'must be one token without spaces').optional(),
     HOOKFLOW_TASK_QUEUE: z.string().min(1).default('hookflow-deliveries'),
     HOOKFLOW_API_KEYS: commaList
       .superRefine((entries, ctx) => entries.forEach((e, i) => apiKeyProblems(e, i + 1).forEach((message) => ctx.addIssue({ code: 'custom', message }))))
@@ -97,6 +118,18 @@ const envSchema = z
     HOOKFLOW_EVENT_TYPES: z.enum(['open', 'strict'], { message: 'must be open or strict' }).default('open'),
   })
   .superRefine((env, ctx) => {
+    const cert = env.TEMPORAL_TLS_CLIENT_CERT_PATH;
+    const key = env.TEMPORAL_TLS_CLIENT_KEY_PATH;
+    if (cert && !key) ctx.addIssue({ code: 'custom', path: ['TEMPORAL_TLS_CLIENT_KEY_PATH'], message: 'must be set with TEMPORAL_TLS_CLIENT_CERT_PATH (mutual TLS needs both)' });
+    if (key && !cert) ctx.addIssue({ code: 'custom', path: ['TEMPORAL_TLS_CLIENT_CERT_PATH'], message: 'must be set with TEMPORAL_TLS_CLIENT_KEY_PATH (mutual TLS needs both)' });
+    if (cert && key && !keyMatchesCertificate(cert, key)) {
+      ctx.addIssue({ code: 'custom', path: ['TEMPORAL_TLS_CLIENT_KEY_PATH'], message: 'is not the private key of TEMPORAL_TLS_CLIENT_CERT_PATH' });
+    }
+    if (env.TEMPORAL_TLS === false) {
+      for (const name of ['TEMPORAL_TLS_CLIENT_CERT_PATH', 'TEMPORAL_TLS_CLIENT_KEY_PATH', 'TEMPORAL_TLS_SERVER_CA_CERT_PATH', 'TEMPORAL_TLS_SERVER_NAME'] as const) {
+        if (env[name] !== undefined) ctx.addIssue({ code: 'custom', path: ['TEMPORAL_TLS'], message: `is false, but ${name} is a TLS setting: drop one of them` });
+      }
+    }
     if (env.HOOKFLOW_RETRY_INITIAL_INTERVAL_MS > env.HOOKFLOW_RETRY_MAX_INTERVAL_MS) {
       ctx.addIssue({
         code: 'custom',
@@ -130,7 +163,8 @@ export interface Config {
   port: number;
   databaseUrl?: string;
   databasePoolSize: number;
-  temporal: { address?: string; namespace: string; taskQueue: string };
+  /** Where Temporal is and how to reach it (TLS, mutual TLS, an API key: src/temporal/connection-options.ts). */
+  temporal: TemporalConnectionSettings & { taskQueue: string };
   apiKeys: string[];
   /** undefined = not set by the operator; `dev` then allows private URLs with a warning. */
   allowPrivateUrls?: boolean;
@@ -200,7 +234,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     port: e.PORT,
     databaseUrl: e.DATABASE_URL,
     databasePoolSize: e.DATABASE_POOL_SIZE,
-    temporal: { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE, taskQueue: e.HOOKFLOW_TASK_QUEUE },
+    temporal: {
+      address: e.TEMPORAL_ADDRESS,
+      namespace: e.TEMPORAL_NAMESPACE,
+      taskQueue: e.HOOKFLOW_TASK_QUEUE,
+      tls: temporalTls(e),
+      apiKey: e.TEMPORAL_API_KEY,
+    },
     apiKeys: e.HOOKFLOW_API_KEYS ?? [],
     allowPrivateUrls: e.HOOKFLOW_ALLOW_PRIVATE_URLS,
     allowedCidrs: e.HOOKFLOW_ALLOWED_CIDRS,
@@ -242,8 +282,25 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   };
 }
 
+/**
+ * TLS is on when asked for, when any TLS file or name is given, or with an API key (Temporal Cloud
+ * takes API keys over TLS only); `TEMPORAL_TLS=false` keeps an API key on plain text, for a local proxy.
+ */
+function temporalTls(e: Env): TemporalConnectionSettings['tls'] {
+  const files = {
+    clientCert: e.TEMPORAL_TLS_CLIENT_CERT_PATH,
+    clientKey: e.TEMPORAL_TLS_CLIENT_KEY_PATH,
+    serverCa: e.TEMPORAL_TLS_SERVER_CA_CERT_PATH,
+    serverName: e.TEMPORAL_TLS_SERVER_NAME,
+  };
+  const given = Object.values(files).some((v) => v !== undefined);
+  const on = e.TEMPORAL_TLS ?? (given || e.TEMPORAL_API_KEY !== undefined);
+  if (!on) return undefined;
+  return Object.fromEntries(Object.entries(files).filter(([, v]) => v !== undefined));
+}
+
 // The proxy URL may carry the proxy's credentials.
-const SECRET_VARS = new Set(['HOOKFLOW_API_KEYS', 'HOOKFLOW_PAYLOAD_KEY', 'HOOKFLOW_SECRET_KEYS', 'DATABASE_URL', 'HOOKFLOW_EGRESS_PROXY']);
+const SECRET_VARS = new Set(['HOOKFLOW_API_KEYS', 'HOOKFLOW_PAYLOAD_KEY', 'HOOKFLOW_SECRET_KEYS', 'DATABASE_URL', 'HOOKFLOW_EGRESS_PROXY', 'TEMPORAL_API_KEY']);
 
 function describeValue(env: Record<string, string | undefined>, path: PropertyKey[]): string {
   const name = String(path[0] ?? '');

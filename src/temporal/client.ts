@@ -1,6 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import type { Config } from '../config';
+import { connectionOptions } from './connection-options';
 
 export interface TemporalClientHandle {
   client: Client;
@@ -11,7 +12,7 @@ export async function connectClient(
   config: Pick<Config, 'temporal'>,
   dataConverter?: DataConverter,
 ): Promise<TemporalClientHandle> {
-  const connection = await Connection.connect({ address: config.temporal.address ?? 'localhost:7233' });
+  const connection = await Connection.connect(connectionOptions(config.temporal));
   const client = new Client({ connection, namespace: config.temporal.namespace, dataConverter });
   return { client, connection };
 }

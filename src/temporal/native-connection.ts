@@ -4,6 +4,7 @@ import type { Config } from '../config';
 import { freePort } from '../net/free-port';
 import { sdkMetricsExporter } from '../metrics/temporal-sdk';
 import { routeSdkLog } from './sdk-log';
+import { connectionOptions } from './connection-options';
 
 /**
  * Routes the SDK's own logs (and activity `log` calls) into our pino logger at warn and above, so
@@ -26,5 +27,5 @@ async function installRuntime(log: Logger | undefined): Promise<void> {
 /** A native connection; the SDK runtime (and our logging) must be installed before the first one. */
 export async function connectNative(config: Pick<Config, 'temporal'>, log?: Logger): Promise<NativeConnection> {
   await installRuntime(log);
-  return NativeConnection.connect({ address: config.temporal.address ?? 'localhost:7233' });
+  return NativeConnection.connect(connectionOptions(config.temporal));
 }
