@@ -1611,6 +1611,11 @@ export interface paths {
                                     backoffCoefficient: number;
                                     maxIntervalMs: number;
                                 };
+                                /** @description The endpoint's throttle; null when unthrottled */
+                                throttle: {
+                                    perSecond?: number;
+                                    maxInFlight?: number;
+                                } | null;
                                 metadata: {
                                     [key: string]: unknown;
                                 };
@@ -1772,6 +1777,13 @@ export interface paths {
                             backoffCoefficient?: number;
                             maxIntervalMs?: number;
                         };
+                        /** @description Paces requests to this endpoint across every worker; waiting for a slot uses no attempt */
+                        throttle?: {
+                            /** @description At most this many requests in any one-second window (fractions allowed: 0.5 is one every 2 s) */
+                            perSecond?: number;
+                            /** @description At most this many requests open at once */
+                            maxInFlight?: number;
+                        };
                         /** @default {} */
                         metadata?: {
                             [key: string]: unknown;
@@ -1808,6 +1820,11 @@ export interface paths {
                                 backoffCoefficient: number;
                                 maxIntervalMs: number;
                             };
+                            /** @description The endpoint's throttle; null when unthrottled */
+                            throttle: {
+                                perSecond?: number;
+                                maxInFlight?: number;
+                            } | null;
                             metadata: {
                                 [key: string]: unknown;
                             };
@@ -1860,6 +1877,11 @@ export interface paths {
                                 backoffCoefficient: number;
                                 maxIntervalMs: number;
                             };
+                            /** @description The endpoint's throttle; null when unthrottled */
+                            throttle: {
+                                perSecond?: number;
+                                maxInFlight?: number;
+                            } | null;
                             metadata: {
                                 [key: string]: unknown;
                             };
@@ -1977,6 +1999,25 @@ export interface paths {
                     };
                 };
                 /** @description RFC 9457 problem details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -2039,6 +2080,11 @@ export interface paths {
                                 backoffCoefficient: number;
                                 maxIntervalMs: number;
                             };
+                            /** @description The endpoint's throttle; null when unthrottled */
+                            throttle: {
+                                perSecond?: number;
+                                maxInFlight?: number;
+                            } | null;
                             metadata: {
                                 [key: string]: unknown;
                             };
@@ -2305,6 +2351,13 @@ export interface paths {
                             backoffCoefficient?: number;
                             maxIntervalMs?: number;
                         } | null;
+                        /** @description Paces requests to this endpoint across every worker; waiting for a slot uses no attempt */
+                        throttle?: {
+                            /** @description At most this many requests in any one-second window (fractions allowed: 0.5 is one every 2 s) */
+                            perSecond?: number;
+                            /** @description At most this many requests open at once */
+                            maxInFlight?: number;
+                        } | null;
                         metadata?: {
                             [key: string]: unknown;
                         };
@@ -2339,6 +2392,11 @@ export interface paths {
                                 backoffCoefficient: number;
                                 maxIntervalMs: number;
                             };
+                            /** @description The endpoint's throttle; null when unthrottled */
+                            throttle: {
+                                perSecond?: number;
+                                maxInFlight?: number;
+                            } | null;
                             metadata: {
                                 [key: string]: unknown;
                             };
@@ -3172,6 +3230,25 @@ export interface paths {
                     };
                 };
                 /** @description RFC 9457 problem details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -3349,6 +3426,25 @@ export interface paths {
                 };
                 /** @description RFC 9457 problem details */
                 413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                422: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -4628,6 +4724,8 @@ export interface paths {
                             deadLetteredAt?: string;
                             retentionEndsAt?: string;
                             completedAt?: string;
+                            /** @description Set while the delivery waits for a slot of its endpoint's throttle; waiting uses no attempt */
+                            throttledSince?: string;
                         };
                     };
                 };
@@ -5760,6 +5858,153 @@ export interface paths {
                             };
                             startedAt: string;
                             completedAt?: string;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            type: string;
+                            title: string;
+                            status: number;
+                            detail: string;
+                            instance?: string;
+                            errors?: {
+                                path: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/subscriptions/{id}/throttle": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            subscriptionId: string;
+                            throttle: {
+                                perSecond?: number;
+                                maxInFlight?: number;
+                            } | null;
+                            /** @description True while deliveries wait for a slot of this endpoint */
+                            throttled: boolean;
+                            /** @description Deliveries waiting for a slot */
+                            waiting: number;
+                            /** @description Slots held by attempts under way */
+                            inFlight: number;
+                            oldestWaitingSince?: string;
+                            /** @description When the rate next lets a request through, while some wait */
+                            nextSlotAt?: string;
                         };
                     };
                 };
