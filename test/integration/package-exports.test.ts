@@ -136,7 +136,7 @@ void describe('the packed package: hookflow/receiver and hookflow/client', () =>
 
     writeFileSync(path.join(consumer, 'run.cjs'), CONSUMER_CJS);
     const cjs = JSON.parse((await run(process.execPath, ['run.cjs'], { cwd: consumer, timeout: 30_000 })).stdout);
-    assert.deepEqual(cjs.receiver, ['MemoryDedupStore', 'WebhookVerificationError', 'hookflowReceiver', 'verifyWebhook']);
+    assert.deepEqual(cjs.receiver, ['MAX_SIGNATURES_CONSIDERED', 'MemoryDedupStore', 'WebhookVerificationError', 'hookflowReceiver', 'verifyWebhook']);
     assert.deepEqual(cjs.client, ['HookflowApiError', 'createHookflowClient', 'unwrap']);
     assert.equal(cjs.internal, 'ERR_PACKAGE_PATH_NOT_EXPORTED');
 
