@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isDatabaseUnavailable } from '../db/errors';
+import type { RouteMethods } from './method-not-allowed';
 import { Problem, badRequest } from '../errors/problem';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 
@@ -43,10 +44,14 @@ function isTemporalUnavailable(err: unknown): boolean {
 }
 
 /** The one place errors become responses; nothing internal (stack, SQL, secrets) leaks out. */
-export function installErrorHandling(app: FastifyInstance): void {
-  app.setNotFoundHandler((req, reply) => sendProblem(reply, new Problem(404, 'Not Found', `no route for ${req.method} ${req.url.split('?')[0]}`)));
+export function installErrorHandling(app: FastifyInstance, routes: RouteMethods): void {
+  routes.track(app);
+  app.setNotFoundHandler((req, reply) => sendProblem(reply, routes.unrouted(req)));
   app.setErrorHandler((err: FastifyError, req, reply) => {
     if (err instanceof Problem) return sendProblem(reply, err);
+    // An unrouted request can fail before the not-found handler runs (a body method without a
+    // content type); it is still answered as unrouted.
+    if (req.is404) return sendProblem(reply, routes.unrouted(req));
     if (hasZodFastifySchemaValidationErrors(err)) {
       // Fastify says "querystring"; our own errors and the docs say "query".
       const where = err.validationContext === 'querystring' ? 'query' : (err.validationContext ?? 'body');

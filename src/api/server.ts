@@ -1,7 +1,7 @@
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import { installAccessControl } from '../auth/access-control';
 import { FailedAuthLimiter } from '../auth/failed-auth-limiter';
@@ -15,6 +15,8 @@ import { installJsonBodyParser } from './json-body';
 import { frameworkErrorHandler, installErrorHandling, sendProblem } from './problem';
 import { installRateLimits } from './rate-limit';
 import { RequestLog } from './request-log';
+import { RouteMethods } from './method-not-allowed';
+import { documentTransform, routeTransform } from './openapi-document';
 import { codecRoutes } from './routes/codec';
 import { deliveryRoutes } from './routes/deliveries';
 import { eventRoutes } from './routes/events';
@@ -51,7 +53,8 @@ export async function buildServer(opts: BuildServerOptions): Promise<FastifyInst
   }) as unknown as FastifyInstance;
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
-  installErrorHandling(app);
+  const routes = new RouteMethods();
+  installErrorHandling(app, routes);
   installJsonBodyParser(app);
   const metrics = (opts.metrics ??= sharedMetrics(opts.config));
   // One for the whole server: a guessed API key and a guessed portal link count against the same address.
@@ -61,14 +64,22 @@ export async function buildServer(opts: BuildServerOptions): Promise<FastifyInst
   const opsDoc = operationalEventsOpenApi();
   await app.register(fastifySwagger, {
     openapi: {
-      info: { title: 'hookflow', version: '0.1.0', description: 'Durable webhook delivery on Temporal.' },
+      info: {
+        title: 'hookflow',
+        version: '0.1.0',
+        description:
+          'Durable webhook delivery on Temporal. Every error is an RFC 9457 problem (application/problem+json). ' +
+          'A JSON body with a `__proto__` key (or `constructor.prototype`) anywhere is refused with 400, a rule OpenAPI 3.0 cannot state.',
+      },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } }, schemas: opsDoc.schemas },
       security: [{ bearer: [] }],
       tags: [opsDoc.tag],
       // An extension key; the document's type has no room for it.
       ...({ 'x-webhooks': opsDoc.webhooks } as object),
     },
-    transform: jsonSchemaTransform,
+    // What every route can answer, and problem+json for every error, stated once for all routes.
+    transform: routeTransform,
+    transformObject: documentTransform,
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
 
@@ -82,7 +93,7 @@ export async function buildServer(opts: BuildServerOptions): Promise<FastifyInst
       installAccessControl(v1, { db: opts.db, resolve: principalResolver(opts.db, opts.config.apiKeys, opts.config), authFailures: opts.authFailures });
       await installRateLimits(v1, opts.config.rateLimits);
       // In this scope, so an unknown /v1 path goes through authentication first (401 without a key).
-      v1.setNotFoundHandler((req, reply) => sendProblem(reply, new Problem(404, 'Not Found', `no route for ${req.method} ${req.url.split('?')[0]}`)));
+      v1.setNotFoundHandler((req, reply) => sendProblem(reply, routes.unrouted(req)));
       await v1.register(tenantRoutes, opts);
       await v1.register(subscriptionRoutes, opts);
       await v1.register(eventRoutes, opts);

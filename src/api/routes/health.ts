@@ -22,14 +22,16 @@ export const healthRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) =>
     async () => ({ status: 'ok' as const }),
   );
 
-  app.get('/readyz', { schema: { tags: ['operations'] } }, async (_req, reply) => {
+  const up = z.enum(['up', 'down']);
+  const ready = z.object({ status: z.literal('ready'), checks: z.object({ postgres: up, temporal: up }) });
+  app.get('/readyz', { schema: { tags: ['operations'], response: { 200: ready } } }, async (_req, reply) => {
     const checks = await Promise.allSettled([
       withTimeout(pingDatabase(deps.db), 'postgres'),
       withTimeout(deps.temporal.workflowService.getSystemInfo({}), 'temporal'),
     ]);
     const [postgres, temporal] = checks.map((c) => (c.status === 'fulfilled' ? 'up' : 'down'));
     const down = [postgres === 'down' && 'postgres', temporal === 'down' && 'temporal'].filter(Boolean);
-    if (down.length === 0) return { status: 'ready', checks: { postgres, temporal } };
+    if (down.length === 0) return { status: 'ready' as const, checks: { postgres: 'up' as const, temporal: 'up' as const } };
     const reasons = checks
       .map((c, i) => (c.status === 'rejected' ? `${['postgres', 'temporal'][i]}: ${(c.reason as Error).message}` : null))
       .filter(Boolean);

@@ -16,6 +16,7 @@ export const metricsRoutes: FastifyPluginAsyncZod<ApiDeps & { metrics: Metrics }
       config: operatorOnly('metrics:read'),
       schema: {
         tags: ['operations'],
+        produces: ['text/plain'],
         summary: 'Prometheus metrics (API key with metrics:read)',
         description: 'hookflow_* metrics in the Prometheus text format. Needs an API key with the metrics:read (or admin) scope; HOOKFLOW_METRICS_PORT serves the same without a key on a separate listener.',
       },

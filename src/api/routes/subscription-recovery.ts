@@ -25,7 +25,14 @@ export const subscriptionRecoveryRoutes: FastifyPluginAsyncZod<ApiDeps> = async 
     '/subscriptions/:id/recover',
     {
       config: tenantScoped('deliveries:write', 'subscription'),
-      schema: { tags, params: idParam('subscription'), body: recoverBody, response: { 202: recoveryResponse, ...problemResponses, 409: problemSchema } },
+      schema: {
+        tags,
+        description:
+          'Resends the deliveries of this subscription that ended dead-lettered or discarded between `since` and `until`. `since` must lie within the retention (HOOKFLOW_RETENTION_DAYS back from now) and before `until`; the window moves with the clock, so the schema cannot state it and a 400 names `body.since`.',
+        params: idParam('subscription'),
+        body: recoverBody,
+        response: { 202: recoveryResponse, ...problemResponses, 409: problemSchema },
+      },
     },
     async (req, reply) => {
       const now = Date.now();

@@ -62,6 +62,17 @@ export const UNSTORABLE_MESSAGE = 'must not contain NUL characters or unpaired s
 
 export const isStorableText = (s: string): boolean => !UNSTORABLE.test(s);
 
+/**
+ * Text that Postgres can store. The NUL rule is a pattern, so the OpenAPI document states it; an
+ * unpaired surrogate cannot be named in a JSON Schema pattern, so that half stays a refinement
+ * (and is said in the description), reported only when the pattern did not already fail.
+ */
+export const storableText = <T extends z.ZodString | z.ZodURL>(s: T) =>
+  s.regex(/^[^\u0000]*$/, UNSTORABLE_MESSAGE).refine((v) => v.includes('\u0000') || isStorableText(v), UNSTORABLE_MESSAGE);
+
+/** The rule of storableText, for descriptions of fields (and of JSON values) that carry it. */
+export const STORABLE_NOTE = 'Text must not contain NUL characters or unpaired UTF-16 surrogates (400).';
+
 /** Every string and object key in a JSON value is storable text. */
 export function isStorableJson(v: unknown): boolean {
   if (typeof v === 'string') return isStorableText(v);

@@ -12,7 +12,7 @@ export const listDeliveriesQuery = z.object({
   eventType: z.string().regex(EVENT_TYPE_PATTERN, 'must be an event type such as "invoice.paid"').optional(),
   eventId: id.optional(),
   since: z.iso.datetime({ offset: true, message: 'must be an ISO-8601 date-time' }).optional().describe('Created at or after'),
-  until: z.iso.datetime({ offset: true, message: 'must be an ISO-8601 date-time' }).optional().describe('Created before'),
+  until: z.iso.datetime({ offset: true, message: 'must be an ISO-8601 date-time' }).optional().describe('Created before; must be after `since` (400 otherwise)'),
   limit: z.coerce.number().int().min(1).max(100).default(20),
   cursor: z.string().max(8192).optional(),
 });

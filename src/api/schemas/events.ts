@@ -3,6 +3,11 @@ import { RESERVED_PREFIX } from '../../ops-events/types';
 import { EVENT_TYPE_PATTERN, ID_PATTERN, paginationQuery, tenantIdField } from './common';
 import { MAX_JSON_DEPTH, nestsWithin, TOO_DEEP_MESSAGE } from './json-depth';
 
+// The reserved prefix in any case, as a pattern (JSON Schema patterns have no flags).
+const RESERVED_PREFIX_PATTERN = new RegExp(
+  `^(?!${[...RESERVED_PREFIX].map((c) => (/[a-z]/.test(c) ? `[${c.toUpperCase()}${c}]` : `\\${c}`)).join('')})`,
+);
+
 export const eventInput = z
   .object({
     type: z
@@ -10,7 +15,8 @@ export const eventInput = z
       .max(200)
       .regex(EVENT_TYPE_PATTERN, 'must be dot-separated words of letters, digits and _, such as "invoice.paid"')
       // In any case: "HOOKFLOW.ping" would read as an operational event to a person and to a case-blind filter.
-      .refine((t) => !t.toLowerCase().startsWith(RESERVED_PREFIX), `must not start with "${RESERVED_PREFIX}" (in any case): that prefix is reserved for hookflow's operational events`)
+      // A pattern rather than a refinement, so the document states the reserved prefix too.
+      .regex(RESERVED_PREFIX_PATTERN, `must not start with "${RESERVED_PREFIX}" (in any case): that prefix is reserved for hookflow's operational events`)
       .describe(`The event type. Types starting with "${RESERVED_PREFIX}" (in any case) are reserved for operational events (hookflow.subscription.disabled, hookflow.delivery.dead_lettered, hookflow.delivery.failing, hookflow.delivery.recovered, hookflow.ping) and refused with 400.`),
     data: z
       .unknown()

@@ -11,6 +11,7 @@ export const replayBody = z
       .min(1)
       .max(100)
       .refine((ids) => new Set(ids).size === ids.length, 'must not repeat a subscription')
+      .meta({ uniqueItems: true })
       .optional()
       .describe("Subscriptions of the event's tenant to send it to; default: the ones it was planned for"),
   })
@@ -31,8 +32,10 @@ export const replayResponse = z.object({
 
 export const recoverBody = z
   .object({
-    since: dateTime.describe('Resend what ended dead-lettered or discarded at or after this time'),
-    until: dateTime.optional().describe('… and before this time; default: now'),
+    since: dateTime.describe(
+      'Resend what ended dead-lettered or discarded at or after this time. Must lie within the retention (HOOKFLOW_RETENTION_DAYS back from now) and before `until`: a 400 otherwise, a rule that moves with the clock and so is not a schema constraint.',
+    ),
+    until: dateTime.optional().describe('… and before this time (after `since`); default: now'),
     enable: z
       .boolean()
       .optional()

@@ -1,10 +1,18 @@
 import { z } from 'zod';
 import { isValidSecret } from '../../signing/standard-webhooks';
 import { pingResult } from './ping';
-import { isStorableJson, isStorableText, tenantIdField, UNSTORABLE_MESSAGE } from './common';
+import { isStorableJson, STORABLE_NOTE, storableText, tenantIdField, UNSTORABLE_MESSAGE } from './common';
 import { nestsWithin, TOO_DEEP_MESSAGE } from './json-depth';
 import { headerProblems, MASK, MAX_HEADERS } from '../../endpoint-headers/rules';
 import { checkFilter, MAX_FILTER_BYTES, SUPPORTED_OPERATORS } from '../../payload-filter/validate';
+
+// "whsec_" and canonical base64 (zero trailing bits) of 24 to 64 bytes: whole 4-character groups,
+// then at most one padded group. The same rule as isValidSecret, stated so the document carries it.
+const B64 = '[A-Za-z0-9+/]';
+const URL_PATTERN = /^[Hh][Tt][Tt][Pp][Ss]?:\/\/[A-Za-z0-9._~!$&'()*+,;=-]+(?::[1-9][0-9]{0,3})?(?:[/?#][^\u0000-\u0020\u007f]*)?$/;
+const SECRET_PATTERN = new RegExp(
+  `^whsec_(?:(?:${B64}{4}){8,21}(?:${B64}[AQgw]==)?|(?:${B64}{4}){8,20}${B64}{2}[AEIMQUYcgkosw048]=)$`,
+);
 
 const DAY_MS = 86_400_000;
 
@@ -21,7 +29,7 @@ export const retryPolicySchema = z
     message: 'initialIntervalMs must not exceed maxIntervalMs',
     path: ['maxIntervalMs'],
   })
-  .describe('Overrides of the default retry policy; omitted fields keep the server default');
+  .describe('Overrides of the default retry policy; omitted fields keep the server default. initialIntervalMs must not exceed maxIntervalMs (400); when only one of them is given, it is compared with the server default of the other (HOOKFLOW_RETRY_INITIAL_INTERVAL_MS, HOOKFLOW_RETRY_MAX_INTERVAL_MS).');
 
 // One limiter workflow paces each throttled endpoint; far beyond these it could not keep up anyway.
 export const MAX_THROTTLE_PER_SECOND = 500;
@@ -55,7 +63,8 @@ const metadataSchema = z
   // First, and stopping there: the checks after it walk and serialise the value.
   .refine((m) => nestsWithin(m), { message: TOO_DEEP_MESSAGE, abort: true })
   .refine(isStorableJson, UNSTORABLE_MESSAGE)
-  .refine((m) => JSON.stringify(m).length <= 4096, 'must serialise to at most 4096 bytes');
+  .refine((m) => JSON.stringify(m).length <= 4096, 'must serialise to at most 4096 bytes')
+  .describe(`Your own key/value data, at most 4096 bytes as JSON. ${STORABLE_NOTE}`);
 
 // Issues name the header (body.headers.<name>) and never quote its value.
 const headersSchema = z
@@ -82,9 +91,20 @@ const filterSchema = z
   );
 
 export const subscriptionFields = {
-  url: z.url({ message: 'must be an absolute http(s) URL' }).max(2048, 'must be at most 2048 characters').refine(isStorableText, UNSTORABLE_MESSAGE),
+  url: storableText(
+    z
+      .url({ message: 'must be an absolute http(s) URL' })
+      .max(2048, 'must be at most 2048 characters')
+      // Stated as a pattern too, since format uri alone admits any scheme and any host: http(s), an
+      // ASCII host without the characters URLs forbid there, an optional port, then anything printable.
+      // (JSON Schema patterns have no flags, hence the letter classes.)
+      .regex(URL_PATTERN, 'must be an absolute http(s) URL')
+      .describe(
+        'The endpoint. A host that is, or resolves to, a private, loopback, link-local or unspecified address is refused (400) unless HOOKFLOW_ALLOW_PRIVATE_URLS or HOOKFLOW_ALLOWED_CIDRS allow it; that depends on configuration and DNS, so no schema states it. Production requires https.',
+      ),
+  ),
   eventTypes: z.array(eventTypeFilter).min(1).max(100),
-  description: z.string().max(500).refine(isStorableText, UNSTORABLE_MESSAGE).nullable(),
+  description: storableText(z.string().max(500)).nullable(),
   retryPolicy: retryPolicySchema,
   throttle: throttleSchema,
   metadata: metadataSchema,
@@ -101,6 +121,7 @@ export const createSubscriptionBody = z
     signature: signatureScheme.default('hmac-sha256'),
     secret: z
       .string()
+      .regex(SECRET_PATTERN, 'must be "whsec_" followed by base64 of 24 to 64 random bytes')
       .refine(isValidSecret, 'must be "whsec_" followed by base64 of 24 to 64 random bytes')
       .optional()
       .describe('HMAC only: your own whsec_ secret instead of a generated one'),
@@ -115,7 +136,9 @@ export const createSubscriptionBody = z
   .refine((b) => b.signature !== 'ed25519' || b.secret === undefined, {
     path: ['secret'],
     message: 'cannot be given with signature "ed25519": hookflow generates the key pair, keeps the private key and returns the public key',
-  });
+  })
+  // The rule above, stated in the document: no `secret` together with `signature: "ed25519"`.
+  .meta({ not: { required: ['signature', 'secret'], properties: { signature: { enum: ['ed25519'] } } } });
 
 export const updateSubscriptionBody = z
   .object({
@@ -130,7 +153,8 @@ export const updateSubscriptionBody = z
     active: z.boolean().optional(),
   })
   .strict()
-  .refine((b) => Object.values(b).some((v) => v !== undefined), 'send at least one field to change');
+  .refine((b) => Object.values(b).some((v) => v !== undefined), 'send at least one field to change')
+  .meta({ minProperties: 1 });
 
 export const rotateSecretBody = z
   .object({

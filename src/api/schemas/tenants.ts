@@ -1,15 +1,16 @@
 import { z } from 'zod';
 import { TENANT_SCOPES, type Scope } from '../../auth/scopes';
-import { isStorableJson, isStorableText, tenantIdField, UNSTORABLE_MESSAGE } from './common';
+import { isStorableJson, STORABLE_NOTE, storableText, tenantIdField, UNSTORABLE_MESSAGE } from './common';
 import { nestsWithin, TOO_DEEP_MESSAGE } from './json-depth';
 
-const name = z.string().min(1).max(200).refine(isStorableText, UNSTORABLE_MESSAGE);
+const name = storableText(z.string().min(1).max(200));
 const metadata = z
   .record(z.string().max(100), z.unknown())
   // First, and stopping there: the checks after it walk and serialise the value.
   .refine((m) => nestsWithin(m), { message: TOO_DEEP_MESSAGE, abort: true })
   .refine(isStorableJson, UNSTORABLE_MESSAGE)
-  .refine((m) => JSON.stringify(m).length <= 4096, 'must serialise to at most 4096 bytes');
+  .refine((m) => JSON.stringify(m).length <= 4096, 'must serialise to at most 4096 bytes')
+  .describe(`Your own key/value data, at most 4096 bytes as JSON. ${STORABLE_NOTE}`);
 
 export const createTenantBody = z
   .object({
@@ -22,7 +23,8 @@ export const createTenantBody = z
 export const updateTenantBody = z
   .object({ name: name.optional(), metadata: metadata.optional() })
   .strict()
-  .refine((b) => b.name !== undefined || b.metadata !== undefined, 'send at least one field to change');
+  .refine((b) => b.name !== undefined || b.metadata !== undefined, 'send at least one field to change')
+  .meta({ minProperties: 1 });
 
 export const tenantResponse = z.object({
   id: z.string(),
@@ -40,11 +42,12 @@ export const tokenParams = z.object({
 
 export const createTokenBody = z
   .object({
-    name: z.string().min(1).max(200).refine(isStorableText, UNSTORABLE_MESSAGE).optional(),
+    name: storableText(z.string().min(1).max(200)).optional(),
     expiresAt: z.iso
       .datetime({ offset: true, message: 'must be an ISO-8601 date-time' })
       .refine((v) => Date.parse(v) > Date.now(), 'must be in the future')
-      .optional(),
+      .optional()
+      .describe('When the token stops working; must be in the future (400 otherwise); default: never'),
     scopes: z
       .array(z.enum(TENANT_SCOPES as [Scope, ...Scope[]]))
       .min(1)

@@ -1,0 +1,140 @@
+"""Schemathesis hooks for hookflow's API fuzz run (test/api-fuzz/run.sh).
+
+Some rules the server enforces cannot be a JSON Schema constraint, because they depend on state or
+on the clock; the operation descriptions state them. For those parameters only, a case generated as
+valid is made to honour the rule before it is sent, so `positive_data_acceptance` keeps checking
+every other parameter of the operation instead of failing on a value that no schema could rule out.
+Negative cases are never touched: the server must still refuse everything the schema forbids.
+"""
+
+import re
+import socket
+from datetime import datetime, timedelta, timezone
+
+import schemathesis
+
+
+def _iso(delta: timedelta) -> str:
+    return (datetime.now(timezone.utc) + delta).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@schemathesis.hook
+def before_call(ctx, case, kwargs):
+    if not case.meta or not case.meta.generation.mode.is_positive:
+        return
+    path = case.operation.path
+    method = case.operation.method.upper()
+
+    # `cursor` is opaque: only a value a list answer gave as `nextCursor` is valid, and the stateful
+    # phase sends those. Any other string is rightly a 400, so a generated one is left out.
+    if isinstance(case.query, dict) and "cursor" in case.query:
+        del case.query["cursor"]
+
+    # GET /v1/deliveries: `until` must be after `since` (a rule between two parameters).
+    if method == "GET" and path == "/v1/deliveries" and isinstance(case.query, dict):
+        _order(case.query, "since", "until")
+
+    # The JSON parser refuses `__proto__` keys (and `constructor.prototype`) anywhere in a body, a
+    # guard against prototype poisoning; OpenAPI 3.0 cannot forbid a key name in an open object.
+    if isinstance(case.body, (dict, list)):
+        case.body = _without_poison(case.body)
+
+    body = case.body if isinstance(case.body, dict) else None
+    if body is None:
+        return
+    # `since` must lie within the retention window (HOOKFLOW_RETENTION_DAYS back from now) and
+    # before `until` (default: now).
+    if method == "POST" and path == "/v1/subscriptions/{id}/recover":
+        body["since"] = _iso(-timedelta(hours=2))
+        if "until" in body:
+            body["until"] = _iso(-timedelta(hours=1))
+    # A token's `expiresAt` must be in the future.
+    if method == "POST" and path == "/v1/tenants/{id}/tokens" and "expiresAt" in body:
+        body["expiresAt"] = _iso(timedelta(days=1))
+    # url: whether a host's address is allowed depends on HOOKFLOW_ALLOW_PRIVATE_URLS /
+    # HOOKFLOW_ALLOWED_CIDRS and on DNS, and a numeric host must be a valid IPv4 address; so a
+    # generated host that is an address, resolves here, or only looks numeric becomes a plain name.
+    if isinstance(body.get("url"), str):
+        body["url"] = _with_name_host(body["url"])
+    # retryPolicy: `initialIntervalMs` must not exceed `maxIntervalMs` (a rule between two fields).
+    if isinstance(body.get("retryPolicy"), dict):
+        policy = body["retryPolicy"]
+        initial, maximum = policy.get("initialIntervalMs"), policy.get("maxIntervalMs")
+        if isinstance(initial, int) and isinstance(maximum, int) and initial > maximum:
+            policy["initialIntervalMs"], policy["maxIntervalMs"] = maximum, initial
+        # Given alone, either one is compared with the server's configured default for the other.
+        elif isinstance(maximum, int) and initial is None:
+            policy["initialIntervalMs"] = maximum
+        elif isinstance(initial, int) and maximum is None:
+            policy["maxIntervalMs"] = initial
+    # metadata is any JSON object; NUL in its keys and nested strings cannot be ruled out by an
+    # OpenAPI 3.0 schema (no propertyNames), and PostgreSQL cannot store it.
+    if isinstance(body.get("metadata"), dict):
+        body["metadata"] = _without_nul(body["metadata"])
+
+
+def _order(container, low, high):
+    a, b = container.get(low), container.get(high)
+    if isinstance(a, str) and isinstance(b, str):
+        ta, tb = _parse(a), _parse(b)
+        if ta is None or tb is None or ta.tzinfo is None or tb.tzinfo is None:
+            return
+        if ta >= tb:
+            if ta == tb:
+                del container[high]
+            else:
+                container[low], container[high] = b, a
+
+
+def _parse(value):
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def _without_nul(value):
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, list):
+        return [_without_nul(v) for v in value]
+    if isinstance(value, dict):
+        return {_without_nul(k): _without_nul(v) for k, v in value.items()}
+    return value
+
+
+def _without_poison(value):
+    if isinstance(value, list):
+        return [_without_poison(v) for v in value]
+    if isinstance(value, dict):
+        return {
+            k: _without_poison(v)
+            for k, v in value.items()
+            if k != "__proto__" and not (k == "constructor" and isinstance(v, dict) and "prototype" in v)
+        }
+    return value
+
+
+_URL = re.compile(r"^(?P<scheme>[A-Za-z]+://)(?P<host>[^:/?#]*)(?P<rest>.*)$", re.S)
+_NUMERIC_LABEL = re.compile(r"^(0[xX][0-9A-Fa-f]*|[0-9]+)$")
+
+
+def _with_name_host(url):
+    m = _URL.match(url)
+    if not m:
+        return url
+    host = m.group("host")
+    labels = [label for label in host.split(".") if label]
+    looks_numeric = bool(labels) and _NUMERIC_LABEL.match(labels[-1]) is not None
+    idna = any(label.lower().startswith("xn--") for label in labels)
+    if looks_numeric or idna or _resolves(host):
+        return m.group("scheme") + "hooks.example.com" + m.group("rest")
+    return url
+
+
+def _resolves(host):
+    try:
+        socket.getaddrinfo(host, None)
+        return True
+    except (OSError, UnicodeError, ValueError):
+        return False
