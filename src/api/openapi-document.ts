@@ -68,12 +68,14 @@ export function errorStatusesOf(route: Pick<RouteOptions, 'method' | 'url' | 'co
  */
 export const routeTransform: Transform = (input) => {
   const out = jsonSchemaTransform(input);
+  out.schema ??= {};
   const route = (input as { route: RouteOptions }).route;
   const schema = out.schema as FastifySchema & { response?: Record<string, unknown>; security?: unknown; [BODY_OPTIONAL]?: true };
-  // @fastify/swagger marks every body required, but a zod body that accepts nothing (`.nullish()`,
-  // `.default({})`) lets a request come without one; documentTransform turns the mark into required: false.
-  const body = (input.schema as { body?: unknown }).body;
-  if (body instanceof z.ZodType && body.safeParse(undefined).success) schema[BODY_OPTIONAL] = true;
+  // @fastify/swagger marks every body required, but a zod body that accepts null (`.nullish()`)
+  // lets a request come without one; documentTransform turns the mark into required: false.
+  // (A request without a body reaches the validator as null.)
+  const body = (input.schema as { body?: unknown } | undefined)?.body;
+  if (body instanceof z.ZodType && body.safeParse(null).success) schema[BODY_OPTIONAL] = true;
   if (!route.config?.access) schema.security = [];
   const response = (schema.response ??= {});
   // A route that declares no success answer still has one (what Fastify's own default would document).

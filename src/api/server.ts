@@ -10,7 +10,6 @@ import { sharedMetrics } from '../metrics/registry';
 import { operationalEventsOpenApi } from '../ops-events/openapi';
 import { clientErrorHandler } from './client-errors';
 import type { ApiDeps } from './deps';
-import { Problem } from '../errors/problem';
 import { installJsonBodyParser } from './json-body';
 import { frameworkErrorHandler, installErrorHandling, sendProblem } from './problem';
 import { installRateLimits } from './rate-limit';

@@ -7,6 +7,7 @@ every other parameter of the operation instead of failing on a value that no sch
 Negative cases are never touched: the server must still refuse everything the schema forbids.
 """
 
+import json
 import re
 import socket
 from datetime import datetime, timedelta, timezone
@@ -69,8 +70,11 @@ def before_call(ctx, case, kwargs):
             policy["maxIntervalMs"] = initial
     # metadata is any JSON object; NUL in its keys and nested strings cannot be ruled out by an
     # OpenAPI 3.0 schema (no propertyNames), and PostgreSQL cannot store it.
+    # Its keys are at most 100 characters (JavaScript's count, UTF-16 units) and it serialises to at
+    # most 4096: also beyond what an OpenAPI 3.0 schema of an open object can say.
     if isinstance(body.get("metadata"), dict):
-        body["metadata"] = _without_nul(body["metadata"])
+        metadata = {k: v for k, v in _without_nul(body["metadata"]).items() if _utf16_len(k) <= 100}
+        body["metadata"] = metadata if _utf16_len(json.dumps(metadata, ensure_ascii=False)) <= 4096 else {}
 
 
 def _order(container, low, high):
@@ -138,3 +142,7 @@ def _resolves(host):
         return True
     except (OSError, UnicodeError, ValueError):
         return False
+
+
+def _utf16_len(text):
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2

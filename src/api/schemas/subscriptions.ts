@@ -64,7 +64,7 @@ const metadataSchema = z
   .refine((m) => nestsWithin(m), { message: TOO_DEEP_MESSAGE, abort: true })
   .refine(isStorableJson, UNSTORABLE_MESSAGE)
   .refine((m) => JSON.stringify(m).length <= 4096, 'must serialise to at most 4096 bytes')
-  .describe(`Your own key/value data, at most 4096 bytes as JSON. ${STORABLE_NOTE}`);
+  .describe(`Your own key/value data: keys of at most 100 characters, at most 4096 characters as JSON. ${STORABLE_NOTE}`);
 
 // Issues name the header (body.headers.<name>) and never quote its value.
 const headersSchema = z
