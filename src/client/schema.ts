@@ -1839,7 +1839,7 @@ export interface paths {
                         /** @description The tenant it belongs to; `default` when absent */
                         tenantId?: string;
                         /** @description The endpoint. A host that is, or resolves to, a private, loopback, link-local or unspecified address is refused (400) unless HOOKFLOW_ALLOW_PRIVATE_URLS or HOOKFLOW_ALLOWED_CIDRS allow it; that depends on configuration and DNS, so no schema states it. Production requires https. */
-                        url: string & (string);
+                        url: string;
                         /**
                          * @default [
                          *       "*"
@@ -2374,7 +2374,7 @@ export interface paths {
                 content: {
                     "application/json": {
                         /** @description The endpoint. A host that is, or resolves to, a private, loopback, link-local or unspecified address is refused (400) unless HOOKFLOW_ALLOW_PRIVATE_URLS or HOOKFLOW_ALLOWED_CIDRS allow it; that depends on configuration and DNS, so no schema states it. Production requires https. */
-                        url?: string & (string);
+                        url?: string;
                         eventTypes?: string[];
                         description?: string | null;
                         /** @description Overrides of the default retry policy; omitted fields keep the server default. initialIntervalMs must not exceed maxIntervalMs (400); when only one of them is given, it is compared with the server default of the other (HOOKFLOW_RETRY_INITIAL_INTERVAL_MS, HOOKFLOW_RETRY_MAX_INTERVAL_MS). */
@@ -3107,7 +3107,7 @@ export interface paths {
                 content: {
                     "application/json": {
                         /** @description The event type. Types starting with "hookflow." (in any case) are reserved for operational events (hookflow.subscription.disabled, hookflow.delivery.dead_lettered, hookflow.delivery.failing, hookflow.delivery.recovered, hookflow.ping) and refused with 400. */
-                        type: string & (string);
+                        type: string;
                         /** @description Any JSON value, nesting at most 64 arrays and objects deep */
                         data: unknown;
                         id?: string;
@@ -3278,7 +3278,7 @@ export interface paths {
                     "application/json": {
                         events: {
                             /** @description The event type. Types starting with "hookflow." (in any case) are reserved for operational events (hookflow.subscription.disabled, hookflow.delivery.dead_lettered, hookflow.delivery.failing, hookflow.delivery.recovered, hookflow.ping) and refused with 400. */
-                            type: string & (string);
+                            type: string;
                             /** @description Any JSON value, nesting at most 64 arrays and objects deep */
                             data: unknown;
                             id?: string;

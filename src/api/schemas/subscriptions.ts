@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { isValidSecret } from '../../signing/standard-webhooks';
 import { pingResult } from './ping';
-import { isStorableJson, STORABLE_NOTE, storableText, tenantIdField, UNSTORABLE_MESSAGE } from './common';
+import { isStorableJson, isStorableText, STORABLE_NOTE, storableText, tenantIdField, UNSTORABLE_MESSAGE } from './common';
 import { nestsWithin, TOO_DEEP_MESSAGE } from './json-depth';
 import { headerProblems, MASK, MAX_HEADERS } from '../../endpoint-headers/rules';
 import { checkFilter, MAX_FILTER_BYTES, SUPPORTED_OPERATORS } from '../../payload-filter/validate';
@@ -91,18 +91,18 @@ const filterSchema = z
   );
 
 export const subscriptionFields = {
-  url: storableText(
-    z
-      .url({ message: 'must be an absolute http(s) URL' })
-      .max(2048, 'must be at most 2048 characters')
-      // Stated as a pattern too, since format uri alone admits any scheme and any host: http(s), an
-      // ASCII host without the characters URLs forbid there, an optional port, then anything printable.
-      // (JSON Schema patterns have no flags, hence the letter classes.)
-      .regex(URL_PATTERN, 'must be an absolute http(s) URL')
-      .describe(
-        'The endpoint. A host that is, or resolves to, a private, loopback, link-local or unspecified address is refused (400) unless HOOKFLOW_ALLOW_PRIVATE_URLS or HOOKFLOW_ALLOWED_CIDRS allow it; that depends on configuration and DNS, so no schema states it. Production requires https.',
-      ),
-  ),
+  // The pattern already excludes NUL and every other control character; lone surrogates stay a refinement.
+  url: z
+    .url({ message: 'must be an absolute http(s) URL' })
+    .max(2048, 'must be at most 2048 characters')
+    // Stated as a pattern too, since format uri alone admits any scheme and any host: http(s), an
+    // ASCII host without the characters URLs forbid there, an optional port, then anything printable.
+    // (JSON Schema patterns have no flags, hence the letter classes.)
+    .regex(URL_PATTERN, 'must be an absolute http(s) URL')
+    .refine(isStorableText, UNSTORABLE_MESSAGE)
+    .describe(
+      'The endpoint. A host that is, or resolves to, a private, loopback, link-local or unspecified address is refused (400) unless HOOKFLOW_ALLOW_PRIVATE_URLS or HOOKFLOW_ALLOWED_CIDRS allow it; that depends on configuration and DNS, so no schema states it. Production requires https.',
+    ),
   eventTypes: z.array(eventTypeFilter).min(1).max(100),
   description: storableText(z.string().max(500)).nullable(),
   retryPolicy: retryPolicySchema,
