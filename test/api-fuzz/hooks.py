@@ -119,7 +119,7 @@ def _without_poison(value):
     return value
 
 
-_URL = re.compile(r"^(?P<scheme>[A-Za-z]+://)(?P<host>[^:/?#]*)(?P<rest>.*)$", re.S)
+_URL = re.compile(r"^(?P<scheme>[A-Za-z]+://)(?P<host>\[[^\]]*\]|[^:/?#]*)(?P<rest>.*)$", re.S)
 _NUMERIC_LABEL = re.compile(r"^(0[xX][0-9A-Fa-f]*|[0-9]+)$")
 
 
@@ -131,7 +131,7 @@ def _with_name_host(url):
     labels = [label for label in host.split(".") if label]
     looks_numeric = bool(labels) and _NUMERIC_LABEL.match(labels[-1]) is not None
     idna = any(label.lower().startswith("xn--") for label in labels)
-    if looks_numeric or idna or _resolves(host):
+    if host.startswith("[") or looks_numeric or idna or _resolves(host):
         return m.group("scheme") + "hooks.example.com" + m.group("rest")
     return url
 

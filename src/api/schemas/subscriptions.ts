@@ -9,7 +9,12 @@ import { checkFilter, MAX_FILTER_BYTES, SUPPORTED_OPERATORS } from '../../payloa
 // "whsec_" and canonical base64 (zero trailing bits) of 24 to 64 bytes: whole 4-character groups,
 // then at most one padded group. The same rule as isValidSecret, stated so the document carries it.
 const B64 = '[A-Za-z0-9+/]';
-const URL_PATTERN = /^[Hh][Tt][Tt][Pp][Ss]?:\/\/[A-Za-z0-9._~!$&'()*+,;=-]+(?::[1-9][0-9]{0,3})?(?:[/?#][^\u0000-\u0020\u007f]*)?$/;
+// Host: a name (ASCII, none of the characters URLs forbid there) or a bracketed IPv6 literal; port 1-65535.
+const URL_PATTERN = new RegExp(
+  "^[Hh][Tt][Tt][Pp][Ss]?://(?:[A-Za-z0-9._~!$&'()*+,;=-]+|\\[[0-9A-Fa-f:.]+\\])" +
+    '(?::(?:6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[1-9][0-9]{0,3}))?' +
+    '(?:[/?#][^\\u0000-\\u0020\\u007f]*)?$',
+);
 const SECRET_PATTERN = new RegExp(
   `^whsec_(?:(?:${B64}{4}){8,21}(?:${B64}[AQgw]==)?|(?:${B64}{4}){8,20}${B64}{2}[AEIMQUYcgkosw048]=)$`,
 );
