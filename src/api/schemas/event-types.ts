@@ -45,7 +45,8 @@ export const updateEventTypeBody = z
     deprecated: deprecated.optional(),
   })
   .strict()
-  .refine((b) => Object.values(b).some((v) => v !== undefined), 'send at least one field to change');
+  .refine((b) => Object.values(b).some((v) => v !== undefined), 'send at least one field to change')
+  .meta({ minProperties: 1 });
 
 export const eventTypeParam = z.object({ name: z.string().max(200).regex(EVENT_TYPE_PATTERN, 'must be an event type such as "invoice.paid"') });
 

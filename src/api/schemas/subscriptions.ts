@@ -73,14 +73,17 @@ const metadataSchema = z
 
 // Issues name the header (body.headers.<name>) and never quote its value.
 const headersSchema = z
-  .record(z.string(), z.string())
+  // The value rules of headerProblems, stated for the document: printable ASCII, 1-4096 characters,
+  // no whitespace at either end. (Name rules stay in words: OpenAPI 3.0 cannot constrain map keys.)
+  .record(z.string(), z.string().meta({ pattern: '^[\\x21-\\x7e](?:[\\x20-\\x7e]{0,4094}[\\x21-\\x7e])?$' }))
   .superRefine((headers, ctx) => {
     for (const p of headerProblems(headers)) ctx.addIssue({ code: 'custom', path: p.name === undefined ? [] : [p.name], message: p.message });
   })
   .describe(
     `Custom headers sent with every attempt, name → value (at most ${MAX_HEADERS}). Values are encrypted at rest; reads mask credential-like ones ` +
       `(authorization, cookie, names containing key, token, secret, auth) as "${MASK}". Refused: hop-by-hop headers, host, content-length, content-type, webhook-*`,
-  );
+  )
+  .meta({ maxProperties: MAX_HEADERS });
 
 // Issues name the bad place inside the filter: body.filter.data.amount.$gte.
 const filterSchema = z
