@@ -3705,7 +3705,7 @@ export interface paths {
                             [key: string]: unknown;
                         } | null;
                         /**
-                         * @description Example `data` values; each must validate against the schema
+                         * @description Example `data` values; each must validate against the schema. Text must not contain NUL characters or unpaired UTF-16 surrogates (400).
                          * @default []
                          */
                         examples?: unknown[];
@@ -4253,7 +4253,7 @@ export interface paths {
                         schema?: {
                             [key: string]: unknown;
                         } | null;
-                        /** @description Example `data` values; each must validate against the schema */
+                        /** @description Example `data` values; each must validate against the schema. Text must not contain NUL characters or unpaired UTF-16 surrogates (400). */
                         examples?: unknown[];
                         /** @description Deprecated types stay deliverable but leave the published document; with HOOKFLOW_EVENT_TYPES=strict new events of them are refused */
                         deprecated?: boolean;

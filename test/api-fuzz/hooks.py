@@ -63,6 +63,9 @@ def before_call(ctx, case, kwargs):
         # Examples must validate against that schema.
         if isinstance(body.get("examples"), list):
             body["examples"] = [e for e in body["examples"] if isinstance(e, dict)]
+    # Examples are any JSON, stored in PostgreSQL: no NUL anywhere in them (as for metadata).
+    if path.startswith("/v1/event-types") and isinstance(body.get("examples"), list):
+        body["examples"] = _without_nul(body["examples"])
     # Custom header names: a token grammar, refused names and case-insensitive uniqueness, which
     # OpenAPI 3.0 cannot state for map keys (values are constrained in the schema).
     if isinstance(body.get("headers"), dict) and body["headers"]:

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { RESERVED_PREFIX } from '../../ops-events/types';
-import { EVENT_TYPE_PATTERN, isStorableJson, isStorableText, paginationQuery, UNSTORABLE_MESSAGE } from './common';
+import { EVENT_TYPE_PATTERN, isStorableJson, isStorableText, paginationQuery, UNSTORABLE_MESSAGE, STORABLE_NOTE } from './common';
 
 /** GET /v1/event-types/openapi.json is the published document, so no type may take that name. */
 export const OPENAPI_DOCUMENT_NAME = 'openapi.json';
@@ -24,7 +24,7 @@ const examples = z
   .max(20)
   .refine(isStorableJson, UNSTORABLE_MESSAGE)
   .refine((s) => JSON.stringify(s).length <= MAX_SCHEMA_BYTES, `must serialise to at most ${MAX_SCHEMA_BYTES} bytes`)
-  .describe('Example `data` values; each must validate against the schema');
+  .describe(`Example \`data\` values; each must validate against the schema. ${STORABLE_NOTE}`);
 const deprecated = z.boolean().describe('Deprecated types stay deliverable but leave the published document; with HOOKFLOW_EVENT_TYPES=strict new events of them are refused');
 
 export const createEventTypeBody = z
