@@ -52,6 +52,8 @@ export const throttleSchema = z
   .partial()
   .strict()
   .refine((t) => t.perSecond !== undefined || t.maxInFlight !== undefined, 'give perSecond, maxInFlight or both (null removes the throttle)')
+  // The rule above, in the document: the object is strict, so one property is one of the two.
+  .meta({ minProperties: 1 })
   .describe('Paces requests to this endpoint across every worker; waiting for a slot uses no attempt');
 
 const signatureScheme = z
