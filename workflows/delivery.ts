@@ -30,7 +30,6 @@ import {
 } from './messages';
 import { remainingPolicy, retryOptions } from './retry-policy';
 import { HookflowStatus } from './search-attributes';
-import { throttledRound } from './throttle/delivery-hook';
 
 type Activities = ReturnType<typeof createActivities>;
 
@@ -90,8 +89,6 @@ export async function deliveryWorkflow(input: DeliveryInput): Promise<DeliverySt
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
     retry: { maximumAttempts: 1 },
   });
-  // Only for a throttled subscription or a lane; other runs take none of this path.
-  const throttled = input.throttle || input.lane ? throttledRound(input, status, { attemptTimeoutMs, setState }) : undefined;
   const bookkeeping = proxyActivities<Activities>({
     startToCloseTimeout: '30s',
     retry: { initialInterval: '1s', maximumInterval: '1m', backoffCoefficient: 2 },
@@ -109,12 +106,11 @@ export async function deliveryWorkflow(input: DeliveryInput): Promise<DeliverySt
       const first = firstRoundAtStart && trigger === 'initial' && status.roundCount === 0;
       const round = startRound(status, trigger, (first ? workflowInfo().startTime : new Date()).toISOString());
       // Versioned: histories from before the local first attempt replay down the regular path.
-      const localFirst = !throttled && trigger === 'initial' && status.attempts === 0 && (revised || patched(LOCAL_FIRST_ATTEMPT));
+      const localFirst = trigger === 'initial' && status.attempts === 0 && (revised || patched(LOCAL_FIRST_ATTEMPT));
       // A local attempt's commands all reach the server when it ends, so a `delivering` upsert would
       // land together with the outcome's: skip that visibility write, the query still says delivering.
       if (localFirst) status.state = 'delivering';
-      // A throttled round says `delivering` once it holds a slot, not while it waits for one.
-      else if (!throttled) setState(status, 'delivering');
+      else setState(status, 'delivering');
       roundScope = new CancellationScope();
       const args = {
         deliveryId: input.deliveryId,
@@ -127,9 +123,7 @@ export async function deliveryWorkflow(input: DeliveryInput): Promise<DeliverySt
         roundStartedAt: round.startedAt,
       };
       const result = await runRound(roundScope, () =>
-        throttled
-          ? throttled.run(args, round)
-          : localFirst
+        localFirst
           ? deliverLocalFirst(args, {
               local: local.deliver,
               regular: afterLocalAttempt.deliver,
