@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isDatabaseUnavailable } from '../db/errors';
 import type { RouteMethods } from './method-not-allowed';
-import { Problem, badRequest } from '../errors/problem';
+import { Problem, badRequest, type FieldError } from '../errors/problem';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 
 const TYPE_BASE = 'https://hookflow.dev/problems/';
@@ -58,7 +58,7 @@ export function installErrorHandling(app: FastifyInstance, routes: RouteMethods)
       return sendProblem(
         reply,
         badRequest(
-          err.validation.flatMap((v) => {
+          uniqueErrors(err.validation.flatMap((v) => {
             const path = [where, ...v.instancePath.split('/').filter(Boolean)];
             // One error per unknown key, each naming the field, rather than one on the enclosing object.
             const keys = v.keyword === 'unrecognized_keys' ? (v.params as { keys?: unknown }).keys : undefined;
@@ -66,7 +66,7 @@ export function installErrorHandling(app: FastifyInstance, routes: RouteMethods)
               return keys.map((k) => ({ path: [...path, String(k)].join('.'), message: 'is not a known field' }));
             }
             return [{ path: path.join('.'), message: v.message ?? 'is invalid' }];
-          }),
+          })),
         ),
       );
     }
@@ -101,5 +101,16 @@ export function installErrorHandling(app: FastifyInstance, routes: RouteMethods)
     }
     req.log.error({ err }, 'unhandled error');
     return sendProblem(reply, new Problem(500, 'Internal Server Error', 'an unexpected error occurred'));
+  });
+}
+
+/** A field that breaks two rules with one message (a URL that is neither a URL nor matches its pattern) is named once. */
+function uniqueErrors(errors: FieldError[]): FieldError[] {
+  const seen = new Set<string>();
+  return errors.filter((e) => {
+    const key = `${e.path}\u0000${e.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
   });
 }
