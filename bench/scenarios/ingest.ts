@@ -7,7 +7,7 @@ import { progress, say } from '../support/progress';
 import { sleep } from '../support/stats';
 import { BENCH_EVENT_TYPES } from './setup';
 
-interface IngestResult {
+export interface IngestResult {
   events: number;
   requests: number;
   seconds: number;

@@ -9,6 +9,7 @@ import { compileSchema } from '../../src/event-types/json-schema';
 import { measure, type Ctx } from '../support/context';
 import { samplePayload } from '../support/payload';
 import { progress, say } from '../support/progress';
+import type { IngestResult as IngestFigures } from './ingest';
 import { BENCH_EVENT_TYPES } from './setup';
 
 export const SCHEMA_EVENT_TYPE = 'bench.ingest_schema';
@@ -54,14 +55,8 @@ export const BENCH_SCHEMA = {
   },
 };
 
-interface IngestResult {
-  events: number;
-  seconds: number;
-  eventsPerSecond: number;
-  statuses: Record<string, number>;
-  requestLatencyMs: { p50: number; p99: number };
-  lastError: string;
-}
+// The ingest scenario's figures, without its request count (one event per request here).
+type IngestResult = Omit<IngestFigures, 'requests'>;
 
 async function call(ctx: Ctx, method: string, path: string, body: unknown): Promise<void> {
   const res = await fetch(`${ctx.apiUrl}${path}`, {
