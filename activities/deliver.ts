@@ -18,6 +18,7 @@ import type { AttemptObserver } from './attempt-observer';
 import { classifyResponse } from './http-outcome';
 import { attemptHeaders } from './custom-headers';
 import { sendWebhook } from './send-webhook';
+import { enterRateSlot } from './throttle-slot';
 
 
 export interface DeliverDeps {
@@ -49,6 +50,7 @@ export function createDeliver(deps: DeliverDeps) {
 
     const body = `{"type":${JSON.stringify(target.type)},"timestamp":${JSON.stringify(target.created_at.toISOString())},"data":${target.data_text}}`;
     const cancel = deps.stopping ? AbortSignal.any([cancellationSignal, deps.stopping]) : cancellationSignal;
+    await enterRateSlot(input.slot, cancel);
     const startedAt = new Date();
     const signed = buildWebhookHeaders({
       id: input.eventId,

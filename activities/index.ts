@@ -9,6 +9,7 @@ import { AttemptObserver } from './attempt-observer';
 import { createDeadLetterActivities } from './dead-letters';
 import { createDeliver } from './deliver';
 import { createMaintenanceActivities } from './recover';
+import { createThrottleActivities } from './throttle';
 
 /** What the activities report to: the worker's metrics and its operational-event emitter. */
 export interface WorkerObservability {
@@ -35,5 +36,6 @@ export function createActivities(deps: ActivityDeps) {
     deliver: createDeliver({ db: deps.db, http: deps.http, config: deps.config, temporal: deps.temporal, observer, stopping: deps.stopping, secrets: secretBox(deps.config) }),
     ...createDeadLetterActivities({ ...deps, metrics, ops }),
     ...createMaintenanceActivities(deps),
+    ...createThrottleActivities(deps),
   };
 }

@@ -116,6 +116,10 @@ const envSchema = z
     // Failed authentications (bad key or token, bad portal link) per client address, per API process.
     HOOKFLOW_AUTH_FAILURE_LIMIT: rateLimit.prefault('100/1m'),
     HOOKFLOW_EVENT_TYPES: z.enum(['open', 'strict'], { message: 'must be open or strict' }).default('open'),
+    // Flow control (docs/flow-control.md): what one tenant may hold of the shared workers.
+    HOOKFLOW_SLOW_LANE_IN_FLIGHT: int(0, 10_000).default(50),
+    HOOKFLOW_MAX_SUBSCRIPTIONS_PER_TENANT: int(1, 1_000_000).default(1_000),
+    HOOKFLOW_MAX_DELIVERIES_PER_EVENT: int(1, 1_000_000).default(1_000),
   })
   .superRefine((env, ctx) => {
     const cert = env.TEMPORAL_TLS_CLIENT_CERT_PATH;
@@ -214,6 +218,9 @@ export interface Config {
   rateLimits: { api: RateLimitSetting; ingest: RateLimitSetting; authFailures: RateLimitSetting };
   /** `open`: any event type is accepted (a catalogued one must match its schema); `strict`: only catalogued, non-deprecated types. */
   eventTypes: 'open' | 'strict';
+  /** Attempts to endpoints not yet known to answer fast that one tenant may have open at once; 0 = no lane. */
+  slowLaneInFlight: number;
+  limits: { subscriptionsPerTenant: number; deliveriesPerEvent: number };
 }
 
 /** Parses the environment once. Every bad variable is reported, not only the first. */
@@ -279,6 +286,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     shutdownGraceMs: e.HOOKFLOW_SHUTDOWN_GRACE_MS,
     rateLimits: { api: e.HOOKFLOW_RATE_LIMIT, ingest: e.HOOKFLOW_RATE_LIMIT_INGEST, authFailures: e.HOOKFLOW_AUTH_FAILURE_LIMIT },
     eventTypes: e.HOOKFLOW_EVENT_TYPES,
+    slowLaneInFlight: e.HOOKFLOW_SLOW_LANE_IN_FLIGHT,
+    limits: { subscriptionsPerTenant: e.HOOKFLOW_MAX_SUBSCRIPTIONS_PER_TENANT, deliveriesPerEvent: e.HOOKFLOW_MAX_DELIVERIES_PER_EVENT },
   };
 }
 

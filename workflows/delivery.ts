@@ -30,6 +30,7 @@ import {
 } from './messages';
 import { remainingPolicy, retryOptions } from './retry-policy';
 import { HookflowStatus } from './search-attributes';
+import { throttledRound } from './throttle/delivery-hook';
 
 type Activities = ReturnType<typeof createActivities>;
 
@@ -89,6 +90,8 @@ export async function deliveryWorkflow(input: DeliveryInput): Promise<DeliverySt
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
     retry: { maximumAttempts: 1 },
   });
+  // Only for a throttled subscription or a lane; other runs take none of this path.
+  const throttled = input.throttle || input.lane ? throttledRound(input, status, { attemptTimeoutMs, setState }) : undefined;
   const bookkeeping = proxyActivities<Activities>({
     startToCloseTimeout: '30s',
     retry: { initialInterval: '1s', maximumInterval: '1m', backoffCoefficient: 2 },
@@ -106,11 +109,12 @@ export async function deliveryWorkflow(input: DeliveryInput): Promise<DeliverySt
       const first = firstRoundAtStart && trigger === 'initial' && status.roundCount === 0;
       const round = startRound(status, trigger, (first ? workflowInfo().startTime : new Date()).toISOString());
       // Versioned: histories from before the local first attempt replay down the regular path.
-      const localFirst = trigger === 'initial' && status.attempts === 0 && (revised || patched(LOCAL_FIRST_ATTEMPT));
+      const localFirst = !throttled && trigger === 'initial' && status.attempts === 0 && (revised || patched(LOCAL_FIRST_ATTEMPT));
       // A local attempt's commands all reach the server when it ends, so a `delivering` upsert would
       // land together with the outcome's: skip that visibility write, the query still says delivering.
       if (localFirst) status.state = 'delivering';
-      else setState(status, 'delivering');
+      // A throttled round says `delivering` once it holds a slot, not while it waits for one.
+      else if (!throttled) setState(status, 'delivering');
       roundScope = new CancellationScope();
       const args = {
         deliveryId: input.deliveryId,
@@ -123,7 +127,9 @@ export async function deliveryWorkflow(input: DeliveryInput): Promise<DeliverySt
         roundStartedAt: round.startedAt,
       };
       const result = await runRound(roundScope, () =>
-        localFirst
+        throttled
+          ? throttled.run(args, round)
+          : localFirst
           ? deliverLocalFirst(args, {
               local: local.deliver,
               regular: afterLocalAttempt.deliver,

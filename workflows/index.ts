@@ -3,3 +3,4 @@ export { deliveryWorkflow } from './delivery';
 export { deadLetterWorkflow } from './dead-letters';
 export { recoverWorkflow } from './recover';
 export { purgeWorkflow } from './purge';
+export { endpointLimiterWorkflow } from './throttle/limiter';

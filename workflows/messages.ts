@@ -2,6 +2,7 @@
 // so it must stay free of side effects and Node built-ins.
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { DeliveryState } from './delivery-states';
+import type { RateSlot, VersionedLimits } from './throttle/messages';
 
 export type { DeliveryState };
 
@@ -29,6 +30,18 @@ export interface DeliveryInput {
    * branching on it is deterministic without a patch marker per delivery; absent in older runs.
    */
   revision?: number;
+  /**
+   * The subscription's `throttle` when the delivery was started: every attempt then takes a slot
+   * from the endpoint's limiter first. Absent for unthrottled subscriptions and in older runs.
+   */
+  throttle?: VersionedLimits;
+  /**
+   * Set for an endpoint not yet known to answer fast (no success since its last slow or timed-out
+   * attempt): its attempts run as regular activities, never as a local first attempt that would hold
+   * a workflow-task slot, and take a slot from the tenant's lane limiter, so one tenant's hanging
+   * endpoints hold at most `maxInFlight` attempts at once. Absent in older runs.
+   */
+  lane?: { limiterId: string; maxInFlight: number };
 }
 
 /** What the delivery activity is called with: IDs and the policy only, never a body or a secret. */
@@ -43,6 +56,8 @@ export interface DeliverInput {
   /** The round as the workflow opened it (absent from workflows started before delivery records). */
   trigger?: RoundSummary['trigger'];
   roundStartedAt?: string;
+  /** A throttled attempt's rate slot: it goes out within it or not at all (activities/throttle-slot.ts). */
+  slot?: RateSlot;
 }
 
 /**
@@ -100,6 +115,8 @@ export interface DeliveryStatus {
   deadLetteredAt?: string;
   retentionEndsAt?: string;
   completedAt?: string;
+  /** Set while the delivery waits for a slot of its endpoint's throttle or its tenant's lane (no attempt is being spent). */
+  throttledSince?: string;
 }
 
 export const statusQuery = defineQuery<DeliveryStatus>('status');

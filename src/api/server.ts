@@ -26,6 +26,7 @@ import { subscriptionRoutes } from './routes/subscriptions';
 import { tenantRoutes } from './routes/tenants';
 import { eventReplayRoutes } from './routes/event-replay';
 import { subscriptionRecoveryRoutes } from './routes/subscription-recovery';
+import { subscriptionThrottleRoutes } from './routes/subscription-throttle';
 import { subscriptionTestRoutes } from './routes/subscription-test';
 import { portalLinkRoutes } from './routes/portal-links';
 import { PORTAL_PREFIX, portalRoutes } from '../portal';
@@ -99,6 +100,7 @@ export async function buildServer(opts: BuildServerOptions): Promise<FastifyInst
       await v1.register(deliveryRoutes, opts);
       await v1.register(eventReplayRoutes, opts);
       await v1.register(subscriptionRecoveryRoutes, opts);
+      await v1.register(subscriptionThrottleRoutes, opts);
       await v1.register(subscriptionTestRoutes, opts);
       await v1.register(portalLinkRoutes, opts);
     },

@@ -1711,6 +1711,11 @@ export interface paths {
                                     backoffCoefficient: number;
                                     maxIntervalMs: number;
                                 };
+                                /** @description The endpoint's throttle; null when unthrottled */
+                                throttle: {
+                                    perSecond?: number;
+                                    maxInFlight?: number;
+                                } | null;
                                 metadata: {
                                     [key: string]: unknown;
                                 };
@@ -1862,6 +1867,13 @@ export interface paths {
                             backoffCoefficient?: number;
                             maxIntervalMs?: number;
                         };
+                        /** @description Paces requests to this endpoint across every worker; waiting for a slot uses no attempt */
+                        throttle?: {
+                            /** @description At most this many requests in any one-second window (fractions allowed: 0.5 is one every 2 s) */
+                            perSecond?: number;
+                            /** @description At most this many requests open at once */
+                            maxInFlight?: number;
+                        };
                         /**
                          * @description Your own key/value data: keys of at most 100 characters, at most 4096 characters as JSON. Text must not contain NUL characters or unpaired UTF-16 surrogates (400).
                          * @default {}
@@ -1901,6 +1913,11 @@ export interface paths {
                                 backoffCoefficient: number;
                                 maxIntervalMs: number;
                             };
+                            /** @description The endpoint's throttle; null when unthrottled */
+                            throttle: {
+                                perSecond?: number;
+                                maxInFlight?: number;
+                            } | null;
                             metadata: {
                                 [key: string]: unknown;
                             };
@@ -1953,6 +1970,11 @@ export interface paths {
                                 backoffCoefficient: number;
                                 maxIntervalMs: number;
                             };
+                            /** @description The endpoint's throttle; null when unthrottled */
+                            throttle: {
+                                perSecond?: number;
+                                maxInFlight?: number;
+                            } | null;
                             metadata: {
                                 [key: string]: unknown;
                             };
@@ -2056,6 +2078,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description Error */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Rate limit of the credential exceeded; `Retry-After` says when to retry */
                 429: {
                     headers: {
@@ -2140,6 +2171,11 @@ export interface paths {
                                 backoffCoefficient: number;
                                 maxIntervalMs: number;
                             };
+                            /** @description The endpoint's throttle; null when unthrottled */
+                            throttle: {
+                                perSecond?: number;
+                                maxInFlight?: number;
+                            } | null;
                             metadata: {
                                 [key: string]: unknown;
                             };
@@ -2384,6 +2420,13 @@ export interface paths {
                             backoffCoefficient?: number;
                             maxIntervalMs?: number;
                         } | null;
+                        /** @description Paces requests to this endpoint across every worker; waiting for a slot uses no attempt */
+                        throttle?: {
+                            /** @description At most this many requests in any one-second window (fractions allowed: 0.5 is one every 2 s) */
+                            perSecond?: number;
+                            /** @description At most this many requests open at once */
+                            maxInFlight?: number;
+                        } | null;
                         /** @description Your own key/value data: keys of at most 100 characters, at most 4096 characters as JSON. Text must not contain NUL characters or unpaired UTF-16 surrogates (400). */
                         metadata?: {
                             [key: string]: unknown;
@@ -2419,6 +2462,11 @@ export interface paths {
                                 backoffCoefficient: number;
                                 maxIntervalMs: number;
                             };
+                            /** @description The endpoint's throttle; null when unthrottled */
+                            throttle: {
+                                perSecond?: number;
+                                maxInFlight?: number;
+                            } | null;
                             metadata: {
                                 [key: string]: unknown;
                             };
@@ -3197,6 +3245,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description Error */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Rate limit of the credential exceeded; `Retry-After` says when to retry */
                 429: {
                     headers: {
@@ -3364,6 +3421,15 @@ export interface paths {
                 };
                 /** @description The request body is not application/json */
                 415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Error */
+                422: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -4592,6 +4658,8 @@ export interface paths {
                             deadLetteredAt?: string;
                             retentionEndsAt?: string;
                             completedAt?: string;
+                            /** @description Set while the delivery waits for a slot of its endpoint's throttle; waiting uses no attempt */
+                            throttledSince?: string;
                         };
                     };
                 };
@@ -5707,6 +5775,143 @@ export interface paths {
                             };
                             startedAt: string;
                             completedAt?: string;
+                        };
+                    };
+                };
+                /** @description Bad request: the problem names each invalid field (`errors[].path`) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No valid API key or tenant token in `Authorization: Bearer …` */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The credential lacks the scope this operation needs, or a tenant token called an operator route */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such resource (another tenant's resource is a 404 too) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The client did not send its request in time */
+                408: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Rate limit of the credential exceeded; `Retry-After` says when to retry */
+                429: {
+                    headers: {
+                        /** @description Seconds to wait before retrying */
+                        "Retry-After"?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Request headers too large */
+                431: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unexpected server error (nothing internal is disclosed) */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description PostgreSQL or Temporal is unavailable; nothing was changed; `Retry-After` says when to retry */
+                503: {
+                    headers: {
+                        /** @description Seconds to wait before retrying */
+                        "Retry-After"?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/subscriptions/{id}/throttle": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            subscriptionId: string;
+                            throttle: {
+                                perSecond?: number;
+                                maxInFlight?: number;
+                            } | null;
+                            /** @description True while deliveries wait for a slot of this endpoint */
+                            throttled: boolean;
+                            /** @description Deliveries waiting for a slot */
+                            waiting: number;
+                            /** @description Slots held by attempts under way */
+                            inFlight: number;
+                            oldestWaitingSince?: string;
+                            /** @description When the rate next lets a request through, while some wait */
+                            nextSlotAt?: string;
                         };
                     };
                 };

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { Db } from '../db/pool';
 import { isDatabaseUnavailable } from '../db/errors';
-import { acceptEach, acceptEvents, UnknownTenantError, type AcceptedEvent, type NewEvent } from '../db/repos/events';
+import { acceptEach, acceptEvents, FanoutLimitError, UnknownTenantError, type AcceptedEvent, type NewEvent } from '../db/repos/events';
 import { DEFAULT_TENANT } from '../db/repos/tenants';
 import { newId } from '../db/ids';
 import type { Fanout } from './fanout';
@@ -28,6 +28,8 @@ export interface Submission {
   onlySubscriptionId?: string;
   /** `data` itself, when the producer has it parsed: a check reads it instead of parsing dataJson again. */
   data?: unknown;
+  /** Refuse the event (FanoutLimitError, nothing stored) if it would fan out to more deliveries (HOOKFLOW_MAX_DELIVERIES_PER_EVENT). */
+  maxDeliveries?: number;
 }
 
 /** What a check found wrong with one submission: `field` is `type`, `data` or a path under it (`data.customer.email`). */
@@ -95,6 +97,7 @@ export class EventIntake {
       idempotencyKey: s.idempotencyKey ?? null,
       requestHash: requestHash(s),
       onlySubscriptionId: s.onlySubscriptionId,
+      maxDeliveries: s.maxDeliveries,
     }));
     const accepted =
       opts.shareStatement && this.shared && events.length === 1 ? [await this.shared.accept(events[0]!)] : await acceptEvents(this.deps.db, events);
@@ -172,6 +175,11 @@ export class AcceptCoalescer {
           // Nothing was stored; that request alone is refused (its own body names the tenant) and the rest go again.
           const [refused] = pending.splice(err.index, 1);
           refused!.reject(new UnknownTenantError(0, err.tenantId));
+          continue;
+        }
+        if (err instanceof FanoutLimitError) {
+          const [refused] = pending.splice(err.index, 1);
+          refused!.reject(new FanoutLimitError(0, err.deliveries, err.limit));
           continue;
         }
         if (pending.length > 1 && !isDatabaseUnavailable(err)) {

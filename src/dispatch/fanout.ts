@@ -14,6 +14,7 @@ import {
   HookflowTenantId,
 } from '../../workflows/search-attributes';
 import { DELIVERY_REVISION, type DeliveryInput, type DeliveryStatus } from '../../workflows/messages';
+import { flowControlInput, type FlowControlFacts } from './flow-control-input';
 
 export interface FanoutDeps {
   db: Db;
@@ -188,7 +189,7 @@ export class Fanout {
   }
 }
 
-export interface StartableDelivery {
+export interface StartableDelivery extends FlowControlFacts {
   deliveryId: string;
   tenantId: string;
   eventId: string;
@@ -198,6 +199,8 @@ export interface StartableDelivery {
 }
 
 export type StartSettings = Pick<Config, 'retry' | 'requestTimeoutMs' | 'deadLetterRetentionSeconds'> & {
+  /** Attempts to endpoints not yet known to answer fast one tenant may have open at once; 0 turns the lane off. */
+  slowLaneInFlight?: number;
   temporal: Pick<Config['temporal'], 'taskQueue'>;
   /** Only with a client on a worker's shared native connection (connectShared). */
   eagerStart?: boolean;
@@ -223,6 +226,7 @@ export async function startDelivery(
     requestTimeoutMs: settings.requestTimeoutMs,
     deadLetterRetentionSeconds: settings.deadLetterRetentionSeconds,
     revision: DELIVERY_REVISION,
+    ...flowControlInput(d, settings.slowLaneInFlight),
     ...(rerun ? { carried: rerun.carried, nextTrigger: 'redeliver' as const } : {}),
   };
   try {

@@ -66,6 +66,7 @@ export async function redeliverAny(
         subscriptionId: record.subscription_id,
         eventType: record.event_type ?? carried.eventType,
         retryPolicy: subscription.retry_policy,
+        throttle: subscription.throttle,
       },
       { carried },
     );

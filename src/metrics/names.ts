@@ -17,6 +17,9 @@ export const METRIC = {
   poolInUse: 'hookflow_db_pool_connections_in_use',
   poolWaiting: 'hookflow_db_pool_waiting_clients',
   operationalEvents: 'hookflow_operational_events_emitted_total',
+  throttleWaiting: 'hookflow_throttle_waiting_deliveries',
+  throttledEndpoints: 'hookflow_throttled_endpoints',
+  laneWaiting: 'hookflow_lane_waiting_deliveries',
 } as const;
 
 /** Prefix for the Temporal SDK's metrics (its default is `temporal_`), so every name is hookflow's. */

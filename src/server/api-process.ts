@@ -9,6 +9,7 @@ import { Sweeper } from '../dispatch/sweeper';
 import { serveMetrics, type MetricsListener } from '../metrics/listener';
 import { sharedMetrics, type Metrics } from '../metrics/registry';
 import { watchFanout, watchPool } from '../metrics/sources';
+import { watchFlowControl } from '../throttle/flow-gauges';
 
 export interface RunningApi {
   app: FastifyInstance;
@@ -44,6 +45,7 @@ export async function startApi(deps: {
   const sweeper = new Sweeper({ db, fanout, graceMs: config.sweepGraceMs, intervalMs: config.sweepIntervalMs, log });
   watchPool(metrics, db);
   watchFanout(metrics, db, fanout);
+  watchFlowControl(metrics, temporal);
   const app = await buildServer({ config, db, temporal, fanout, metrics, logger: log });
   const address = await app.listen({ host: config.host, port: config.port });
   let listener: MetricsListener | undefined;

@@ -168,6 +168,14 @@ void describe('customer portal in headless Chromium', () => {
     assert.match(await progress.innerText(), /Resent\s+1\b/);
     await waitForState(stack, lostId, 'succeeded');
 
+    // 8b. Throttle the endpoint from its page; the API then carries it.
+    await page.getByLabel('Requests per second (at most)').fill('5');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await waitFor(async () => (await tenant.call('GET', `/v1/subscriptions/${subscriptionId}`)).body.throttle?.perSecond === 5, 'the throttle saved from the portal', SEEN_MS);
+    await page.getByLabel('Requests per second (at most)').fill('');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await waitFor(async () => (await tenant.call('GET', `/v1/subscriptions/${subscriptionId}`)).body.throttle === null, 'the throttle removed from the portal', SEEN_MS);
+
     // 9. The endpoints page, with a second endpoint disabled from the page.
     await page.getByRole('link', { name: 'Endpoints', exact: true }).click();
     await heading(page, 'Endpoints');

@@ -69,6 +69,7 @@ export const eventReplayRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, dep
           subscriptionId,
           eventType: event.type,
           retryPolicy: target.retry_policy,
+          throttle: target.throttle,
         });
         results.push({ id: deliveryId, subscriptionId, outcome: 'created' as const });
       }

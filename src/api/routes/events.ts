@@ -6,6 +6,7 @@ import {
   listEvents,
   plannedDeliveries,
   UnknownTenantError,
+  FanoutLimitError,
   type AcceptedEvent,
   type EventRow,
 } from '../../db/repos/events';
@@ -14,6 +15,7 @@ import { EventIntake, SubmissionRefused, type Submission } from '../../dispatch/
 import { eventTypeCheck } from '../../event-types/ingest-check';
 import type { ApiDeps } from '../deps';
 import { badRequest, conflict, Problem } from '../../errors/problem';
+import { limitExceeded } from '../limits';
 import { pageOf, parseCursor } from '../pagination';
 import { idParam, keysetCursorSchema, listOf, problemResponses, problemSchema, tenantFilterQuery } from '../schemas/common';
 import { eventOf } from '../event-lookup';
@@ -31,7 +33,7 @@ export const eventRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) => 
     group: { maxInFlight: Math.max(1, Math.floor(config.databasePoolSize / 2)), maxBatch: BATCH_MAX },
     check: eventTypeCheck(db, config.eventTypes),
   });
-  const responses = { ...problemResponses, 409: problemSchema, 413: problemSchema };
+  const responses = { ...problemResponses, 409: problemSchema, 413: problemSchema, 422: problemSchema };
 
   async function accept(inputs: z.infer<typeof eventInput>[], idempotencyKey: string | undefined, batch: boolean) {
     const at = (i: number) => (batch ? `body.events.${i}` : 'body');
@@ -53,6 +55,7 @@ export const eventRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) => 
         idempotencyKey: idempotencyKey === undefined ? null : batch ? batchEventKey(idempotencyKey, i) : idempotencyKey,
         sameEventWhen: 'same-request' as const,
         data: e.data,
+        maxDeliveries: config.limits.deliveriesPerEvent,
       };
     });
     let accepted: AcceptedEvent[];
@@ -62,6 +65,9 @@ export const eventRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, deps) => 
       if (err instanceof SubmissionRefused) throw badRequest(err.problems.map((p) => ({ path: `${at(p.index)}.${p.field}`, message: p.message })));
       if (err instanceof IdempotencyConflictError) throw conflict(err.message);
       if (err instanceof UnknownTenantError) throw unknownTenant(`${at(err.index)}.tenantId`, err.tenantId);
+      if (err instanceof FanoutLimitError) {
+        throw limitExceeded('HOOKFLOW_MAX_DELIVERIES_PER_EVENT', err.limit, `${at(err.index)}.type`, `the event matches ${err.deliveries} subscriptions, nothing was stored`);
+      }
       throw err;
     }
     countAccepted(deps, accepted);

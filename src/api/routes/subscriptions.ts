@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Config } from '../../config';
 import {
+  countTenantSubscriptions,
   getSubscription,
   insertSubscription,
   listSubscriptions,
@@ -22,7 +23,8 @@ import { generateSecret } from '../../signing/standard-webhooks';
 import { maskedHeaders, openHeaders, sealHeaders, sortedByName } from '../../endpoint-headers/sealed-headers';
 import type { ApiDeps } from '../deps';
 import { badRequest, notFound } from '../../errors/problem';
-import { idParam, keysetCursorSchema, listOf, paginationQuery, problemResponses, tenantFilterQuery } from '../schemas/common';
+import { limitExceeded } from '../limits';
+import { idParam, keysetCursorSchema, listOf, paginationQuery, problemResponses, problemSchema, tenantFilterQuery } from '../schemas/common';
 import { pageOf, parseCursor } from '../pagination';
 import { actingTenant, tenantScoped, unknownTenant } from '../../auth/access-control';
 import { DEFAULT_TENANT } from '../../db/repos/tenants';
@@ -36,6 +38,7 @@ import {
   updateSubscriptionBody,
 } from '../schemas/subscriptions';
 import { discardOpenDeliveries } from './delivery-signals';
+import { configureLimiter } from '../../throttle/limiter-client';
 
 const tags = ['subscriptions'];
 
@@ -47,11 +50,16 @@ export const subscriptionRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, de
 
   app.post(
     '/subscriptions',
-    { config: tenantScoped('subscriptions:write'), schema: { tags, body: createSubscriptionBody, response: { 201: createdSubscriptionResponse, ...problemResponses } } },
+    { config: tenantScoped('subscriptions:write'), schema: { tags, body: createSubscriptionBody, response: { 201: createdSubscriptionResponse, ...problemResponses, 422: problemSchema } } },
     async (req, reply) => {
       await assertUrlAllowed(req.body.url, config);
       await assertTypesCatalogued(deps, req.body.eventTypes);
       const tenantId = actingTenant(req, req.body.tenantId) ?? DEFAULT_TENANT;
+      // Checked before the insert: concurrent creations may pass the limit by a few, never by many.
+      const existing = await countTenantSubscriptions(db, tenantId);
+      if (existing >= config.limits.subscriptionsPerTenant) {
+        throw limitExceeded('HOOKFLOW_MAX_SUBSCRIPTIONS_PER_TENANT', config.limits.subscriptionsPerTenant, 'body.tenantId', `tenant ${tenantId} has ${existing} subscriptions`);
+      }
       const id = newId('sub');
       const signature = req.body.signature;
       const keys = signature === 'ed25519' ? generateSigningKey() : { signingKey: req.body.secret ?? generateSecret(), publicKey: null };
@@ -63,6 +71,7 @@ export const subscriptionRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, de
         description: req.body.description ?? null,
         secret: box().seal(keys.signingKey, id),
         retryPolicy: effectiveOverride(req.body.retryPolicy, config),
+        throttle: req.body.throttle ?? null,
         metadata: req.body.metadata,
         signatureScheme: signature,
         publicKey: keys.publicKey,
@@ -115,6 +124,8 @@ export const subscriptionRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, de
         ...(headers === undefined ? {} : { headers: sealHeaders(box(), current.id, headers) }),
       });
       if (!row) throw notFound('subscription', req.params.id);
+      // Deliveries already waiting follow the new limits at once (a limiter that is not running has none waiting).
+      if (req.body.throttle !== undefined) await configureLimiter(deps.temporal, row, req.log);
       return present(row);
     },
   );
@@ -202,6 +213,7 @@ export function toResponse(row: SubscriptionRow, config: Config, box: SecretBox)
     eventTypes: row.event_types,
     description: row.description,
     retryPolicy: { ...config.retry, ...(row.retry_policy ?? {}) },
+    throttle: row.throttle,
     metadata: row.metadata,
     headers: maskedHeaders(box, row.id, row.headers),
     filter: row.filter,

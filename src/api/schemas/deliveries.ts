@@ -64,6 +64,7 @@ export const deliveryStatusResponse = z.object({
   deadLetteredAt: z.string().optional(),
   retentionEndsAt: z.string().optional(),
   completedAt: z.string().optional(),
+  throttledSince: z.string().optional().describe("Set while the delivery waits for a slot of its endpoint's throttle; waiting uses no attempt"),
 });
 
 export const attemptResponse = z.object({

@@ -36,6 +36,26 @@ export const retryPolicySchema = z
   })
   .describe('Overrides of the default retry policy; omitted fields keep the server default. initialIntervalMs must not exceed maxIntervalMs (400); when only one of them is given, it is compared with the server default of the other (HOOKFLOW_RETRY_INITIAL_INTERVAL_MS, HOOKFLOW_RETRY_MAX_INTERVAL_MS).');
 
+// One limiter workflow paces each throttled endpoint; far beyond these it could not keep up anyway.
+export const MAX_THROTTLE_PER_SECOND = 500;
+export const MAX_THROTTLE_IN_FLIGHT = 1_000;
+
+export const throttleSchema = z
+  .object({
+    perSecond: z
+      .number()
+      .min(0.01)
+      .max(MAX_THROTTLE_PER_SECOND)
+      .describe('At most this many requests in any one-second window (fractions allowed: 0.5 is one every 2 s)'),
+    maxInFlight: z.number().int().min(1).max(MAX_THROTTLE_IN_FLIGHT).describe('At most this many requests open at once'),
+  })
+  .partial()
+  .strict()
+  .refine((t) => t.perSecond !== undefined || t.maxInFlight !== undefined, 'give perSecond, maxInFlight or both (null removes the throttle)')
+  // The rule above, in the document: the object is strict, so one property is one of the two.
+  .meta({ minProperties: 1 })
+  .describe('Paces requests to this endpoint across every worker; waiting for a slot uses no attempt');
+
 const signatureScheme = z
   .enum(['hmac-sha256', 'ed25519'])
   .describe('How requests are signed: `hmac-sha256` (`v1,` with a shared whsec_ secret) or `ed25519` (`v1a,`; you get a whpk_ public key)');
@@ -96,6 +116,7 @@ export const subscriptionFields = {
   eventTypes: z.array(eventTypeFilter).min(1).max(100),
   description: storableText(z.string().max(500)).nullable(),
   retryPolicy: retryPolicySchema,
+  throttle: throttleSchema,
   metadata: metadataSchema,
   headers: headersSchema,
   filter: filterSchema,
@@ -115,6 +136,7 @@ export const createSubscriptionBody = z
       .optional()
       .describe('HMAC only: your own whsec_ secret instead of a generated one'),
     retryPolicy: retryPolicySchema.optional(),
+    throttle: throttleSchema.optional(),
     metadata: metadataSchema.default({}),
     headers: headersSchema.optional(),
     filter: filterSchema.nullable().optional(),
@@ -134,6 +156,7 @@ export const updateSubscriptionBody = z
     eventTypes: subscriptionFields.eventTypes.optional(),
     description: subscriptionFields.description.optional(),
     retryPolicy: retryPolicySchema.nullable().optional(),
+    throttle: throttleSchema.nullable().optional(),
     metadata: metadataSchema.optional(),
     headers: headersSchema.optional().describe('Replaces every custom header; {} removes them all'),
     filter: filterSchema.nullable().optional().describe('Replaces the payload filter; null removes it'),
@@ -162,6 +185,10 @@ export const subscriptionResponse = z.object({
     backoffCoefficient: z.number(),
     maxIntervalMs: z.number(),
   }),
+  throttle: z
+    .object({ perSecond: z.number().optional(), maxInFlight: z.number().optional() })
+    .nullable()
+    .describe('The endpoint\'s throttle; null when unthrottled'),
   metadata: z.record(z.string(), z.unknown()),
   headers: z
     .record(z.string(), z.string())

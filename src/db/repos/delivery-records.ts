@@ -35,6 +35,9 @@ export interface AttemptRecordUpdate {
   succeeded: boolean;
 }
 
+/** An attempt that took this long (ms) marks its endpoint slow, like a timeout. */
+export const SLOW_ATTEMPT_MS = 1_000;
+
 /**
  * Appends the attempt, moves the delivery's record, and on success marks the subscription's last
  * success, all in one statement: the record costs the happy path no round trip of its own.
@@ -56,8 +59,14 @@ const RECORD_ATTEMPT_SQL = preparedStatement(
        WHERE delivery_id = $1
      )
      -- Throttled to one write per second per subscription so a busy endpoint's row is not a hot spot.
-     UPDATE subscriptions SET last_success_at = now()
-     WHERE $16 AND id = $2 AND (last_success_at IS NULL OR last_success_at < now() - interval '1 second')`,
+     -- A slow or timed-out attempt marks the endpoint slow until its next fast success (fan-out then
+     -- sends its deliveries down the tenant's lane, src/db/repos/throttle.ts). A slow success is slow.
+     UPDATE subscriptions SET
+       last_success_at = CASE WHEN $16 THEN now() ELSE last_success_at END,
+       last_slow_at = CASE WHEN $10::text = 'Timeout' OR $7::int >= ${SLOW_ATTEMPT_MS} THEN now() ELSE last_slow_at END
+     WHERE id = $2 AND (
+       ($16 AND (last_success_at IS NULL OR last_success_at < now() - interval '1 second'))
+       OR (($10::text = 'Timeout' OR $7::int >= ${SLOW_ATTEMPT_MS}) AND (last_slow_at IS NULL OR last_slow_at < now() - interval '1 second')))`,
 );
 
 export async function recordAttempt(db: Queryable, a: AttemptRecord, u: AttemptRecordUpdate): Promise<void> {

@@ -2,6 +2,7 @@ import { preparedStatement, type Db } from '../pool';
 import type { RetryPolicyConfig } from '../../config';
 import { keysetAfter, type KeysetCursor } from './keyset';
 import { evaluatePending, KnownFilters, type PendingPair } from '../../payload-filter/fanout';
+import { fastPathSql, throttleSql, type StoredThrottle } from './throttle';
 
 export interface EventRow {
   id: string;
@@ -33,7 +34,7 @@ export interface PlannedDelivery {
 export interface AcceptedEvent {
   event: EventRow;
   /** retryPolicy is filled in for newly created events, which the caller goes on to dispatch. */
-  deliveries: (PlannedDelivery & { retryPolicy?: Partial<RetryPolicyConfig> | null })[];
+  deliveries: (PlannedDelivery & { retryPolicy?: Partial<RetryPolicyConfig> | null; throttle?: StoredThrottle; fastPath?: boolean })[];
   /** false when an earlier request with the same idempotency key or ID already stored it. */
   created: boolean;
 }
@@ -48,12 +49,21 @@ export interface NewEvent {
   requestHash: string;
   /** Internal callers only (a test ping): the plan is this one subscription of the tenant, whatever its filters. */
   onlySubscriptionId?: string;
+  /** Refuse the event (FanoutLimitError, nothing stored) if it would fan out to more deliveries than this. */
+  maxDeliveries?: number;
 }
 
 /** An event names a tenant that does not exist or was deleted; `index` is its place in the request. */
 export class UnknownTenantError extends Error {
   constructor(readonly index: number, readonly tenantId: string) {
     super(`tenant ${tenantId} does not exist`);
+  }
+}
+
+/** An event would fan out to more deliveries than its limit; nothing of the statement was stored. */
+export class FanoutLimitError extends Error {
+  constructor(readonly index: number, readonly deliveries: number, readonly limit: number) {
+    super(`the event would make ${deliveries} deliveries, more than the limit of ${limit}`);
   }
 }
 
@@ -76,8 +86,8 @@ export class IdempotencyConflictError extends Error {
 // (src/payload-filter/fanout.ts); verdicts for pairs that are no candidates are returned as stale.
 const ACCEPT_SQL = preparedStatement('accept_events', `
   WITH input AS (
-    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
-      WITH ORDINALITY AS e(id, tenant_id, type, data, key, hash, only_sub, ord)
+    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $12::int[])
+      WITH ORDINALITY AS e(id, tenant_id, type, data, key, hash, only_sub, max_n, ord)
   ), dead AS (
     SELECT min(i.ord) AS ord FROM input i
     LEFT JOIN tenants t ON t.id = i.tenant_id AND t.deleted_at IS NULL WHERE t.id IS NULL
@@ -103,13 +113,18 @@ const ACCEPT_SQL = preparedStatement('accept_events', `
     SELECT ord, subscription_id, filter_version FROM judged WHERE filter_version IS NOT NULL AND matched IS NULL
   ), planned AS (
     SELECT ord, subscription_id FROM judged WHERE filter_version IS NULL OR matched
+  ), oversized AS (
+    -- The first event that would fan out beyond its limit (HOOKFLOW_MAX_DELIVERIES_PER_EVENT, $12): the
+    -- whole statement then stores nothing, as for an unknown tenant.
+    SELECT p.ord, count(*)::int AS n FROM planned p JOIN input i ON i.ord = p.ord
+    GROUP BY p.ord, i.max_n HAVING count(*) > i.max_n ORDER BY p.ord LIMIT 1
   ), ins AS (
     -- DO NOTHING also covers a key repeated inside this request: the later copy is left to findExisting.
     -- An event with nothing to start has its fan-out complete at once.
     INSERT INTO events (id, tenant_id, type, data, idempotency_key, request_hash, dispatched_at)
     SELECT i.id, i.tenant_id, i.type, i.data::json, i.key, i.hash, CASE WHEN p.ord IS NOT NULL THEN NULL ELSE now() END
     FROM input i LEFT JOIN (SELECT DISTINCT ord FROM planned) p ON p.ord = i.ord
-    WHERE (SELECT ord FROM dead) IS NULL AND NOT EXISTS (SELECT 1 FROM unevaluated)
+    WHERE (SELECT ord FROM dead) IS NULL AND NOT EXISTS (SELECT 1 FROM unevaluated) AND NOT EXISTS (SELECT 1 FROM oversized)
     ORDER BY i.ord
     ON CONFLICT DO NOTHING RETURNING *
   ), plans AS (
@@ -121,9 +136,10 @@ const ACCEPT_SQL = preparedStatement('accept_events', `
     RETURNING delivery_id, tenant_id, event_id, subscription_id
   )
   SELECT (SELECT ord FROM dead)::int AS unknown_ord,
+         (SELECT ord FROM oversized)::int AS oversized_ord, (SELECT n FROM oversized) AS oversized_n,
          (SELECT COALESCE(json_agg(ins), '[]') FROM ins) AS events,
          (SELECT COALESCE(json_agg(json_build_object('delivery_id', p.delivery_id, 'tenant_id', p.tenant_id, 'event_id', p.event_id,
-            'subscription_id', p.subscription_id, 'retry_policy', s.retry_policy::text) ORDER BY p.subscription_id), '[]')
+            'subscription_id', p.subscription_id, 'retry_policy', s.retry_policy::text, 'throttle', ${throttleSql('s')}, 'fast_path', ${fastPathSql('s')}) ORDER BY p.subscription_id), '[]')
           FROM plans p JOIN subscriptions s ON s.id = p.subscription_id) AS plans,
          (SELECT json_agg(json_build_object('ord', u.ord, 'subscriptionId', u.subscription_id, 'version', u.filter_version)) FROM unevaluated u) AS pending,
          (SELECT json_agg(DISTINCT jsonb_build_object('subscriptionId', v.subscription_id, 'version', v.version)) FROM verdicts v
@@ -137,7 +153,7 @@ const MARK_DISPATCHED_SQL = preparedStatement(
 );
 
 type StoredEvent = Omit<EventRow, 'created_at' | 'dispatched_at'> & { created_at: string; dispatched_at: string | null };
-type StoredPlan = { delivery_id: string; tenant_id: string; event_id: string; subscription_id: string; retry_policy: string | null };
+type StoredPlan = { delivery_id: string; tenant_id: string; event_id: string; subscription_id: string; retry_policy: string | null; throttle: StoredThrottle; fast_path: boolean };
 
 /**
  * Stores the events and their fan-out plans in one statement, however many events the request
@@ -192,6 +208,8 @@ export async function acceptEach(db: Queryable, events: NewEvent[]): Promise<Acc
       eventId: p.event_id,
       subscriptionId: p.subscription_id,
       retryPolicy: p.retry_policy === null ? null : (JSON.parse(p.retry_policy) as Partial<RetryPolicyConfig> | null),
+      throttle: p.throttle,
+      fastPath: p.fast_path,
     });
     plansByEvent.set(key, list);
   }
@@ -221,6 +239,8 @@ type Queryable = Pick<Db, 'query'>;
 
 type AcceptResult = {
   unknown_ord: number | null;
+  oversized_ord: number | null;
+  oversized_n: number | null;
   events: StoredEvent[];
   plans: StoredPlan[];
   pending: PendingPair[] | null;
@@ -251,11 +271,17 @@ async function runAccept(db: Queryable, events: NewEvent[]): Promise<AcceptResul
       verdicts.subscriptionIds,
       verdicts.versions,
       verdicts.matched,
+      events.map((e) => e.maxDeliveries ?? null),
     ] });
     const result = rows[0]!;
     if (result.unknown_ord !== null) {
       const i = result.unknown_ord - 1;
       throw new UnknownTenantError(i, events[i]!.tenantId);
+    }
+    // More verdicts can only plan more deliveries: over the limit now is over it for good.
+    if (result.oversized_ord !== null) {
+      const i = result.oversized_ord - 1;
+      throw new FanoutLimitError(i, result.oversized_n!, events[i]!.maxDeliveries!);
     }
     if (result.stale) knownFilters.forget(events, result.stale);
     if (!result.pending) return result;

@@ -1,6 +1,7 @@
 import type { Db } from '../pool';
 import type { StartableDelivery } from '../../dispatch/fanout';
 import { eventKey, type EventRef } from './events';
+import { fastPathSql, throttleSql, type StoredThrottle } from './throttle';
 
 /** Loads the fan-out plan of the given events, with what a workflow start needs. */
 export async function loadStartable(db: Db, events: EventRef[]): Promise<[EventRef, StartableDelivery[]][]> {
@@ -11,8 +12,10 @@ export async function loadStartable(db: Db, events: EventRef[]): Promise<[EventR
     subscription_id: string;
     type: string;
     retry_policy: StartableDelivery['retryPolicy'];
+    throttle: StoredThrottle;
+    fast_path: boolean;
   }>(
-    `SELECT d.delivery_id, d.tenant_id, d.event_id, d.subscription_id, e.type, s.retry_policy
+    `SELECT d.delivery_id, d.tenant_id, d.event_id, d.subscription_id, e.type, s.retry_policy, ${throttleSql('s')} AS throttle, ${fastPathSql('s')} AS fast_path
      FROM unnest($1::text[], $2::text[]) AS k(tenant_id, id)
      JOIN event_deliveries d ON d.tenant_id = k.tenant_id AND d.event_id = k.id
      JOIN events e ON e.tenant_id = d.tenant_id AND e.id = d.event_id JOIN subscriptions s ON s.id = d.subscription_id`,
@@ -27,6 +30,8 @@ export async function loadStartable(db: Db, events: EventRef[]): Promise<[EventR
       subscriptionId: r.subscription_id,
       eventType: r.type,
       retryPolicy: r.retry_policy,
+      throttle: r.throttle,
+      fastPath: r.fast_path,
     });
   }
   return [...byEvent.values()];

@@ -2,6 +2,8 @@ import type { PoolClient } from 'pg';
 import type { RetryPolicyConfig } from '../../config';
 import type { Db } from '../pool';
 import { keysetAfter, type KeysetCursor } from './keyset';
+import type { ThrottleLimits } from '../../../workflows/throttle/messages';
+import { throttleSql, type StoredThrottle } from './throttle';
 
 export interface SubscriptionRow {
   id: string;
@@ -14,6 +16,7 @@ export interface SubscriptionRow {
   previous_secret: string | null;
   previous_secret_expires_at: Date | null;
   retry_policy: Partial<RetryPolicyConfig> | null;
+  throttle: ThrottleLimits | null;
   metadata: Record<string, unknown>;
   signature_scheme: SignatureScheme;
   /** The whpk_ public key of an ed25519 subscription (not a secret). */
@@ -41,6 +44,7 @@ export interface NewSubscription {
   /** Already sealed. */
   secret: string;
   retryPolicy: Partial<RetryPolicyConfig> | null;
+  throttle?: ThrottleLimits | null;
   metadata: Record<string, unknown>;
   signatureScheme?: SignatureScheme;
   publicKey?: string | null;
@@ -56,12 +60,18 @@ type Queryable = Db | PoolClient;
 /** Undefined when the tenant does not exist or was deleted: nothing is stored then. */
 export async function insertSubscription(db: Queryable, s: NewSubscription): Promise<SubscriptionRow | undefined> {
   const { rows } = await db.query<SubscriptionRow>(
-    `INSERT INTO subscriptions (id, tenant_id, url, event_types, description, secret, retry_policy, metadata, signature_scheme, public_key, headers, filter)
-     SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12 WHERE EXISTS (SELECT 1 FROM tenants WHERE id = $2 AND deleted_at IS NULL)
+    `INSERT INTO subscriptions (id, tenant_id, url, event_types, description, secret, retry_policy, metadata, signature_scheme, public_key, headers, filter, throttle)
+     SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13 WHERE EXISTS (SELECT 1 FROM tenants WHERE id = $2 AND deleted_at IS NULL)
      RETURNING *`,
-    [s.id, s.tenantId, s.url, s.eventTypes, s.description, s.secret, s.retryPolicy, s.metadata, s.signatureScheme ?? 'hmac-sha256', s.publicKey ?? null, s.headers ?? {}, s.filter ?? null],
+    [s.id, s.tenantId, s.url, s.eventTypes, s.description, s.secret, s.retryPolicy, s.metadata, s.signatureScheme ?? 'hmac-sha256', s.publicKey ?? null, s.headers ?? {}, s.filter ?? null, s.throttle ?? null],
   );
   return rows[0];
+}
+
+/** Subscriptions a tenant has (not deleted): what HOOKFLOW_MAX_SUBSCRIPTIONS_PER_TENANT counts. */
+export async function countTenantSubscriptions(db: Queryable, tenantId: string): Promise<number> {
+  const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM subscriptions WHERE tenant_id = $1 AND deleted_at IS NULL', [tenantId]);
+  return rows[0]!.n;
 }
 
 export async function getSubscription(db: Queryable, id: string): Promise<SubscriptionRow | undefined> {
@@ -96,6 +106,7 @@ const PATCH_COLUMNS: Record<keyof SubscriptionPatch, string> = {
   eventTypes: 'event_types',
   description: 'description',
   retryPolicy: 'retry_policy',
+  throttle: 'throttle',
   metadata: 'metadata',
   headers: 'headers',
   filter: 'filter',
@@ -186,10 +197,12 @@ export interface SubscriptionFacts {
   last_success_at: Date | null;
   /** Active and not deleted: deliveries may go to it. */
   live: boolean;
+  /** Its throttle as deliveries carry it (./throttle.ts). */
+  throttle: StoredThrottle;
 }
 
 const FACTS = `id, tenant_id, url, event_types, retry_policy, active, disabled_reason, last_success_at,
-  (active AND deleted_at IS NULL) AS live`;
+  (active AND deleted_at IS NULL) AS live, ${throttleSql('subscriptions')} AS throttle`;
 
 export async function subscriptionFacts(db: Queryable, id: string): Promise<SubscriptionFacts | undefined> {
   const { rows } = await db.query<SubscriptionFacts>(`SELECT ${FACTS} FROM subscriptions WHERE id = $1`, [id]);

@@ -30,6 +30,19 @@ export async function renderEndpoint(main, id, gen) {
   const types = /** @type {HTMLInputElement} */ (h('input', { type: 'text', value: sub.eventTypes.join(', ') }));
   const description = /** @type {HTMLTextAreaElement} */ (h('textarea', { rows: 2, maxlength: 500 }));
   description.value = sub.description ?? '';
+  // Throttle: empty means no limit of that kind; both empty removes the throttle.
+  const perSecond = /** @type {HTMLInputElement} */ (h('input', { type: 'number', min: '0.01', max: '500', step: 'any', value: sub.throttle?.perSecond ?? '' }));
+  const maxInFlight = /** @type {HTMLInputElement} */ (h('input', { type: 'number', min: '1', max: '1000', step: '1', value: sub.throttle?.maxInFlight ?? '' }));
+  const heldBack = h('p', { class: 'hint' });
+  const showHeldBack = async () => {
+    try {
+      const flow = await api('GET', `${base}/throttle`);
+      heldBack.textContent = flow.throttled ? `Held back now: ${flow.waiting} deliveries wait for a slot, ${flow.inFlight} under way.` : '';
+    } catch {
+      heldBack.textContent = '';
+    }
+  };
+  void showHeldBack();
   const save = /** @type {HTMLButtonElement} */ (h('button', { type: 'submit' }, 'Save changes'));
   const editErrors = h('div');
   const edit = h('form', { class: 'card', 'aria-labelledby': 'edit-h' },
@@ -37,6 +50,9 @@ export async function renderEndpoint(main, id, gen) {
     field('Endpoint URL', url),
     field('Event types', types, 'Comma-separated; * receives every event type.'),
     field('Description', description),
+    field('Requests per second (at most)', perSecond, 'Empty: no rate limit. Waiting deliveries use none of their retries.'),
+    field('Requests at once (at most)', maxInFlight, 'Empty: no limit on concurrent requests.'),
+    heldBack,
     editErrors,
     h('div', { class: 'actions' }, save),
   );
@@ -44,7 +60,17 @@ export async function renderEndpoint(main, id, gen) {
     e.preventDefault();
     void busy(save, async () => {
       try {
-        sub = await api('PATCH', base, { url: url.value.trim(), eventTypes: parseEventTypes(types.value), description: description.value.trim() || null });
+        const throttle = {
+          ...(perSecond.value ? { perSecond: Number(perSecond.value) } : {}),
+          ...(maxInFlight.value ? { maxInFlight: Number(maxInFlight.value) } : {}),
+        };
+        sub = await api('PATCH', base, {
+          url: url.value.trim(),
+          eventTypes: parseEventTypes(types.value),
+          description: description.value.trim() || null,
+          throttle: Object.keys(throttle).length > 0 ? throttle : null,
+        });
+        void showHeldBack();
         editErrors.replaceChildren();
         announce('Changes saved.');
       } catch (err) {
