@@ -226,7 +226,7 @@ export async function startDelivery(
     requestTimeoutMs: settings.requestTimeoutMs,
     deadLetterRetentionSeconds: settings.deadLetterRetentionSeconds,
     revision: DELIVERY_REVISION,
-    ...flowControlInput(d, settings.slowLaneInFlight),
+    ...flowControlInput(d, { taskQueue: settings.temporal.taskQueue, slowLaneInFlight: settings.slowLaneInFlight }),
     ...(rerun ? { carried: rerun.carried, nextTrigger: 'redeliver' as const } : {}),
   };
   try {

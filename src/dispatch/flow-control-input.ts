@@ -14,8 +14,10 @@ export interface FlowControlFacts {
  * The delivery input's flow-control part: the endpoint's own throttle if it has one, else its
  * tenant's lane for an endpoint not known to be fast, else nothing (the fast path, unchanged).
  */
-export function flowControlInput(d: FlowControlFacts, slowLaneInFlight: number | undefined): Pick<DeliveryInput, 'throttle' | 'lane'> {
+export function flowControlInput(d: FlowControlFacts, lane: { taskQueue: string; slowLaneInFlight?: number }): Pick<DeliveryInput, 'throttle' | 'lane'> {
   if (d.throttle && hasLimits(d.throttle.limits)) return { throttle: d.throttle };
-  if (d.fastPath === false && slowLaneInFlight) return { lane: { limiterId: laneLimiterId(d.tenantId), maxInFlight: slowLaneInFlight } };
+  if (d.fastPath === false && lane.slowLaneInFlight) {
+    return { lane: { limiterId: laneLimiterId(lane.taskQueue, d.tenantId), maxInFlight: lane.slowLaneInFlight } };
+  }
   return {};
 }

@@ -79,8 +79,18 @@ void describe('delivery engine: secrets stay out of history, rotation mid-retry,
       await handle.result();
       return ((await handle.fetchHistory()).events ?? []).map((e) => temporal.api.enums.v1.EventType[e.eventType!]);
     };
+    // An endpoint is on the fast path once it has answered fast (docs/flow-control.md): a new one's
+    // first delivery goes through its tenant's lane, as a regular activity.
+    const prove = async (eventType: string) => {
+      const { deliveryId } = await sendEvent(stack, eventType);
+      await waitForState(stack, deliveryId, 'succeeded');
+      const laneTypes = await types(deliveryId);
+      assert.equal(laneTypes.filter((t) => t === 'EVENT_TYPE_MARKER_RECORDED').length, 1, `one local activity, the slot request: ${laneTypes.join(' ')}`);
+      assert.equal(laneTypes.filter((t) => t === 'EVENT_TYPE_ACTIVITY_TASK_SCHEDULED').length, 1, laneTypes.join(' '));
+    };
     const ok = await pool.start(() => ({ status: 200 }));
     const sub = await subscribe(stack, ok);
+    await prove(sub.eventType);
     const first = await sendEvent(stack, sub.eventType);
     const done = await waitForState(stack, first.deliveryId, 'succeeded');
     // Workflow time stands still during a local activity; the summary must still be in order.
@@ -91,8 +101,9 @@ void describe('delivery engine: secrets stay out of history, rotation mid-retry,
     assert.equal(okTypes.filter((t) => t === 'EVENT_TYPE_ACTIVITY_TASK_SCHEDULED').length, 0, okTypes.join(' '));
     assert.ok(okTypes.includes('EVENT_TYPE_MARKER_RECORDED'), 'the local attempt left its marker');
 
-    const flaky = await pool.start((_q, i) => ({ status: i === 0 ? 503 : 200 }));
+    const flaky = await pool.start((_q, i) => ({ status: i === 1 ? 503 : 200 }));
     const sub2 = await subscribe(stack, flaky);
+    await prove(sub2.eventType);
     const second = await sendEvent(stack, sub2.eventType);
     const status = await waitForState(stack, second.deliveryId, 'succeeded');
     assert.equal(status.attempts, 2);

@@ -23,7 +23,7 @@ const MEMO_EVERY_MS = 1_000;
 
 /**
  * One per throttled subscription (`throttle-<subscriptionId>`), and one per tenant for its
- * deliveries to endpoints not yet known to be fast (`lane-<tenantId>`): the single place that hands
+ * deliveries to endpoints not yet known to be fast (`lane-<taskQueue>-<tenantId>`): the single place that hands
  * out their slots, so `perSecond` and `maxInFlight` hold across every worker replica. Delivery
  * workflows ask by signal and wait for a grant signal; rate slots open on durable timers, never by
  * polling. A slot whose holder never gives it back returns when its lease runs out.

@@ -63,7 +63,7 @@ export interface SlotRelease {
 }
 
 export interface LimiterInput {
-  /** The limiter's workflow ID: `throttle-<subscriptionId>`, or `lane-<tenantId>` (see DeliveryInput.lane). */
+  /** The limiter's workflow ID: `throttle-<subscriptionId>`, or `lane-<taskQueue>-<tenantId>` (see DeliveryInput.lane). */
   key: string;
   /** After continue-as-new. */
   carried?: LimiterState;
@@ -122,8 +122,13 @@ export const slotGrantedSignal = defineSignal<[SlotGrant]>('throttleGranted');
 export const limiterStateQuery = defineQuery<LimiterView>('throttleState');
 
 export const limiterWorkflowId = (subscriptionId: string): string => `throttle-${subscriptionId}`;
-/** The limiter of a tenant's deliveries to endpoints not yet known to answer fast (see DeliveryInput.lane). */
-export const laneLimiterId = (tenantId: string): string => `lane-${tenantId}`;
+/**
+ * The limiter of a tenant's deliveries to endpoints not yet known to answer fast (see
+ * DeliveryInput.lane). Tenant IDs are chosen by callers and repeat across deployments sharing a
+ * namespace (`default` everywhere), so the task queue is part of the ID: a lane is served by the
+ * workers of its own deployment.
+ */
+export const laneLimiterId = (taskQueue: string, tenantId: string): string => `lane-${taskQueue}-${tenantId}`;
 
 /** True when the limits constrain anything. */
 export const hasLimits = (l: ThrottleLimits | null | undefined): l is ThrottleLimits =>
