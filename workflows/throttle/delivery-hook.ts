@@ -36,8 +36,11 @@ export function throttledRound(input: DeliveryInput, status: DeliveryStatus, dep
       deliverThrottled(args, {
         slots,
         attempt: deliver,
-        onWaiting: () => {
+        onWaiting: (attempt) => {
           status.throttledSince = new Date().toISOString();
+          // A round's first wait (a redelivered dead letter, say) is no longer what ended the last
+          // round: it reads `scheduled` until it holds a slot, so it is not redelivered twice meanwhile.
+          if (attempt === 1) deps.setState(status, 'scheduled');
         },
         onGranted: (attempt) => {
           status.throttledSince = undefined;
