@@ -13,5 +13,8 @@ export const DEV_SERVER_TUNING = {
     // The activity a workflow task schedules comes back in that task's completion response, so the
     // delivery attempt skips a matching round trip (activity schedule-to-start ~100 ms -> <1 ms).
     'system.enableActivityEagerExecution': 'true',
+    // Dispatch tasks round-robin across fairness keys (the tenant, set at each delivery's start), so one
+    // tenant's backlog does not queue every other tenant's deliveries behind it.
+    'matching.enableFairness': 'true',
   } as Record<string, string>,
 };

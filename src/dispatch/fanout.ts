@@ -206,6 +206,9 @@ export type StartSettings = Pick<Config, 'retry' | 'requestTimeoutMs' | 'deadLet
   eagerStart?: boolean;
 };
 
+// Temporal caps a fairness key at 64 bytes; a longer tenant ID keeps its first 64 (IDs are ASCII).
+const fairnessKeyOf = (tenantId: string): string => tenantId.slice(0, 64);
+
 /**
  * Starts one delivery workflow. The workflow ID is the delivery ID; USE_EXISTING plus
  * REJECT_DUPLICATE make a repeated start (client retry, sweeper, second replica) a no-op even when
@@ -240,6 +243,9 @@ export async function startDelivery(
       workflowIdConflictPolicy: rerun ? 'FAIL' : 'USE_EXISTING',
       workflowIdReusePolicy: rerun ? 'ALLOW_DUPLICATE' : 'REJECT_DUPLICATE',
       requestEagerStart: settings.eagerStart === true,
+      // Task-queue fairness: where the server has it on, a tenant's backlog (a large fan-out, a
+      // retry storm) gets its share of worker capacity, not all of it. Activities inherit the key.
+      priority: { fairnessKey: fairnessKeyOf(d.tenantId) },
       typedSearchAttributes: [
         { key: HookflowStatus, value: 'scheduled' },
         { key: HookflowSubscriptionId, value: d.subscriptionId },

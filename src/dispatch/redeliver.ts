@@ -1,12 +1,16 @@
 // Resend any delivery, open or closed: the one path used by the redeliver route, event replay and
 // subscription recovery, so they agree on what "again" means.
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
 import type { Db } from '../db/pool';
 import { getDeliveryRecord, reopenDelivery, statusFromRecord } from '../db/repos/delivery-records';
 import { subscriptionFacts } from '../db/repos/subscriptions';
 import { DEAD_STATES, SIGNALLABLE_STATES } from '../../workflows/delivery-states';
 import { redeliverSignal, statusQuery, type DeliveryStatus } from '../../workflows/messages';
 import { startDelivery, type StartSettings } from './fanout';
+
+// How long a resend waits for a run that has succeeded to close before it answers `refused`.
+const CLOSING_WAIT_MS = 10_000;
 
 export type RedeliverOutcome =
   /** An open delivery (retrying or dead-lettered) was signalled: a new round starts now. */
@@ -38,12 +42,12 @@ export async function redeliverAny(
   if (!subscription?.live) return { outcome: 'refused', reason: `subscription ${record.subscription_id} is disabled or deleted`, code: 'subscription_disabled' };
 
   const handle = deps.temporal.workflow.getHandle(deliveryId);
-  let open: DeliveryStatus | undefined;
-  try {
-    const described = await handle.describe();
-    if (described.status.name === 'RUNNING') open = await handle.query(statusQuery);
-  } catch (err) {
-    if (!(err instanceof WorkflowNotFoundError)) throw err;
+  let open = await openStatus(handle);
+  // A run that has just succeeded still closes (its last record, a throttle slot given back): a
+  // resend asked for now is a new run once it has, not a refusal.
+  if (open?.state === 'succeeded' && !opts.onlyDead) {
+    await Promise.race([handle.result().catch(() => undefined), sleep(CLOSING_WAIT_MS)]);
+    open = await openStatus(handle);
   }
   if (open) {
     const allowed = opts.onlyDead ? open.state === 'dead_lettered' : SIGNALLABLE_STATES.has(open.state);
@@ -80,6 +84,17 @@ export async function redeliverAny(
   return { outcome: 'restarted' };
 }
 
+
+/** The status of a running workflow; undefined when it is closed or gone. */
+async function openStatus(handle: WorkflowHandle): Promise<DeliveryStatus | undefined> {
+  try {
+    const described = await handle.describe();
+    return described.status.name === 'RUNNING' ? await handle.query(statusQuery) : undefined;
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return undefined;
+    throw err;
+  }
+}
 
 /** The carried status of a new run: the earlier rounds, without the closed run's ending. */
 function withoutClosure(s: DeliveryStatus): DeliveryStatus {

@@ -45,7 +45,7 @@ export async function startApi(deps: {
   const sweeper = new Sweeper({ db, fanout, graceMs: config.sweepGraceMs, intervalMs: config.sweepIntervalMs, log });
   watchPool(metrics, db);
   watchFanout(metrics, db, fanout);
-  watchFlowControl(metrics, temporal);
+  watchFlowControl(metrics, temporal, config.temporal.taskQueue);
   const app = await buildServer({ config, db, temporal, fanout, metrics, logger: log });
   const address = await app.listen({ host: config.host, port: config.port });
   let listener: MetricsListener | undefined;

@@ -4,7 +4,9 @@ import type { Client } from '@temporalio/client';
 import { METRIC } from '../metrics/names';
 import type { Metrics } from '../metrics/registry';
 
-const LIMITERS_QUERY = "WorkflowType = 'endpointLimiterWorkflow' AND ExecutionStatus = 'Running'";
+// A deployment counts its own limiters: others may share the namespace (each on its task queue).
+const limitersQuery = (taskQueue: string): string =>
+  `WorkflowType = 'endpointLimiterWorkflow' AND ExecutionStatus = 'Running' AND TaskQueue = '${taskQueue.replaceAll("'", "''")}'`;
 const TTL_MS = 2_000;
 // A scrape reads at most this many limiters; past it the gauges undercount rather than stall.
 const MAX_LIMITERS = 10_000;
@@ -15,10 +17,10 @@ interface FlowCounts {
   heldBackEndpoints: number;
 }
 
-export async function readFlowCounts(temporal: Client): Promise<FlowCounts> {
+export async function readFlowCounts(temporal: Client, taskQueue: string): Promise<FlowCounts> {
   const counts: FlowCounts = { throttleWaiting: 0, laneWaiting: 0, heldBackEndpoints: 0 };
   let seen = 0;
-  for await (const wf of temporal.workflow.list({ query: LIMITERS_QUERY })) {
+  for await (const wf of temporal.workflow.list({ query: limitersQuery(taskQueue) })) {
     if (++seen > MAX_LIMITERS) break;
     const waiting = Number((wf.memo as { waiting?: unknown } | undefined)?.waiting ?? 0) || 0;
     if (wf.workflowId.startsWith('lane-')) counts.laneWaiting += waiting;
@@ -30,11 +32,11 @@ export async function readFlowCounts(temporal: Client): Promise<FlowCounts> {
   return counts;
 }
 
-export function watchFlowControl(metrics: Metrics, temporal: Client): void {
+export function watchFlowControl(metrics: Metrics, temporal: Client, taskQueue: string): void {
   let cached: { at: number; value: Promise<FlowCounts> } | undefined;
   const counts = () => {
     if (!cached || Date.now() - cached.at > TTL_MS) {
-      cached = { at: Date.now(), value: readFlowCounts(temporal) };
+      cached = { at: Date.now(), value: readFlowCounts(temporal, taskQueue) };
       cached.value.catch(() => (cached = undefined));
     }
     return cached.value;

@@ -200,7 +200,7 @@ void describe('tenant isolation matrix over every registered route', () => {
     // A replay of A's event resends A's delivery only.
     const replay = await a.call('POST', `/v1/events/${shared}/replay`, {});
     assert.equal(replay.status, 202, JSON.stringify(replay.body));
-    assert.deepEqual(replay.body.deliveries.map((d: { id: string }) => d.id), [fromA.body.deliveries[0].id]);
+    assert.deepEqual(replay.body.deliveries.map((d: { id: string; outcome: string }) => [d.id, d.outcome]), [[fromA.body.deliveries[0].id, 'restarted']]);
     await waitFor(() => (ra.received.length === 2 ? true : undefined), "A's replay to arrive");
     assert.equal(rb.received.length, 1, "B's receiver got nothing from A's replay");
   });

@@ -14,7 +14,7 @@ export interface TestTenant {
 }
 
 /** Creates a tenant with a caller-chosen ID and one token for it. */
-export async function createTenant(stack: Stack, prefix = 'acme'): Promise<TestTenant> {
+export async function createTenant(stack: Pick<Stack, 'url' | 'call'>, prefix = 'acme'): Promise<TestTenant> {
   const id = `${prefix}-${process.pid}-${++counter}`;
   const created = await stack.call('POST', '/v1/tenants', { id, name: `Tenant ${id}` });
   assert.equal(created.status, 201, JSON.stringify(created.body));

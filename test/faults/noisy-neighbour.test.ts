@@ -1,0 +1,88 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { createTenant } from '../support/tenants';
+import { startTimedReceiver, type TimedReceiver } from '../support/timed-receiver';
+import { report, sharedDatabase, sharedTemporalAddress, waitFor } from './support/backends';
+import { Hookflow } from './support/hookflow';
+
+// Tenant A's endpoints never answer; the request timeout is the production default, so a held slot
+// stays held for as long as it would in production.
+const HANGING = Number(process.env.NOISY_ENDPOINTS ?? 250);
+// Tenant B's events, one after another, alone and then during A's backlog.
+const SAMPLES = 50;
+const quantile = (q: number) => (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.min(xs.length - 1, Math.ceil(q * xs.length) - 1)]!;
+const p50 = quantile(0.5);
+const p99 = quantile(0.99);
+
+void describe('fault: one tenant\'s hanging endpoints do not hold up another tenant (API + 2 workers)', () => {
+  let hf: Hookflow;
+  const receivers: TimedReceiver[] = [];
+
+  before(async () => {
+    hf = new Hookflow({
+      databaseUrl: await sharedDatabase(),
+      temporalAddress: sharedTemporalAddress(),
+      env: { HOOKFLOW_REQUEST_TIMEOUT_MS: '15000', HOOKFLOW_RETRY_MAX_ATTEMPTS: '2' },
+    });
+    await hf.migrate();
+    await hf.startApi();
+    await hf.startWorker();
+    await hf.startWorker();
+  });
+  after(async () => {
+    await hf?.kill();
+    await Promise.all(receivers.map((r) => r.close()));
+  });
+
+  void test(`${HANGING} never-answering endpoints of tenant A, then tenant B's event arrives within 2 s`, { timeout: 240_000 }, async () => {
+    const hang = await startTimedReceiver({ delayMs: Infinity });
+    const fast = await startTimedReceiver({});
+    receivers.push(hang, fast);
+    const api = { url: hf.apiUrl, call: hf.call.bind(hf) };
+    const a = await createTenant(api, 'noisy');
+    const b = await createTenant(api, 'quiet');
+    for (let i = 0; i < HANGING; i++) {
+      const res = await a.call('POST', '/v1/subscriptions', { url: `${hang.url}/a/${i}`, eventTypes: ['load.tick'] });
+      assert.equal(res.status, 201, JSON.stringify(res.body));
+    }
+    const subB = await b.call('POST', '/v1/subscriptions', { url: `${fast.url}/b`, eventTypes: ['load.tick'] });
+    assert.equal(subB.status, 201);
+
+    // B's latency, event by event: from the accepted POST to the arrival at its endpoint.
+    const bLatency = async (): Promise<number> => {
+      const before = fast.arrivals.length;
+      const sentAt = Date.now();
+      const ev = await b.call('POST', '/v1/events', { type: 'load.tick', data: {} });
+      assert.equal(ev.status, 202);
+      await waitFor(() => fast.arrivals.length > before, 'tenant B\'s delivery to arrive', 60_000, 10);
+      return fast.arrivals[before]! - sentAt;
+    };
+    // B's first event also proves its endpoint fast (a new endpoint's first delivery takes the lane).
+    await bLatency();
+    const alone: number[] = [];
+    for (let i = 0; i < SAMPLES; i++) alone.push(await bLatency());
+
+    const fanned = await a.call('POST', '/v1/events', { type: 'load.tick', data: {} });
+    assert.equal(fanned.body.deliveries.length, HANGING);
+    // A's requests are all out and hanging.
+    await waitFor(() => hang.open >= Math.min(HANGING, 30), 'tenant A\'s requests to hang', 30_000);
+    await new Promise((r) => setTimeout(r, 500));
+
+    const during: number[] = [];
+    for (let i = 0; i < SAMPLES; i++) during.push(await bLatency());
+    const [p99Alone, p99During] = [p99(alone), p99(during)];
+    report('noisy-neighbour', {
+      hangingEndpoints: HANGING,
+      openNow: hang.open,
+      mostOpenAtOnce: hang.maxOpen,
+      bAloneMs: { p50: p50(alone), p99: p99Alone },
+      bDuringMs: { first: during[0], p50: p50(during), p99: p99During, max: Math.max(...during) },
+    });
+    assert.ok(during[0]! < 2_000, `tenant B's first delivery during A's backlog took ${during[0]} ms`);
+    assert.ok(Math.max(...during) < 2_000, `tenant B's deliveries took up to ${Math.max(...during)} ms`);
+    assert.ok(p99During <= 3 * p99Alone, `B's p99 during A's backlog ${p99During} ms > 3 × its p99 alone (${p99Alone} ms)`);
+    assert.ok(hang.open >= Math.min(HANGING, 30), 'A\'s requests were still hanging while B was measured');
+    // A's hanging attempts are bounded by its lane, not by the worker's slots.
+    assert.ok(hang.maxOpen <= 50, `tenant A had ${hang.maxOpen} requests open at once`);
+  });
+});
