@@ -8,6 +8,7 @@ import { generateSecret } from '../src/signing/standard-webhooks';
 import { endpointControls } from './scenarios/controls';
 import { fanout } from './scenarios/fanout';
 import { floorScenario } from './scenarios/floor';
+import { flowControl } from './scenarios/flow';
 import { ingest } from './scenarios/ingest';
 import { latencyAtRate } from './scenarios/latency';
 import { rawBaseline } from './scenarios/raw';
@@ -21,7 +22,7 @@ import { say } from './support/progress';
 import { summarize, type ScenarioResults } from './support/report';
 import { startBenchStack } from './support/stack';
 
-const SCENARIOS = ['raw', 'ingest', 'schema', 'latency', 'sustained', 'floor', 'fanout', 'controls'];
+const SCENARIOS = ['raw', 'ingest', 'schema', 'latency', 'sustained', 'floor', 'fanout', 'controls', 'flow'];
 
 async function main(): Promise<void> {
   const quick = ['1', 'true', 'yes'].includes(process.env.BENCH_QUICK ?? '');
@@ -94,6 +95,9 @@ async function main(): Promise<void> {
     if (want('fanout')) r.fanout = await fanout(ctx);
     if (want('controls')) memory.mark('controls');
     if (want('controls')) r.controls = await endpointControls(ctx);
+    // Last: its noisy-neighbour scene leaves tenant A's hanging deliveries retrying.
+    if (want('flow')) memory.mark('flow');
+    if (want('flow')) r.flow = await flowControl(ctx);
     const receiver = await driver.call('receiverStats');
     r.peakRssMiB = memory.stop();
     const memoryDetail = { startupHighWaterMiB: memory.startupMiB, atSampledPeakMiB: memory.selfAtPeak(), byScenarioMiB: memory.byScenario };
@@ -114,7 +118,7 @@ async function main(): Promise<void> {
           figures,
           receiver,
           memory: memoryDetail,
-          scenarios: { raw: r.raw, schema: r.schema, latency20: r.lat20, latency100: r.lat100, sustained: r.sustained, floorBefore: r.floorBefore, floor: r.floor, ingest: r.ingest, fanout: r.fanout, controls: r.controls },
+          scenarios: { raw: r.raw, schema: r.schema, latency20: r.lat20, latency100: r.lat100, sustained: r.sustained, floorBefore: r.floorBefore, floor: r.floor, ingest: r.ingest, fanout: r.fanout, controls: r.controls, flow: r.flow },
         },
         null,
         2,

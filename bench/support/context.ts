@@ -72,7 +72,8 @@ export async function awaitArrivals(ctx: Ctx, label: string, prefix: string, exp
 
 /** Lets the previous scenario's workflows close so the next one starts from an idle system. */
 export async function settle(ctx: Ctx, timeoutMs = 60_000): Promise<void> {
-  const query = `TaskQueue = '${ctx.stack.config.temporal.taskQueue}' AND ExecutionStatus = 'Running'`;
+  // Deliveries only: an idle endpoint limiter stays open a minute in case more come, doing nothing.
+  const query = `TaskQueue = '${ctx.stack.config.temporal.taskQueue}' AND WorkflowType = 'deliveryWorkflow' AND ExecutionStatus = 'Running'`;
   const deadline = Date.now() + timeoutMs;
   let open = 0;
   while (Date.now() < deadline) {

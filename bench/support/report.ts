@@ -19,6 +19,8 @@ export interface ScenarioResults {
   fanout?: Any;
   /** Endpoint controls: ten headers per attempt, a filter at fan-out to 1,000 (bench/scenarios/controls.ts). */
   controls?: Any;
+  /** Flow control: a throttle with no backlog, and the noisy-neighbour scene (bench/scenarios/flow.ts). */
+  flow?: Any;
   peakRssMiB?: Record<string, number | null>;
 }
 
@@ -136,6 +138,7 @@ function figuresOf(r: ScenarioResults) {
       temporal: fanRun.temporal,
     },
     controls: r.controls,
+    flow: r.flow,
     peakRssMiB: r.peakRssMiB,
     // Share of the machine's CPU taken by processes outside the bench: high values mean noisy figures.
     foreignCpuShare: Object.fromEntries(
@@ -154,7 +157,8 @@ function figuresOf(r: ScenarioResults) {
       )
         .filter(([, m]) => m)
         .map(([k, m]) => [k, m!.foreignCpuShare] as [string, number | null])
-        .concat(r.controls ? [['controlsFanout', r.controls.filter.foreignCpuShare as number | null]] : []),
+        .concat(r.controls ? [['controlsFanout', r.controls.filter.foreignCpuShare as number | null]] : [])
+        .concat(r.flow ? [['flowThrottled', Math.max(...(r.flow.throttled.foreignCpuShare as number[]))]] : []),
     ) as Record<string, number | null>,
   };
 }
@@ -239,6 +243,14 @@ export function summarize(r: ScenarioResults) {
       ['filter: POST /v1/events ms, no subscription → 1,000 filters none match', `${n(fl.acceptMs.noSubscription, 2)} → ${n(fl.acceptMs.judgedBy1000Filters, 2)} (+${n(fl.acceptMs.added, 2)})`, '', ''],
       ['filter: 1,000 filters on one event in process, cold / warm (µs)', `${n(fl.inProcess.coldUs)} / ${n(fl.inProcess.warmUs)}`, '', ''],
       ['filter: fan-out 1→1,000, all match (s) · CPU ms / delivery', `${n(fl.allMatchSeconds, 2)} · ${n(fl.cpuMsPerDelivery, 3)}`, '', ''],
+    );
+  }
+  if (f.flow) {
+    const { throttled: th, noisy: nb } = f.flow;
+    const both = (c: Any) => `${n(c.hookflow, 3)} + ${n(c.temporal, 3)}`;
+    rows.push(
+      [`throttle, no backlog: CPU ms / delivery hookflow + temporal, unthrottled → throttled (@${th.offeredPerSecond}/s)`, `${both(th.cpuMsPerDelivery.unthrottled)} → ${both(th.cpuMsPerDelivery.throttled)}`, '', ''],
+      [`noisy neighbour: B p50 · p99 ms alone → during A's ${nb.hangingEndpoints} hanging endpoints`, `${n(nb.bAloneMs.p50, 0)} · ${n(nb.bAloneMs.p99, 0)} → ${n(nb.bDuringMs.p50, 0)} · ${n(nb.bDuringMs.p99, 0)} (p99 ×${n(nb.p99Ratio, 2)})`, '', ''],
     );
   }
   if (f.sustained) rows.push(['sched-to-start p50/p99 ms (sustained)', s2s(f.sustained.temporal), '', '']);
