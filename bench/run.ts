@@ -5,6 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { generateSecret } from '../src/signing/standard-webhooks';
+import { billableActionsPerDelivery } from './scenarios/actions';
 import { endpointControls } from './scenarios/controls';
 import { fanout } from './scenarios/fanout';
 import { floorScenario } from './scenarios/floor';
@@ -22,7 +23,7 @@ import { say } from './support/progress';
 import { summarize, type ScenarioResults } from './support/report';
 import { startBenchStack } from './support/stack';
 
-const SCENARIOS = ['raw', 'ingest', 'schema', 'latency', 'sustained', 'floor', 'fanout', 'controls', 'flow'];
+const SCENARIOS = ['raw', 'ingest', 'schema', 'latency', 'sustained', 'floor', 'fanout', 'controls', 'actions', 'flow'];
 
 async function main(): Promise<void> {
   const quick = ['1', 'true', 'yes'].includes(process.env.BENCH_QUICK ?? '');
@@ -95,6 +96,7 @@ async function main(): Promise<void> {
     if (want('fanout')) r.fanout = await fanout(ctx);
     if (want('controls')) memory.mark('controls');
     if (want('controls')) r.controls = await endpointControls(ctx);
+    if (want('actions')) r.actions = await billableActionsPerDelivery(ctx);
     // Last: its noisy-neighbour scene leaves tenant A's hanging deliveries retrying.
     if (want('flow')) memory.mark('flow');
     if (want('flow')) r.flow = await flowControl(ctx);
@@ -118,7 +120,7 @@ async function main(): Promise<void> {
           figures,
           receiver,
           memory: memoryDetail,
-          scenarios: { raw: r.raw, schema: r.schema, latency20: r.lat20, latency100: r.lat100, sustained: r.sustained, floorBefore: r.floorBefore, floor: r.floor, ingest: r.ingest, fanout: r.fanout, controls: r.controls, flow: r.flow },
+          scenarios: { raw: r.raw, schema: r.schema, latency20: r.lat20, latency100: r.lat100, sustained: r.sustained, floorBefore: r.floorBefore, floor: r.floor, ingest: r.ingest, fanout: r.fanout, controls: r.controls, actions: r.actions, flow: r.flow },
         },
         null,
         2,

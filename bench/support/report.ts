@@ -19,6 +19,8 @@ export interface ScenarioResults {
   fanout?: Any;
   /** Endpoint controls: ten headers per attempt, a filter at fan-out to 1,000 (bench/scenarios/controls.ts). */
   controls?: Any;
+  /** Billable Temporal Cloud Actions per delivery, from recorded histories (bench/scenarios/actions.ts). */
+  actions?: Any;
   /** Flow control: a throttle with no backlog, and the noisy-neighbour scene (bench/scenarios/flow.ts). */
   flow?: Any;
   peakRssMiB?: Record<string, number | null>;
@@ -138,6 +140,7 @@ function figuresOf(r: ScenarioResults) {
       temporal: fanRun.temporal,
     },
     controls: r.controls,
+    actions: r.actions,
     flow: r.flow,
     peakRssMiB: r.peakRssMiB,
     // Share of the machine's CPU taken by processes outside the bench: high values mean noisy figures.
@@ -243,6 +246,16 @@ export function summarize(r: ScenarioResults) {
       ['filter: POST /v1/events ms, no subscription → 1,000 filters none match', `${n(fl.acceptMs.noSubscription, 2)} → ${n(fl.acceptMs.judgedBy1000Filters, 2)} (+${n(fl.acceptMs.added, 2)})`, '', ''],
       ['filter: 1,000 filters on one event in process, cold / warm (µs)', `${n(fl.inProcess.coldUs)} / ${n(fl.inProcess.warmUs)}`, '', ''],
       ['filter: fan-out 1→1,000, all match (s) · CPU ms / delivery', `${n(fl.allMatchSeconds, 2)} · ${n(fl.cpuMsPerDelivery, 3)}`, '', ''],
+    );
+  }
+  if (f.actions) {
+    const a = f.actions;
+    const kinds = (c: Any) => Object.entries(c.byKind).map(([k, v]) => `${k} ${v}`).join(', ');
+    rows.push(
+      ['billable Actions / delivery: first attempt · after 2 retries · dead letter', `${a.firstAttempt.total} · ${a.afterTwoRetries.total} · ${a.deadLetter.total}`, '', ''],
+      ['  first attempt', kinds(a.firstAttempt), '', ''],
+      ['  after 2 retries', kinds(a.afterTwoRetries), '', ''],
+      ['  dead letter (queries and the API\'s reads not counted)', kinds(a.deadLetter), '', ''],
     );
   }
   if (f.flow) {
