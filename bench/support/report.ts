@@ -250,7 +250,7 @@ export function summarize(r: ScenarioResults) {
   }
   if (f.actions) {
     const a = f.actions;
-    const kinds = (c: Any) => Object.entries(c.byKind).map(([k, v]) => `${k} ${v}`).join(', ');
+    const kinds = (c: Any) => Object.entries(c.byKind as Record<string, number>).map(([k, v]) => `${k} ${v}`).join(', ');
     rows.push(
       ['billable Actions / delivery: first attempt · after 2 retries · dead letter', `${a.firstAttempt.total} · ${a.afterTwoRetries.total} · ${a.deadLetter.total}`, '', ''],
       ['  first attempt', kinds(a.firstAttempt), '', ''],
