@@ -109,7 +109,7 @@ export async function deliveryWorkflow(input: DeliveryInput): Promise<DeliverySt
       const first = firstRoundAtStart && trigger === 'initial' && status.roundCount === 0;
       const round = startRound(status, trigger, (first ? workflowInfo().startTime : new Date()).toISOString());
       // Versioned: histories from before the local first attempt replay down the regular path.
-      const localFirst = !throttled && trigger === 'initial' && status.attempts === 0 && (revised || patched(LOCAL_FIRST_ATTEMPT));
+      const localFirst = !throttled && !input.regularFirstAttempt && trigger === 'initial' && status.attempts === 0 && (revised || patched(LOCAL_FIRST_ATTEMPT));
       // A local attempt's commands all reach the server when it ends, so a `delivering` upsert would
       // land together with the outcome's: skip that visibility write, the query still says delivering.
       if (localFirst) status.state = 'delivering';

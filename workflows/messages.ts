@@ -36,12 +36,19 @@ export interface DeliveryInput {
    */
   throttle?: VersionedLimits;
   /**
-   * Set for an endpoint not yet known to answer fast (no success since its last slow or timed-out
-   * attempt): its attempts run as regular activities, never as a local first attempt that would hold
+   * Set for an endpoint known to be slow (no success since its last slow or timed-out attempt): its
+   * attempts run as regular activities, never as a local first attempt that would hold
    * a workflow-task slot, and take a slot from the tenant's lane limiter, so one tenant's hanging
    * endpoints hold at most `maxInFlight` attempts at once. Absent in older runs.
    */
   lane?: { limiterId: string; maxInFlight: number };
+  /**
+   * Set for an endpoint not yet known to answer fast (a new one): the first attempt runs as a regular
+   * activity, which holds an activity slot while it waits, not the workflow-task slot a local
+   * attempt holds, so many such endpoints hanging at once do not hold up known-fast ones. No
+   * limiter is asked: a burst to a new endpoint goes out at full speed. Absent in older runs.
+   */
+  regularFirstAttempt?: boolean;
 }
 
 /** What the delivery activity is called with: IDs and the policy only, never a body or a secret. */

@@ -67,8 +67,8 @@ void describe('Temporal payload encryption (HOOKFLOW_PAYLOAD_KEY) and the codec 
     [stack, plain, receiver] = await Promise.all([
       startStack({ HOOKFLOW_PAYLOAD_KEY: `${KEY_ID}:${randomBytes(32).toString('base64')}` }),
       startStack({}, { worker: false }),
-      // Request 0 is the ping that proves the endpoint fast (a new endpoint's deliveries take its
-      // tenant's lane, docs/flow-control.md). The event's first attempt then fails, so its history
+      // Request 0 is the ping that proves the endpoint fast (a new endpoint's first attempt is a
+      // regular activity, docs/flow-control.md). The event's first attempt then fails, so its history
       // holds the local first attempt's marker and the regular activity's input and result: every
       // kind of place a payload can sit.
       startReceiver((_q, i) => ({ status: i === 1 ? 503 : 200 })),

@@ -2,7 +2,7 @@ import { preparedStatement, type Db } from '../pool';
 import type { RetryPolicyConfig } from '../../config';
 import { keysetAfter, type KeysetCursor } from './keyset';
 import { evaluatePending, KnownFilters, type PendingPair } from '../../payload-filter/fanout';
-import { fastPathSql, throttleSql, type StoredThrottle } from './throttle';
+import { endpointPaceSql, throttleSql, type EndpointPace, type StoredThrottle } from './throttle';
 
 export interface EventRow {
   id: string;
@@ -34,7 +34,7 @@ export interface PlannedDelivery {
 export interface AcceptedEvent {
   event: EventRow;
   /** retryPolicy is filled in for newly created events, which the caller goes on to dispatch. */
-  deliveries: (PlannedDelivery & { retryPolicy?: Partial<RetryPolicyConfig> | null; throttle?: StoredThrottle; fastPath?: boolean })[];
+  deliveries: (PlannedDelivery & { retryPolicy?: Partial<RetryPolicyConfig> | null; throttle?: StoredThrottle; pace?: EndpointPace })[];
   /** false when an earlier request with the same idempotency key or ID already stored it. */
   created: boolean;
 }
@@ -139,7 +139,7 @@ const ACCEPT_SQL = preparedStatement('accept_events', `
          (SELECT ord FROM oversized)::int AS oversized_ord, (SELECT n FROM oversized) AS oversized_n,
          (SELECT COALESCE(json_agg(ins), '[]') FROM ins) AS events,
          (SELECT COALESCE(json_agg(json_build_object('delivery_id', p.delivery_id, 'tenant_id', p.tenant_id, 'event_id', p.event_id,
-            'subscription_id', p.subscription_id, 'retry_policy', s.retry_policy::text, 'throttle', ${throttleSql('s')}, 'fast_path', ${fastPathSql('s')}) ORDER BY p.subscription_id), '[]')
+            'subscription_id', p.subscription_id, 'retry_policy', s.retry_policy::text, 'throttle', ${throttleSql('s')}, 'pace', ${endpointPaceSql('s')}) ORDER BY p.subscription_id), '[]')
           FROM plans p JOIN subscriptions s ON s.id = p.subscription_id) AS plans,
          (SELECT json_agg(json_build_object('ord', u.ord, 'subscriptionId', u.subscription_id, 'version', u.filter_version)) FROM unevaluated u) AS pending,
          (SELECT json_agg(DISTINCT jsonb_build_object('subscriptionId', v.subscription_id, 'version', v.version)) FROM verdicts v
@@ -153,7 +153,7 @@ const MARK_DISPATCHED_SQL = preparedStatement(
 );
 
 type StoredEvent = Omit<EventRow, 'created_at' | 'dispatched_at'> & { created_at: string; dispatched_at: string | null };
-type StoredPlan = { delivery_id: string; tenant_id: string; event_id: string; subscription_id: string; retry_policy: string | null; throttle: StoredThrottle; fast_path: boolean };
+type StoredPlan = { delivery_id: string; tenant_id: string; event_id: string; subscription_id: string; retry_policy: string | null; throttle: StoredThrottle; pace: EndpointPace };
 
 /**
  * Stores the events and their fan-out plans in one statement, however many events the request
@@ -209,7 +209,7 @@ export async function acceptEach(db: Queryable, events: NewEvent[]): Promise<Acc
       subscriptionId: p.subscription_id,
       retryPolicy: p.retry_policy === null ? null : (JSON.parse(p.retry_policy) as Partial<RetryPolicyConfig> | null),
       throttle: p.throttle,
-      fastPath: p.fast_path,
+      pace: p.pace,
     });
     plansByEvent.set(key, list);
   }

@@ -1,7 +1,7 @@
 import type { Db } from '../pool';
 import type { StartableDelivery } from '../../dispatch/fanout';
 import { eventKey, type EventRef } from './events';
-import { fastPathSql, throttleSql, type StoredThrottle } from './throttle';
+import { endpointPaceSql, throttleSql, type EndpointPace, type StoredThrottle } from './throttle';
 
 /** Loads the fan-out plan of the given events, with what a workflow start needs. */
 export async function loadStartable(db: Db, events: EventRef[]): Promise<[EventRef, StartableDelivery[]][]> {
@@ -13,9 +13,9 @@ export async function loadStartable(db: Db, events: EventRef[]): Promise<[EventR
     type: string;
     retry_policy: StartableDelivery['retryPolicy'];
     throttle: StoredThrottle;
-    fast_path: boolean;
+    pace: EndpointPace;
   }>(
-    `SELECT d.delivery_id, d.tenant_id, d.event_id, d.subscription_id, e.type, s.retry_policy, ${throttleSql('s')} AS throttle, ${fastPathSql('s')} AS fast_path
+    `SELECT d.delivery_id, d.tenant_id, d.event_id, d.subscription_id, e.type, s.retry_policy, ${throttleSql('s')} AS throttle, ${endpointPaceSql('s')} AS pace
      FROM unnest($1::text[], $2::text[]) AS k(tenant_id, id)
      JOIN event_deliveries d ON d.tenant_id = k.tenant_id AND d.event_id = k.id
      JOIN events e ON e.tenant_id = d.tenant_id AND e.id = d.event_id JOIN subscriptions s ON s.id = d.subscription_id`,
@@ -31,7 +31,7 @@ export async function loadStartable(db: Db, events: EventRef[]): Promise<[EventR
       eventType: r.type,
       retryPolicy: r.retry_policy,
       throttle: r.throttle,
-      fastPath: r.fast_path,
+      pace: r.pace,
     });
   }
   return [...byEvent.values()];
