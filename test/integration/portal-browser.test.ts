@@ -372,7 +372,7 @@ void describe('customer portal in headless Chromium', () => {
     await section.getByRole('img', { name: 'Latency per hour, last 24 hours' }).waitFor({ timeout: SEEN_MS });
     assert.ok((await section.locator('rect.bar-ok').count()) >= 1 && (await section.locator('rect.bar-failed').count()) >= 1, 'bars for both outcomes');
     assert.ok((await section.locator('.line-p50').count()) >= 1, 'a p50 line or point');
-    const rows = await section.locator('table[data-stats-table] tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.children].map((c) => (c as HTMLElement).innerText)));
+    const rows = await section.locator('table[data-stats-table] tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.children].map((c) => (c.textContent ?? '').trim())));
     const sum = (col: number) => rows.reduce((n, r) => n + Number(r[col]), 0);
     assert.deepEqual([sum(1), sum(2), sum(3)], [3, 1, 6], JSON.stringify(rows));
     const api = (await tenant.call('GET', `/v1/subscriptions/${created.body.id}/stats?bucket=1h`)).body;
@@ -384,7 +384,7 @@ void describe('customer portal in headless Chromium', () => {
     await section.screenshot({ path: path.join(shots, 'endpoint-health.png') });
 
     // Another window: the last hour in 5-minute periods, still the same four deliveries.
-    await section.getByLabel('Window').selectOption('1h');
+    await section.getByLabel('Window', { exact: true }).selectOption('1h');
     await page.locator('table[data-stats-table] caption', { hasText: 'Per 5 minutes, last hour' }).waitFor({ timeout: SEEN_MS });
     await page.locator('section[data-stats="ready"]').waitFor({ timeout: SEEN_MS });
     assert.match(await section.locator('[data-stats-totals]').innerText(), /^4 deliveries: 3 succeeded, 1 failed/);

@@ -110,7 +110,7 @@ void describe('stats per subscription and per tenant, from rollups', () => {
   });
 
   void test('a tenant\'s stats add up its subscriptions and no one else\'s; a tenant reads only its own', async () => {
-    for (const call of [stack.call.bind(stack), tenant.call]) {
+    for (const call of [(m: string, p: string) => stack.call(m, p), (m: string, p: string) => tenant.call(m, p)]) {
       const res = await call('GET', `/v1/tenants/${tenant.id}/stats?${windowQuery}`);
       assert.equal(res.status, 200, JSON.stringify(res.body));
       assert.equal(res.body.tenantId, tenant.id);
