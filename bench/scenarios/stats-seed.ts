@@ -45,7 +45,7 @@ export async function seedWeek(ctx: Ctx, attempts: number): Promise<Seeded> {
       `INSERT INTO delivery_attempts (delivery_id, subscription_id, event_id, round, attempt, started_at, duration_ms, status_code, outcome)
        SELECT $1 || (g / 3), ($2::text[])[1 + g % $3::int], $1 || 'e' || (g / 3), 1, 1 + g % 3,
               now() - make_interval(secs => (g::float8 / $4::int) * ${WEEK_SECONDS}),
-              CASE WHEN g % 100 = 0 THEN 1500 ELSE 5 + (g * 7919) % 200 END,
+              CASE WHEN g % 100 = 0 THEN 1500 ELSE 5 + (g::bigint * 7919) % 200 END,
               CASE WHEN g % 10 = 9 THEN 503 ELSE 200 END, CASE WHEN g % 10 = 9 THEN 'failed' ELSE 'succeeded' END
        FROM generate_series($5::int, $6::int) AS g`,
       [`${ctx.runId}sd`, subscriptionIds, SEED_SUBSCRIPTIONS, attempts, from, Math.min(attempts, from + chunk) - 1],

@@ -47,7 +47,9 @@ type SumsRow = { at: number; attempts: number; succeeded: number; failed: number
 
 /** Sums per bucket of the window; `owner` is the column that selects the rows. */
 function readSql(owner: 'subscription_id' | 'tenant_id'): string {
-  return `SELECT (floor(extract(epoch FROM bucket_start) / $2) * $2)::bigint AS at,
+  // date_part is float8 arithmetic, cheaper per row than extract's numeric on the 100,000 minute rows a
+  // tenant's week by 15 minutes sums.
+  return `SELECT (floor(date_part('epoch', bucket_start) / $2::float8) * $2::float8)::bigint AS at,
             sum(attempts)::bigint AS attempts, sum(succeeded)::bigint AS succeeded, sum(failed)::bigint AS failed,
             max(latency_max_ms) AS max_ms, ${BINS.map((l) => `sum(${l})::bigint AS ${l}`).join(', ')}
      FROM subscription_stats
