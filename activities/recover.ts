@@ -3,6 +3,7 @@ import type { Client } from '@temporalio/client';
 import type { Config } from '../src/config';
 import type { Db } from '../src/db/pool';
 import { claimForRecovery, listRecoverable, purgeBatch } from '../src/db/repos/delivery-records';
+import { purgeStats } from '../src/db/repos/subscription-stats';
 import { redeliverAny } from '../src/dispatch/redeliver';
 
 export interface RecoverPageInput {
@@ -59,8 +60,11 @@ export function createMaintenanceActivities(deps: { db: Db; temporal: Client; co
       return result;
     },
 
+    /** One batch of old events (with their deliveries and attempts) and of old stats rollups. */
     async purgeBatch(input: { cutoff: string; limit: number }) {
-      return purgeBatch(deps.db, input.cutoff, input.limit);
+      const deleted = await purgeBatch(deps.db, input.cutoff, input.limit);
+      // Rollup rows are small and many (a minute row per busy subscription): more of them per batch.
+      return { ...deleted, rollups: await purgeStats(deps.db, input.cutoff, input.limit * 20) };
     },
   };
 }

@@ -15,6 +15,7 @@ import { latencyAtRate } from './scenarios/latency';
 import { rawBaseline } from './scenarios/raw';
 import { schemaIngest } from './scenarios/schema';
 import { createSingleSubscriptions } from './scenarios/setup';
+import { statsScenario } from './scenarios/stats';
 import { sustainedDelivery } from './scenarios/sustained';
 import { settle, type Ctx } from './support/context';
 import { startDriver } from './support/driver-client';
@@ -23,7 +24,7 @@ import { say } from './support/progress';
 import { summarize, type ScenarioResults } from './support/report';
 import { startBenchStack } from './support/stack';
 
-const SCENARIOS = ['raw', 'ingest', 'schema', 'latency', 'sustained', 'floor', 'fanout', 'controls', 'actions', 'flow'];
+const SCENARIOS = ['raw', 'ingest', 'schema', 'latency', 'sustained', 'floor', 'fanout', 'controls', 'actions', 'stats', 'flow'];
 
 async function main(): Promise<void> {
   const quick = ['1', 'true', 'yes'].includes(process.env.BENCH_QUICK ?? '');
@@ -97,6 +98,9 @@ async function main(): Promise<void> {
     if (want('controls')) memory.mark('controls');
     if (want('controls')) r.controls = await endpointControls(ctx);
     if (want('actions')) r.actions = await billableActionsPerDelivery(ctx);
+    // It leaves a million attempts behind in PostgreSQL; before flow, whose hanging deliveries would load its measurements.
+    if (want('stats')) memory.mark('stats');
+    if (want('stats')) r.stats = await statsScenario(ctx);
     // Last: its noisy-neighbour scene leaves tenant A's hanging deliveries retrying.
     if (want('flow')) memory.mark('flow');
     if (want('flow')) r.flow = await flowControl(ctx);
@@ -120,7 +124,7 @@ async function main(): Promise<void> {
           figures,
           receiver,
           memory: memoryDetail,
-          scenarios: { raw: r.raw, schema: r.schema, latency20: r.lat20, latency100: r.lat100, sustained: r.sustained, floorBefore: r.floorBefore, floor: r.floor, ingest: r.ingest, fanout: r.fanout, controls: r.controls, actions: r.actions, flow: r.flow },
+          scenarios: { raw: r.raw, schema: r.schema, latency20: r.lat20, latency100: r.lat100, sustained: r.sustained, floorBefore: r.floorBefore, floor: r.floor, ingest: r.ingest, fanout: r.fanout, controls: r.controls, actions: r.actions, stats: r.stats, flow: r.flow },
         },
         null,
         2,

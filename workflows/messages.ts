@@ -217,6 +217,8 @@ export interface PurgeReport {
   events: number;
   deliveries: number;
   attempts: number;
+  /** Stats rollup rows; absent in reports of runs from before the rollups. */
+  rollups?: number;
   batches: number;
 }
 

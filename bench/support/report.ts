@@ -23,6 +23,8 @@ export interface ScenarioResults {
   actions?: Any;
   /** Flow control: a throttle with no backlog, and the noisy-neighbour scene (bench/scenarios/flow.ts). */
   flow?: Any;
+  /** Delivery health: the rollup write per attempt, the 7-day read at 1,000,000 attempts (bench/scenarios/stats.ts). */
+  stats?: Any;
   peakRssMiB?: Record<string, number | null>;
 }
 
@@ -46,6 +48,7 @@ export const TARGETS: Target[] = [
   { key: 'sustainedPerSecond', label: 'sustained delivery', op: '>=', goal: 150, unit: 'deliveries/s', source: 'sustained: first submit → last verified arrival', measure: (_, f) => f.sustained?.deliveriesPerSecond },
   { key: 'fanout1000Seconds', label: 'fan-out 1 → 1,000', op: '<=', goal: 6, unit: 's', source: 'fan-out: submit → last verified arrival, median of runs', measure: (_, f) => f.fanout1000?.medianSeconds },
   { key: 'latencyP99At20Ms', label: 'latency p99 @20/s', op: '<=', goal: 25, unit: 'ms', source: 'submit → first verified arrival', measure: (_, f) => f.latency20?.ms.p99 },
+  { key: 'statsRead7dMs', label: 'stats read, 7 days, 1,000,000 attempts (median)', op: '<=', goal: 50, unit: 'ms', source: 'GET /v1/subscriptions/:id/stats over 7 days, hourly buckets (the default), through the API; p95 beside it in the table', measure: (_, f) => f.stats?.read.subscription7dHourly.p50 },
   { key: 'apiWorkerPeakMiB', label: 'API + worker peak memory', op: '<=', goal: 300, unit: 'MiB', source: 'VmHWM of the process hosting API, worker and the bench itself', measure: (r) => r.peakRssMiB?.hookflow ?? undefined },
 ];
 
@@ -142,6 +145,7 @@ function figuresOf(r: ScenarioResults) {
     controls: r.controls,
     actions: r.actions,
     flow: r.flow,
+    stats: r.stats,
     peakRssMiB: r.peakRssMiB,
     // Share of the machine's CPU taken by processes outside the bench: high values mean noisy figures.
     foreignCpuShare: Object.fromEntries(
@@ -161,7 +165,8 @@ function figuresOf(r: ScenarioResults) {
         .filter(([, m]) => m)
         .map(([k, m]) => [k, m!.foreignCpuShare] as [string, number | null])
         .concat(r.controls ? [['controlsFanout', r.controls.filter.foreignCpuShare as number | null]] : [])
-        .concat(r.flow ? [['flowThrottled', Math.max(...(r.flow.throttled.foreignCpuShare as number[]))]] : []),
+        .concat(r.flow ? [['flowThrottled', Math.max(...(r.flow.throttled.foreignCpuShare as number[]))]] : [])
+        .concat(r.stats ? [['statsWrite', r.stats.write.attemptStatement.spread.foreignCpuShare as number | null]] : []),
     ) as Record<string, number | null>,
   };
 }
@@ -264,6 +269,21 @@ export function summarize(r: ScenarioResults) {
     rows.push(
       [`throttle, no backlog: CPU ms / delivery hookflow + temporal, unthrottled → throttled (@${th.offeredPerSecond}/s)`, `${both(th.cpuMsPerDelivery.unthrottled)} → ${both(th.cpuMsPerDelivery.throttled)}`, '', ''],
       [`noisy neighbour: B p50 · p99 ms alone → during A's ${nb.hangingEndpoints} hanging endpoints`, `${n(nb.bAloneMs.p50, 0)} · ${n(nb.bAloneMs.p99, 0)} → ${n(nb.bDuringMs.p50, 0)} · ${n(nb.bDuringMs.p99, 0)} (p99 ×${n(nb.p99Ratio, 2)})`, '', ''],
+    );
+  }
+  if (f.stats) {
+    const { read: rd, write: wr, seeded: sd } = f.stats;
+    const readRow = (label: string, x: Any) => [`stats read ${label}, p50 / p95 (ms)`, `${n(x.p50, 1)} / ${n(x.p95, 1)} (${n(x.buckets)} buckets)`, '', ''];
+    rows.push(
+      ['stats: attempts in the log · rollup rows (minute / hour)', `${n(rd.attemptsInLog)} · ${n(sd.rollupRows.minute)} / ${n(sd.rollupRows.hour)}`, '', ''],
+      readRow('subscription, 7 d hourly', rd.subscription7dHourly),
+      readRow('subscription, 7 d by 15 min', rd.subscription7d15m),
+      readRow(`tenant (${sd.subscriptions} subscriptions), 7 d hourly`, rd.tenant7dHourly),
+      readRow(`tenant (${sd.subscriptions} subscriptions), 7 d by 15 min`, rd.tenant7d15m),
+      ['stats write: PostgreSQL CPU µs per attempt row, alone / with the rollup', `${n(wr.attemptRow.alone.pgCpuUs, 1)} / ${n(wr.attemptRow.withRollup.pgCpuUs, 1)}`, '', ''],
+      ['stats write: the rollup\'s PostgreSQL CPU per attempt (µs)', n(wr.rollupPgCpuUsPerAttempt, 1), '', ''],
+      ['stats write: whole attempt statement, PostgreSQL CPU µs', n(wr.attemptStatement.spread.pgCpuUs, 1), '', ''],
+      [`stats write: attempts/s at ${wr.concurrency} in flight, ${wr.concurrency} subscriptions / one`, `${n(wr.attemptStatement.spread.perSecond)} / ${n(wr.attemptStatement.oneSubscription.perSecond)}`, '', ''],
     );
   }
   if (f.sustained) rows.push(['sched-to-start p50/p99 ms (sustained)', s2s(f.sustained.temporal), '', '']);

@@ -29,6 +29,7 @@ import { subscriptionRecoveryRoutes } from './routes/subscription-recovery';
 import { subscriptionThrottleRoutes } from './routes/subscription-throttle';
 import { subscriptionTestRoutes } from './routes/subscription-test';
 import { portalLinkRoutes } from './routes/portal-links';
+import { statsRoutes } from './routes/stats';
 import { PORTAL_PREFIX, portalRoutes } from '../portal';
 
 export interface BuildServerOptions extends ApiDeps {
@@ -103,6 +104,7 @@ export async function buildServer(opts: BuildServerOptions): Promise<FastifyInst
       await v1.register(subscriptionThrottleRoutes, opts);
       await v1.register(subscriptionTestRoutes, opts);
       await v1.register(portalLinkRoutes, opts);
+      await v1.register(statsRoutes, opts);
     },
     { prefix: '/v1' },
   );

@@ -12,6 +12,7 @@ import { recoverCommand } from './commands/recover';
 import { redeliverCommand } from './commands/redeliver';
 import { rotateSecretKeysCommand } from './commands/rotate-secret-keys';
 import { sendCommand } from './commands/send';
+import { statsCommand } from './commands/stats';
 import { workerCommand } from './commands/worker';
 
 // From src/cli/ and from dist/src/cli/ alike, package.json is found by walking up.
@@ -45,6 +46,7 @@ export function buildProgram() {
     .addCommand(sendCommand())
     .addCommand(pingCommand())
     .addCommand(deliveriesCommand())
+    .addCommand(statsCommand())
     .addCommand(eventTypesCommand())
     .addCommand(redeliverCommand())
     .addCommand(recoverCommand());

@@ -6371,6 +6371,357 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/subscriptions/{id}/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Delivery health of one subscription over a window. Read from rollups the attempt path keeps per subscription and minute and hour (never from the attempt log), so a read costs the same however many attempts were made. */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Start of the window (rounded down to a whole bucket); default: 24 hours before `until`. Must be before `until` and within the retention (HOOKFLOW_RETENTION_DAYS back from now): a 400 naming `query.since` otherwise, a rule that moves with the clock and so is not a schema constraint. */
+                    since?: string;
+                    /** @description End of the window (rounded up to a whole bucket); default: now */
+                    until?: string;
+                    /** @description Bucket size. Buckets are aligned to multiples of their size in UTC. Default: the smallest size that cuts the window into at most 200 buckets; more than 1000 is a 400 naming `query.bucket`. */
+                    bucket?: "1m" | "5m" | "15m" | "30m" | "1h" | "3h" | "6h" | "12h" | "1d";
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            subscriptionId: string;
+                            tenantId: string;
+                            /** @description The window as answered: aligned to whole buckets */
+                            since: string;
+                            until: string;
+                            /** @enum {string} */
+                            bucket: "1m" | "5m" | "15m" | "30m" | "1h" | "3h" | "6h" | "12h" | "1d";
+                            totals: {
+                                /** @description Delivery rounds that ended: succeeded + failed. A redelivered dead letter counts again with its new round. */
+                                deliveries: number;
+                                /** @description Every attempt (HTTP request or refused address) made */
+                                attempts: number;
+                                /** @description Rounds that ended with a 2xx */
+                                succeeded: number;
+                                /** @description Rounds whose last attempt failed with no retry to follow (dead letters, and responses that stop retrying such as 410) */
+                                failed: number;
+                                /** @description succeeded ÷ deliveries, from 0 to 1; null when no delivery ended */
+                                successRate: number | null;
+                                /** @description Percentiles of every attempt's duration, in ms, from a fixed histogram (exact to within its bin); null when no attempt was made */
+                                latencyMs: {
+                                    p50: number | null;
+                                    p95: number | null;
+                                    p99: number | null;
+                                };
+                            };
+                            /** @description One entry per bucket of the window, oldest first, empty ones included */
+                            buckets: {
+                                /** @description Delivery rounds that ended: succeeded + failed. A redelivered dead letter counts again with its new round. */
+                                deliveries: number;
+                                /** @description Every attempt (HTTP request or refused address) made */
+                                attempts: number;
+                                /** @description Rounds that ended with a 2xx */
+                                succeeded: number;
+                                /** @description Rounds whose last attempt failed with no retry to follow (dead letters, and responses that stop retrying such as 410) */
+                                failed: number;
+                                /** @description succeeded ÷ deliveries, from 0 to 1; null when no delivery ended */
+                                successRate: number | null;
+                                /** @description Percentiles of every attempt's duration, in ms, from a fixed histogram (exact to within its bin); null when no attempt was made */
+                                latencyMs: {
+                                    p50: number | null;
+                                    p95: number | null;
+                                    p99: number | null;
+                                };
+                                start: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Bad request: the problem names each invalid field (`errors[].path`) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No valid API key or tenant token in `Authorization: Bearer …` */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The credential lacks the scope this operation needs, or a tenant token called an operator route */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such resource (another tenant's resource is a 404 too) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The client did not send its request in time */
+                408: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Rate limit of the credential exceeded; `Retry-After` says when to retry */
+                429: {
+                    headers: {
+                        /** @description Seconds to wait before retrying */
+                        "Retry-After"?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Request headers too large */
+                431: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unexpected server error (nothing internal is disclosed) */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description PostgreSQL or Temporal is unavailable; nothing was changed; `Retry-After` says when to retry */
+                503: {
+                    headers: {
+                        /** @description Seconds to wait before retrying */
+                        "Retry-After"?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tenants/{id}/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Delivery health of all of a tenant's subscriptions together (deleted ones included, for the time they existed). Read from rollups the attempt path keeps per subscription and minute and hour (never from the attempt log), so a read costs the same however many attempts were made. */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Start of the window (rounded down to a whole bucket); default: 24 hours before `until`. Must be before `until` and within the retention (HOOKFLOW_RETENTION_DAYS back from now): a 400 naming `query.since` otherwise, a rule that moves with the clock and so is not a schema constraint. */
+                    since?: string;
+                    /** @description End of the window (rounded up to a whole bucket); default: now */
+                    until?: string;
+                    /** @description Bucket size. Buckets are aligned to multiples of their size in UTC. Default: the smallest size that cuts the window into at most 200 buckets; more than 1000 is a 400 naming `query.bucket`. */
+                    bucket?: "1m" | "5m" | "15m" | "30m" | "1h" | "3h" | "6h" | "12h" | "1d";
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            tenantId: string;
+                            /** @description The window as answered: aligned to whole buckets */
+                            since: string;
+                            until: string;
+                            /** @enum {string} */
+                            bucket: "1m" | "5m" | "15m" | "30m" | "1h" | "3h" | "6h" | "12h" | "1d";
+                            totals: {
+                                /** @description Delivery rounds that ended: succeeded + failed. A redelivered dead letter counts again with its new round. */
+                                deliveries: number;
+                                /** @description Every attempt (HTTP request or refused address) made */
+                                attempts: number;
+                                /** @description Rounds that ended with a 2xx */
+                                succeeded: number;
+                                /** @description Rounds whose last attempt failed with no retry to follow (dead letters, and responses that stop retrying such as 410) */
+                                failed: number;
+                                /** @description succeeded ÷ deliveries, from 0 to 1; null when no delivery ended */
+                                successRate: number | null;
+                                /** @description Percentiles of every attempt's duration, in ms, from a fixed histogram (exact to within its bin); null when no attempt was made */
+                                latencyMs: {
+                                    p50: number | null;
+                                    p95: number | null;
+                                    p99: number | null;
+                                };
+                            };
+                            /** @description One entry per bucket of the window, oldest first, empty ones included */
+                            buckets: {
+                                /** @description Delivery rounds that ended: succeeded + failed. A redelivered dead letter counts again with its new round. */
+                                deliveries: number;
+                                /** @description Every attempt (HTTP request or refused address) made */
+                                attempts: number;
+                                /** @description Rounds that ended with a 2xx */
+                                succeeded: number;
+                                /** @description Rounds whose last attempt failed with no retry to follow (dead letters, and responses that stop retrying such as 410) */
+                                failed: number;
+                                /** @description succeeded ÷ deliveries, from 0 to 1; null when no delivery ended */
+                                successRate: number | null;
+                                /** @description Percentiles of every attempt's duration, in ms, from a fixed histogram (exact to within its bin); null when no attempt was made */
+                                latencyMs: {
+                                    p50: number | null;
+                                    p95: number | null;
+                                    p99: number | null;
+                                };
+                                start: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Bad request: the problem names each invalid field (`errors[].path`) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No valid API key or tenant token in `Authorization: Bearer …` */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The credential lacks the scope this operation needs, or a tenant token called an operator route */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such resource (another tenant's resource is a 404 too) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The client did not send its request in time */
+                408: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Rate limit of the credential exceeded; `Retry-After` says when to retry */
+                429: {
+                    headers: {
+                        /** @description Seconds to wait before retrying */
+                        "Retry-After"?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Request headers too large */
+                431: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unexpected server error (nothing internal is disclosed) */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description PostgreSQL or Temporal is unavailable; nothing was changed; `Retry-After` says when to retry */
+                503: {
+                    headers: {
+                        /** @description Seconds to wait before retrying */
+                        "Retry-After"?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {

@@ -35,6 +35,16 @@ def before_call(ctx, case, kwargs):
     if method == "GET" and path == "/v1/deliveries" and isinstance(case.query, dict):
         _order(case.query, "since", "until")
 
+    # GET …/stats: the window must lie within the retention and `since` before `until`, and its bucket
+    # must not cut it into more than 1,000 buckets (rules that move with the clock). Two hours back
+    # holds every bucket size.
+    if method == "GET" and path in ("/v1/subscriptions/{id}/stats", "/v1/tenants/{id}/stats"):
+        query = case.query if isinstance(case.query, dict) else {}
+        query["since"] = _iso(-timedelta(hours=2))
+        if "until" in query:
+            query["until"] = _iso(-timedelta(hours=1))
+        case.query = query
+
     # The JSON parser refuses `__proto__` keys (and `constructor.prototype`) anywhere in a body, a
     # guard against prototype poisoning; OpenAPI 3.0 cannot forbid a key name in an open object.
     if isinstance(case.body, (dict, list)):

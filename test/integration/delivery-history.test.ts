@@ -178,6 +178,14 @@ void describe('delivery history: the record outlives Temporal; resend anything',
       const count = async (sql: string) => (await own.db.query(sql)).rows[0].n as number;
       // Operational events (the dead letter's notice) are events too, and old enough to go as well.
       const eventsBefore = await count('SELECT count(*)::int AS n FROM events');
+      // A stats rollup row of two days ago goes. The rows of the deliveries just made mostly stay, but a
+      // minute row may end before the cutoff (a minute turned during the test): counted, not guessed.
+      await own.db.query(
+        `INSERT INTO subscription_stats (subscription_id, tenant_id, bucket_seconds, bucket_start, attempts, succeeded)
+         VALUES ($1, 'default', 3600, date_trunc('hour', now() - interval '2 days'), 5, 5)`,
+        [subOk.id],
+      );
+      const rollupsBefore = await count('SELECT count(*)::int AS n FROM subscription_stats');
       const report = await own.temporal.client.workflow.execute('purgeWorkflow', {
         workflowId: `purge-test-${Date.now()}`,
         taskQueue: own.config.temporal.taskQueue,
@@ -191,9 +199,13 @@ void describe('delivery history: the record outlives Temporal; resend anything',
         events: eventsBefore - 1,
         deliveries: 3,
         attempts: 3,
-        // Pages of 2 until one comes back empty.
+        rollups: rollupsBefore - (await count('SELECT count(*)::int AS n FROM subscription_stats')),
+        // Pages of 2 until one comes back empty (the rollups, fewer than 40, all go with the first).
         batches: Math.ceil((eventsBefore - 1) / 2) + 1,
       });
+      assert.ok((report as { rollups: number }).rollups >= 1, 'the old rollup row went');
+      const cutoff = (report as { cutoff: string }).cutoff;
+      assert.equal(await count(`SELECT count(*)::int AS n FROM subscription_stats WHERE bucket_start + make_interval(secs => bucket_seconds) <= '${cutoff}'`), 0);
       assert.equal(await count(`SELECT count(*)::int AS n FROM event_deliveries WHERE delivery_id = '${open.deliveryId}'`), 1);
       assert.equal(await count(`SELECT count(*)::int AS n FROM delivery_attempts WHERE delivery_id = '${open.deliveryId}'`), 1);
       assertProblem(await own.call('GET', `/v1/deliveries/${done[0]!.deliveryId}`), 404);

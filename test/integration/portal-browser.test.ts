@@ -1,7 +1,7 @@
 // The customer portal in real headless Chromium against the real stack (API, worker, Temporal,
 // PostgreSQL) and a verifying receiver on 127.0.0.1: a customer opens its link, adds an endpoint,
 // pings it, watches a webhook arrive, lets one fail until it dead-letters, redelivers it and
-// recovers another from the page. Screenshots of the three main views are taken on the way.
+// recovers another from the page; the endpoint page's delivery health. Screenshots are taken on the way.
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { createRequire } from 'node:module';
@@ -342,6 +342,53 @@ void describe('customer portal in headless Chromium', () => {
     assert.equal(got[0]!.verified, true, 'the example arrives signed with the endpoint\'s secret');
     assert.deepEqual(got[0]!.payload!.data, paid.examples[0]);
     t.diagnostic(`axe-core, 0 violations: ${checked.join('; ')}`);
+    assert.deepEqual(consoleErrors, [], 'no script errors in the console');
+    await context.close();
+  });
+
+  void test('delivery health on the endpoint page: totals, a chart and the same figures as a table (axe-core clean)', async (t) => {
+    const health = await pool.start((req) => ((JSON.parse(req.body) as { data: { ok: boolean } }).data.ok ? { status: 200, delayMs: 20 } : { status: 503 }));
+    const created = await tenant.call('POST', '/v1/subscriptions', { url: health.url, eventTypes: ['health.*'], description: 'Health check' });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    // Three delivered, one dead-lettered after its three attempts: 4 deliveries, 6 attempts.
+    const sent = await Promise.all([true, true, true, false].map(async (ok) => (await tenant.call('POST', '/v1/events', { type: 'health.check', data: { ok } })).body.deliveries[0].id as string));
+    await Promise.all(sent.map((id, i) => waitForState(stack, id, i < 3 ? 'succeeded' : 'dead_lettered')));
+
+    const context = await newContext(browser, { bypassCSP: true });
+    const page = await context.newPage();
+    page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
+    page.on('pageerror', (e) => consoleErrors.push(e.message));
+    await page.goto((await createPortalLink(stack, tenant.id)).url);
+    await heading(page, 'Endpoints');
+    await page.goto(new URL(`/portal/endpoints/${created.body.id}`, stack.url).toString());
+    await heading(page, 'Endpoint');
+    const section = page.locator('section[data-stats="ready"]');
+    await section.waitFor({ timeout: SEEN_MS });
+    assert.match(await section.locator('[data-stats-totals]').innerText(), /^4 deliveries: 3 succeeded, 1 failed \(success rate 75\.0%\) · 6 attempts · latency p50 \d+ ms, p95 \d+ ms, p99 \d+ ms$/);
+    // The charts are images with a title; the table holds each period's figures, adding up to the totals.
+    const charts = section.getByRole('img');
+    assert.equal(await charts.count(), 2);
+    await section.getByRole('img', { name: 'Deliveries per hour, last 24 hours' }).waitFor({ timeout: SEEN_MS });
+    await section.getByRole('img', { name: 'Latency per hour, last 24 hours' }).waitFor({ timeout: SEEN_MS });
+    assert.ok((await section.locator('rect.bar-ok').count()) >= 1 && (await section.locator('rect.bar-failed').count()) >= 1, 'bars for both outcomes');
+    assert.ok((await section.locator('.line-p50').count()) >= 1, 'a p50 line or point');
+    const rows = await section.locator('table[data-stats-table] tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.children].map((c) => (c.textContent ?? '').trim())));
+    const sum = (col: number) => rows.reduce((n, r) => n + Number(r[col]), 0);
+    assert.deepEqual([sum(1), sum(2), sum(3)], [3, 1, 6], JSON.stringify(rows));
+    const api = (await tenant.call('GET', `/v1/subscriptions/${created.body.id}/stats?bucket=1h`)).body;
+    const busy = api.buckets.filter((b: { attempts: number }) => b.attempts > 0);
+    assert.deepEqual(rows.map((r) => r.slice(1, 5)), busy.map((b: { succeeded: number; failed: number; attempts: number; successRate: number | null }) => [
+      String(b.succeeded), String(b.failed), String(b.attempts), b.successRate === null ? '—' : `${(b.successRate * 100).toFixed(1)}%`,
+    ]));
+    const passed = await assertAxeClean(page, '/portal/endpoints/:id (delivery health)');
+    await section.screenshot({ path: path.join(shots, 'endpoint-health.png') });
+
+    // Another window: the last hour in 5-minute periods, still the same four deliveries.
+    await section.getByLabel('Window', { exact: true }).selectOption('1h');
+    await page.locator('table[data-stats-table] caption', { hasText: 'Per 5 minutes, last hour' }).waitFor({ timeout: SEEN_MS });
+    await page.locator('section[data-stats="ready"]').waitFor({ timeout: SEEN_MS });
+    assert.match(await section.locator('[data-stats-totals]').innerText(), /^4 deliveries: 3 succeeded, 1 failed/);
+    t.diagnostic(`axe-core, 0 violations with the health section: ${passed} rules passed`);
     assert.deepEqual(consoleErrors, [], 'no script errors in the console');
     await context.close();
   });

@@ -1,8 +1,9 @@
 // The isolation matrix: every /v1 route the server registers (read from its own OpenAPI document,
 // not from a list kept here) is called with tenant A's token, and again with A's customer-portal
 // session (cookie and CSRF header), on tenant B's resources. Each must answer 404 (as if B's
-// resource did not exist) or 403 (admin-only route), and B's data must not change. A route added
-// later without an access check makes this test fail.
+// resource did not exist) or 403 (admin-only route), and B's data must not change. The stats routes
+// (GET /v1/subscriptions/:id/stats, /v1/tenants/:id/stats) are checked to be among them. A route
+// added later without an access check makes this test fail.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import Fastify from 'fastify';
@@ -58,6 +59,7 @@ void describe('tenant isolation matrix over every registered route', () => {
       await q('SELECT * FROM subscriptions WHERE tenant_id = $1 ORDER BY id'),
       await q('SELECT id, type, data::text, idempotency_key, created_at, dispatched_at FROM events WHERE tenant_id = $1 ORDER BY id'),
       await q('SELECT * FROM event_deliveries WHERE tenant_id = $1 ORDER BY delivery_id'),
+      await q('SELECT * FROM subscription_stats WHERE tenant_id = $1 ORDER BY subscription_id, bucket_seconds, bucket_start'),
       await q('SELECT id, name, expires_at, revoked_at FROM tenant_tokens WHERE tenant_id = $1 ORDER BY id'),
       await q('SELECT id, expires_at, used_at FROM portal_links WHERE tenant_id = $1 ORDER BY id'),
       await q('SELECT id, link_id, expires_at, revoked_at FROM portal_sessions WHERE tenant_id = $1 ORDER BY id'),
@@ -88,6 +90,9 @@ void describe('tenant isolation matrix over every registered route', () => {
       .filter(([p]) => p.startsWith('/v1/'))
       .flatMap(([p, ops]) => METHODS.filter((m) => m in ops).map((m) => [m.toUpperCase(), p] as const));
     assert.ok(routes.length >= 20, `the OpenAPI document lists the /v1 routes (${routes.length})`);
+    for (const stats of ['/v1/subscriptions/{id}/stats', '/v1/tenants/{id}/stats']) {
+      assert.ok(routes.some(([m, p]) => m === 'GET' && p === stats), `the matrix covers GET ${stats}`);
+    }
 
     const before = await snapshotOfB();
     const answers: string[] = [];
@@ -126,15 +131,20 @@ void describe('tenant isolation matrix over every registered route', () => {
   });
 
   void test('positive control: B\'s own token reads the same resources (so the 404s above are about ownership)', async () => {
-    for (const path of [`/v1/subscriptions/${ids.subscription}`, `/v1/events/${ids.event}`, `/v1/deliveries/${ids.delivery}`, `/v1/deliveries/${ids.delivery}/attempts`]) {
+    const stats = [`/v1/subscriptions/${ids.subscription}/stats`, `/v1/tenants/${ids.tenant}/stats`];
+    for (const path of [`/v1/subscriptions/${ids.subscription}`, `/v1/events/${ids.event}`, `/v1/deliveries/${ids.delivery}`, `/v1/deliveries/${ids.delivery}/attempts`, ...stats]) {
       const res = await b.call('GET', path);
       assert.equal(res.status, 200, `${path}: ${JSON.stringify(res.body)}`);
     }
     // B's portal session reads them too, and A's token and session really work on A's own data.
-    for (const path of [`/v1/subscriptions/${ids.subscription}`, `/v1/events/${ids.event}`, `/v1/deliveries/${ids.delivery}`]) {
+    for (const path of [`/v1/subscriptions/${ids.subscription}`, `/v1/events/${ids.event}`, `/v1/deliveries/${ids.delivery}`, ...stats]) {
       const res = await bPortal.call('GET', path);
       assert.equal(res.status, 200, `${path} with B's portal session: ${JSON.stringify(res.body)}`);
     }
+    // B's figures are B's: its one dead letter, after its one attempt.
+    const figures = (await b.call('GET', stats[0]!)).body.totals;
+    assert.deepEqual([figures.deliveries, figures.failed, figures.attempts], [1, 1, 1]);
+    assert.equal((await a.call('GET', `/v1/tenants/${a.id}/stats`)).body.totals.attempts, 0, "A's own tenant stats, empty");
     assert.equal((await a.call('GET', '/v1/subscriptions')).status, 200);
     assert.equal((await aPortal.call('GET', '/v1/subscriptions')).status, 200);
   });

@@ -3,6 +3,7 @@
 import type { DeliveryState, DeliveryStatus } from '../../../workflows/messages';
 import { preparedStatement, type Db } from '../pool';
 import { storableTexts, type AttemptRecord } from './attempts';
+import { rollupCte } from './subscription-stats';
 
 type Queryable = Pick<Db, 'query'>;
 
@@ -39,8 +40,9 @@ export interface AttemptRecordUpdate {
 export const SLOW_ATTEMPT_MS = 1_000;
 
 /**
- * Appends the attempt, moves the delivery's record, and on success marks the subscription's last
- * success, all in one statement: the record costs the happy path no round trip of its own.
+ * Appends the attempt, moves the delivery's record, adds the attempt to its subscription's stats
+ * rollups, and on success marks the subscription's last success, all in one statement: the record
+ * costs the happy path no round trip of its own.
  */
 const RECORD_ATTEMPT_SQL = preparedStatement(
   'record_attempt',
@@ -57,7 +59,8 @@ const RECORD_ATTEMPT_SQL = preparedStatement(
          completed_at = $15, dead_lettered_at = CASE WHEN $16 THEN NULL ELSE dead_lettered_at END,
          status = COALESCE($17, status), updated_at = now()
        WHERE delivery_id = $1
-     )
+       RETURNING tenant_id
+     ), ${rollupCte({ record: 'rec', subscriptionId: '$2', startedAt: '$6', durationMs: '$7', succeeded: '$16', nextAttemptAt: '$14' })}
      -- Throttled to one write per second per subscription so a busy endpoint's row is not a hot spot.
      -- A slow or timed-out attempt marks the endpoint slow until its next fast success (fan-out then
      -- sends its deliveries down the tenant's lane, src/db/repos/throttle.ts). A slow success is slow.

@@ -8,6 +8,8 @@ const OWNED_SQL = {
   subscription: 'SELECT 1 FROM subscriptions WHERE id = $1 AND tenant_id = $2 AND deleted_at IS NULL',
   event: 'SELECT 1 FROM events WHERE id = $1 AND tenant_id = $2',
   delivery: 'SELECT 1 FROM event_deliveries WHERE delivery_id = $1 AND tenant_id = $2',
+  // A tenant holds itself only: its own tenant-level reads (stats), never another's.
+  tenant: 'SELECT 1 FROM tenants WHERE id = $1 AND id = $2 AND deleted_at IS NULL',
 } as const;
 export type ResourceKind = keyof typeof OWNED_SQL;
 

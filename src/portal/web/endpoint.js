@@ -1,12 +1,13 @@
 // @ts-check
-// One endpoint: edit it, turn it off and on, its custom headers and payload filter, see and rotate
-// its secret, ping it, recover what it missed, delete it.
+// One endpoint: its delivery health, edit it, turn it off and on, its custom headers and payload
+// filter, see and rotate its secret, ping it, recover what it missed, delete it.
 import { api, ApiError, enc } from './api.js';
 import { announce, busy, confirmAction, field, h, showError, when } from './dom.js';
 import { endpointState, parseEventTypes } from './endpoints.js';
 import { filterSection, headersSection } from './endpoint-controls.js';
 import { renderPing } from './ping.js';
 import { renderRecovery } from './recovery.js';
+import { renderStats } from './stats.js';
 import { navigate } from './nav.js';
 
 /** @param {HTMLElement} main @param {string} id @param {number} gen */
@@ -120,6 +121,7 @@ export async function renderEndpoint(main, id, gen) {
     h('p', {}, 'Created ', when(sub.createdAt), ' · ', h('a', { href: `/portal/deliveries?subscriptionId=${enc(sub.id)}`, 'data-nav': true }, 'Deliveries to this endpoint')),
     h('div', { class: 'actions' }, toggle, remove),
     toggleErrors,
+    renderStats(base),
     edit,
     headersSection(base, sub, (saved) => (sub = saved)),
     filterSection(base, sub, (saved) => (sub = saved)),
