@@ -1,5 +1,5 @@
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, context, propagation, trace, type Context, type Span, type Tracer } from '@opentelemetry/api';
-import type { FastifyInstance, FastifyRequest, RouteHandlerMethod } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { childWithTrace } from './log-fields';
 
 interface RequestTrace {
@@ -21,12 +21,12 @@ const traced = (routeUrl: string | undefined): routeUrl is string => routeUrl !=
 export function instrumentApi(app: FastifyInstance, tracer: Tracer): void {
   app.addHook('onRoute', (route) => {
     if (!traced(route.url)) return;
-    const handler = route.handler as RouteHandlerMethod;
+    const handler = route.handler;
     // Body parsing resumes on the socket's events, outside any context set in onRequest: the handler is entered in it again.
     route.handler = function (this: FastifyInstance, req, reply) {
       const t = (req as TracedRequest)[TRACE];
       return t ? context.with(t.ctx, handler, this, req, reply) : handler.call(this, req, reply);
-    } as RouteHandlerMethod;
+    };
   });
 
   app.addHook('onRequest', (req, _reply, done) => {
@@ -52,12 +52,12 @@ export function instrumentApi(app: FastifyInstance, tracer: Tracer): void {
   });
 
   app.addHook('onResponse', (req, reply, done) => {
-    end(req as TracedRequest, reply.statusCode);
+    end(req, reply.statusCode);
     done();
   });
 
   app.addHook('onRequestAbort', (req, done) => {
-    end(req as TracedRequest, undefined);
+    end(req, undefined);
     done();
   });
 }

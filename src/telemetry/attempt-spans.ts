@@ -37,7 +37,7 @@ export function attemptTracer(tracer: Tracer): AttemptTracer {
       if (attempt.traceparent) {
         // traceparent alone: no baggage and no tracestate (a caller's vendor data) leave for a customer's endpoint.
         const carrier: Record<string, string> = {};
-        w3c.inject(ctx, carrier, { set: (c, k, v) => (c[k] = v) });
+        w3c.inject(ctx, carrier, { set: (c: Record<string, string>, k: string, v: string) => void (c[k] = v) });
         if (carrier.traceparent) sent = { ...headers, traceparent: carrier.traceparent };
       }
       try {

@@ -34,6 +34,7 @@ let started: Tracing | undefined;
 export function startTracing(config: Pick<Config, 'tracing'>): Tracing | undefined {
   if (!config.tracing) return undefined;
   // Required here, not imported above: with tracing off the SDK is never loaded.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { createTracing } = require('./sdk') as typeof import('./sdk');
   started ??= createTracing(config.tracing);
   return started;

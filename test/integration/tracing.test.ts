@@ -64,11 +64,12 @@ void describe('tracing: one trace per event, through Temporal, to the endpoint',
     const steadyDelivery = deliveries.get(subs[1].id)!;
     await waitForState(stack, flakyDelivery, 'succeeded');
     await waitForState(stack, steadyDelivery, 'succeeded');
-    await stack.tracing.flush();
 
-    // Eleven spans: request, fan-out, 2 × (start, workflow), 3 × (activity start, activity, HTTP request)... but
-    // found by their structure, so more spans in the trace would be fine and fewer fail with what is missing.
-    const trace = await waitFor(() => {
+    // Fifteen spans: the request, the fan-out, 2 × (workflow start, workflow), 3 × (attempt scheduled, attempt,
+    // HTTP request). Found by their structure below, so a missing or misplaced one fails naming what is wrong.
+    const trace = await waitFor(async () => {
+      // A workflow's spans reach the exporter when its last task ends, which may be after the record says succeeded.
+      await stack.tracing!.flush();
       const server = collector.spans().find((s) => s.kind === SERVER && s.name === 'POST /v1/events');
       if (!server) return undefined;
       const spans = collector.spans().filter((s) => s.traceId === server.traceId);
