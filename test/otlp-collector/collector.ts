@@ -67,17 +67,21 @@ export async function startCollector(): Promise<Collector> {
   const child: ChildProcess = spawn(bin, ['--config', `file:${path.join(dir, 'config.yaml')}`], { stdio: ['ignore', 'ignore', 'pipe'] });
   child.stderr!.on('data', (c: Buffer) => (output = (output + c.toString()).slice(-20_000)));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const failed = exited.then(() => {
+    throw new Error(`the OpenTelemetry Collector exited: ${output}`);
+  });
   const endpoint = `http://127.0.0.1:${port}`;
   // Ready once the receiver answers (an empty export is a valid, empty request).
-  await waitFor(
+  const ready = waitFor(
     async () => {
-      if (child.exitCode !== null) throw new Error(`the collector exited: ${output}`);
       const res = await fetch(`${endpoint}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
       return res.status === 200;
     },
     'the OpenTelemetry Collector to listen',
     20_000,
   );
+  await Promise.race([ready, failed]);
+  failed.catch(() => undefined);
   return {
     endpoint,
     pid: child.pid!,
