@@ -7,7 +7,7 @@
 //   api          src/api, src/portal
 //   services     activities, src/dispatch, src/auth, src/ping, src/ops-events, src/event-types
 //   infra        src/db, src/temporal, src/security, src/signing, src/metrics, src/errors, src/net, src/concurrency, src/logger.ts,
-//                src/endpoint-headers, src/payload-filter, src/stats
+//                src/endpoint-headers, src/payload-filter, src/stats, src/telemetry (OpenTelemetry tracing, loaded only when on)
 //   contract     workflows                    (deterministic, side-effect free; imports nothing from src)
 // src/receiver and src/client are packages for consumers: they stand apart.
 const layer = {
@@ -16,7 +16,7 @@ const layer = {
   composition: '^(src/server/|src/config\\.ts$)',
   api: '^src/(api|portal)/',
   services: '^(activities/|src/(dispatch|auth|ping|ops-events|event-types)/)',
-  infra: '^src/((db|temporal|security|signing|metrics|errors|net|concurrency|endpoint-headers|payload-filter|stats)/|logger\\.ts$)',
+  infra: '^src/((db|temporal|security|signing|metrics|errors|net|concurrency|endpoint-headers|payload-filter|stats|telemetry)/|logger\.ts$)',
   contract: '^workflows/',
 };
 const order = ['entry', 'dev', 'composition', 'api', 'services', 'infra', 'contract'];

@@ -19,6 +19,7 @@ import { classifyResponse } from './http-outcome';
 import { attemptHeaders } from './custom-headers';
 import { sendWebhook } from './send-webhook';
 import { enterRateSlot } from './throttle-slot';
+import type { AttemptTracer } from '../src/telemetry/attempt-spans';
 
 
 export interface DeliverDeps {
@@ -32,6 +33,8 @@ export interface DeliverDeps {
   stopping?: AbortSignal;
   /** Opens the sealed signing secrets (HOOKFLOW_SECRET_KEYS). */
   secrets: SecretBox;
+  /** With tracing on: the request as a client span, and a traceparent for subscriptions that ask for one. */
+  trace?: AttemptTracer;
 }
 
 export function createDeliver(deps: DeliverDeps) {
@@ -65,10 +68,10 @@ export function createDeliver(deps: DeliverDeps) {
     let excerptNote: string | null = null;
     let retryAfter: string | undefined;
     let error: { cls: string; message: string; refused: boolean } | undefined;
-    try {
-      const res = await sendWebhook({
+    const send = (sent: Record<string, string>) =>
+      sendWebhook({
         url: target.url,
-        headers,
+        headers: sent,
         body,
         dispatcher: deps.http,
         timeoutMs: deps.config.requestTimeoutMs,
@@ -78,6 +81,10 @@ export function createDeliver(deps: DeliverDeps) {
         // cancels regular activities itself, but not local ones (the first attempt), hence `stopping`.
         cancel: cancel,
       });
+    try {
+      const res = await (deps.trace
+        ? deps.trace.send({ url: target.url, traceparent: target.traceparent, deliveryId: input.deliveryId, attempt }, headers, send)
+        : send(headers));
       ({ statusCode, retryAfter } = res);
       excerpt = res.bodyExcerpt;
       excerptNote = res.bodyNote;

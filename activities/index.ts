@@ -10,6 +10,7 @@ import { createDeadLetterActivities } from './dead-letters';
 import { createDeliver } from './deliver';
 import { createMaintenanceActivities } from './recover';
 import { createThrottleActivities } from './throttle';
+import type { AttemptTracer } from '../src/telemetry/attempt-spans';
 
 /** What the activities report to: the worker's metrics and its operational-event emitter. */
 export interface WorkerObservability {
@@ -26,6 +27,8 @@ export interface ActivityDeps {
   observability?: WorkerObservability;
   /** Aborted when a stopping worker's grace time is over: in-flight attempts end and are retried. */
   stopping?: AbortSignal;
+  /** Tracing's span around each attempt's request, when tracing is on. */
+  trace?: AttemptTracer;
 }
 
 /** Built from explicit dependencies, so each activity can be exercised without a worker. */
@@ -33,7 +36,7 @@ export function createActivities(deps: ActivityDeps) {
   const { metrics, ops } = deps.observability ?? {};
   const observer = metrics ? new AttemptObserver({ metrics, ops, failingAfter: deps.config.failingAfter }) : undefined;
   return {
-    deliver: createDeliver({ db: deps.db, http: deps.http, config: deps.config, temporal: deps.temporal, observer, stopping: deps.stopping, secrets: secretBox(deps.config) }),
+    deliver: createDeliver({ db: deps.db, http: deps.http, config: deps.config, temporal: deps.temporal, observer, stopping: deps.stopping, secrets: secretBox(deps.config), trace: deps.trace }),
     ...createDeadLetterActivities({ ...deps, metrics, ops }),
     ...createMaintenanceActivities(deps),
     ...createThrottleActivities(deps),

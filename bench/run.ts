@@ -1,5 +1,6 @@
 // `npm run bench`: hookflow end to end against a raw signed-POST baseline measured in the same run.
-// BENCH_QUICK=1 is a ~3 minute smoke run; BENCH_ONLY picks scenarios. See docs/performance.md for what the figures mean.
+// BENCH_QUICK=1 is a ~3 minute smoke run; BENCH_ONLY picks scenarios; BENCH_TRACING=1 turns tracing on
+// (spans exported to a real OpenTelemetry Collector), to compare with a run without it. See docs/performance.md for what the figures mean.
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -45,6 +46,7 @@ async function main(): Promise<void> {
   const watched: Watched[] = [{ name: 'driver', pid: driver.pid, tree: false }];
   if (stack.temporalPid) watched.push({ name: 'temporal', pid: stack.temporalPid, tree: false });
   if (stack.postgresPid) watched.push({ name: 'postgres', pid: stack.postgresPid, tree: true });
+  if (stack.collectorPid) watched.push({ name: 'otelcol', pid: stack.collectorPid, tree: false });
   const memory = new MemorySampler([{ name: 'hookflow', pid: process.pid, tree: false }, ...watched]);
   memory.start();
 
@@ -118,6 +120,7 @@ async function main(): Promise<void> {
           startedAt: startedAt.toISOString(),
           quick,
           only: only ?? 'all',
+          tracing: stack.config.tracing !== undefined,
           machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version },
           backends: stack.backends,
           config: { databasePoolSize: stack.config.databasePoolSize, dispatchConcurrency: stack.config.dispatchConcurrency, logLevel: stack.config.logLevel },

@@ -40,6 +40,9 @@ const pemFile = (kind: PemKind) =>
 // A DNS name, as a TLS certificate carries it.
 const hostName = z.string().regex(/^(?=.{1,253}$)[A-Za-z0-9*]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/, 'must be a DNS name');
 
+const otlpUrl = z.url({ message: 'must be an absolute http(s) URL' }).refine((v) => /^https?:\/\//.test(v), 'must be an absolute http(s) URL');
+const otlpProtocol = z.enum(['http/protobuf', 'http/json'], { message: 'must be http/protobuf or http/json (OTLP over gRPC is not supported: use the collector\'s HTTP port, 4318)' });
+
 const keyRing = z.string().superRefine((v, ctx) => keyRingProblems(v).forEach((message) => ctx.addIssue({ code: 'custom', message })));
 
 const envSchema = z
@@ -120,6 +123,14 @@ const envSchema = z
     HOOKFLOW_SLOW_LANE_IN_FLIGHT: int(0, 10_000).default(50),
     HOOKFLOW_MAX_SUBSCRIPTIONS_PER_TENANT: int(1, 1_000_000).default(1_000),
     HOOKFLOW_MAX_DELIVERIES_PER_EVENT: int(1, 1_000_000).default(1_000),
+    // Tracing (src/telemetry/), on when an endpoint is set. OpenTelemetry's own names; the SDK reads
+    // the others it defines (OTEL_EXPORTER_OTLP_HEADERS, OTEL_TRACES_SAMPLER, OTEL_BSP_*, ...) itself.
+    OTEL_EXPORTER_OTLP_ENDPOINT: otlpUrl.optional(),
+    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: otlpUrl.optional(),
+    OTEL_EXPORTER_OTLP_PROTOCOL: otlpProtocol.optional(),
+    OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: otlpProtocol.optional(),
+    OTEL_SERVICE_NAME: z.string().min(1).default('hookflow'),
+    OTEL_SDK_DISABLED: bool.default(false),
   })
   .superRefine((env, ctx) => {
     const cert = env.TEMPORAL_TLS_CLIENT_CERT_PATH;
@@ -158,6 +169,14 @@ export interface RateLimitSetting {
   windowMs: number;
   /** The window as configured (`1s`), for messages. */
   label: string;
+}
+
+/** Where spans go; absent = tracing off. */
+export interface TracingSettings {
+  /** The OTLP/HTTP traces URL (…/v1/traces). */
+  url: string;
+  protocol: 'http/protobuf' | 'http/json';
+  serviceName: string;
 }
 
 export interface Config {
@@ -221,6 +240,8 @@ export interface Config {
   /** Attempts to endpoints not yet known to answer fast that one tenant may have open at once; 0 = no lane. */
   slowLaneInFlight: number;
   limits: { subscriptionsPerTenant: number; deliveriesPerEvent: number };
+  /** OpenTelemetry tracing (src/telemetry/); undefined = off. */
+  tracing?: TracingSettings;
 }
 
 /** Parses the environment once. Every bad variable is reported, not only the first. */
@@ -288,7 +309,17 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     eventTypes: e.HOOKFLOW_EVENT_TYPES,
     slowLaneInFlight: e.HOOKFLOW_SLOW_LANE_IN_FLIGHT,
     limits: { subscriptionsPerTenant: e.HOOKFLOW_MAX_SUBSCRIPTIONS_PER_TENANT, deliveriesPerEvent: e.HOOKFLOW_MAX_DELIVERIES_PER_EVENT },
+    tracing: tracingSettings(e),
   };
+}
+
+/** As the OpenTelemetry specification has it: the signal's own endpoint as given, else the base endpoint plus /v1/traces. */
+function tracingSettings(e: Env): TracingSettings | undefined {
+  if (e.OTEL_SDK_DISABLED) return undefined;
+  const url = e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? (e.OTEL_EXPORTER_OTLP_ENDPOINT && `${e.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '')}/v1/traces`);
+  if (!url) return undefined;
+  const protocol = e.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? e.OTEL_EXPORTER_OTLP_PROTOCOL ?? 'http/protobuf';
+  return { url, protocol, serviceName: e.OTEL_SERVICE_NAME };
 }
 
 /**

@@ -1,6 +1,7 @@
-import pino, { type Logger } from 'pino';
+import pino, { type DestinationStream, type Logger } from 'pino';
 import pretty from 'pino-pretty';
 import type { Config } from './config';
+import { traceLogFields } from './telemetry/log-fields';
 
 // Wherever a credential can sit in what we log: request headers, config, subscription rows (secret,
 // previous_secret), API bodies (secret, token), and the same one or two levels down (err.config…).
@@ -21,9 +22,10 @@ export const REDACTED_PATHS = [
  * One logger for the process; credentials are redacted wherever they could appear. `pretty` (`npm
  * start` on a terminal) prints human-readable lines; everything else gets JSON, one object a line.
  */
-export function createLogger(config: Pick<Config, 'logLevel'>, opts: { pretty?: boolean } = {}): Logger {
-  const options = { level: config.logLevel, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } };
-  if (!opts.pretty) return pino(options);
+export function createLogger(config: Pick<Config, 'logLevel' | 'tracing'>, opts: { pretty?: boolean; destination?: DestinationStream } = {}): Logger {
+  // With tracing on, a line logged inside a span carries its trace_id and span_id.
+  const options = { level: config.logLevel, redact: { paths: REDACTED_PATHS, censor: '[redacted]' }, ...(config.tracing ? { mixin: traceLogFields } : {}) };
+  if (!opts.pretty) return opts.destination ? pino(options, opts.destination) : pino(options);
   // A synchronous stream, not a transport thread: dev output must not be lost when Ctrl-C exits.
   return pino(options, pretty({ colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname', sync: true }));
 }

@@ -22,6 +22,8 @@ import { freePort } from '../../src/net/free-port';
 import { startDevServer } from '../../src/dev/temporal-dev-server';
 import { createDataConverter } from '../../src/temporal/payload-codec';
 import { searchAttributeFlags } from '../../workflows/search-attributes';
+import { startTracing } from '../../src/telemetry/tracing';
+import { startCollector } from '../../test/otlp-collector/collector';
 import { say } from './progress';
 
 export const BENCH_API_KEY = 'hf_bench_0123456789abcdef';
@@ -36,6 +38,8 @@ export interface BenchStack {
   metricsUrl: string;
   temporalPid?: number;
   postgresPid?: number;
+  /** BENCH_TRACING=1: the OpenTelemetry Collector the spans go to. */
+  collectorPid?: number;
   /** Where each backend came from: embedded or given by the environment. */
   backends: { temporal: string; postgres: string };
   /** Another API replica on the same backends, for scenarios that need a different task queue. */
@@ -81,6 +85,12 @@ export async function startBenchStack(opts: { logFile: string }): Promise<BenchS
     backends.postgres = 'embedded PostgreSQL';
   };
   await Promise.all([temporalAddress ? undefined : startTemporal(), databaseUrl ? undefined : startPostgres()]);
+  // BENCH_TRACING=1: tracing on, every span exported to a real OpenTelemetry Collector on this machine.
+  const collector = ['1', 'true', 'yes'].includes(process.env.BENCH_TRACING ?? '') ? await startCollector() : undefined;
+  if (collector) {
+    stops.unshift(() => collector.stop());
+    say(`tracing on (BENCH_TRACING): spans go to the OpenTelemetry Collector at ${collector.endpoint}`);
+  }
   if (process.env.DATABASE_URL) databaseUrl = await scratchDatabase(process.env.DATABASE_URL);
 
   const runId = Date.now().toString(36);
@@ -98,7 +108,10 @@ export async function startBenchStack(opts: { logFile: string }): Promise<BenchS
     // The sweeper is crash recovery; with a long grace it never re-dispatches what the fan-out is
     // still working through, so it does not distort the figures.
     HOOKFLOW_SWEEP_GRACE_MS: '3600000',
+    ...(collector ? { OTEL_EXPORTER_OTLP_ENDPOINT: collector.endpoint, OTEL_SERVICE_NAME: 'hookflow-bench' } : {}),
   });
+  const tracing = startTracing(config);
+  if (tracing) stops.unshift(() => tracing.shutdown());
 
   // The worker would install a Runtime with logging only; we add a Prometheus endpoint for Temporal's view.
   const metricsPort = await freePort();
@@ -127,8 +140,8 @@ export async function startBenchStack(opts: { logFile: string }): Promise<BenchS
   // BENCH_EAGER_START=0 measures the separate-connection path that split API and worker processes take.
   const eager = process.env.BENCH_EAGER_START !== '0';
   const temporal: BenchStack['temporal'] = eager
-    ? await connectShared(config, createDataConverter(config), log)
-    : await connectClient(config, createDataConverter(config));
+    ? await connectShared(config, createDataConverter(config), log, tracing?.clientInterceptors)
+    : await connectClient(config, createDataConverter(config), tracing?.clientInterceptors);
   if (!eager) say('eager workflow start off (BENCH_EAGER_START=0)');
   // BENCH_WORKFLOWS=<dir> runs a prototype copy of workflows/ instead, to measure a change before proposing it.
   const prototype = process.env.BENCH_WORKFLOWS;
@@ -142,9 +155,10 @@ export async function startBenchStack(opts: { logFile: string }): Promise<BenchS
     temporal: temporal.client,
     log,
     workflowBundle,
+    tracing,
     ...(eager ? { connection: (temporal as SharedTemporalHandle).connection } : {}),
   });
-  const api = await startApi({ config, db, temporal: temporal.client, log, eagerStart: eager });
+  const api = await startApi({ config, db, temporal: temporal.client, log, eagerStart: eager, tracing });
   const extras: RunningApi[] = [];
 
   return {
@@ -157,6 +171,7 @@ export async function startBenchStack(opts: { logFile: string }): Promise<BenchS
     metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
     temporalPid,
     postgresPid,
+    collectorPid: collector?.pid,
     backends,
     async extraApi(overrides, more) {
       const c: Config = { ...config, ...more, temporal: { ...config.temporal, ...overrides } };

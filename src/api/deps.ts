@@ -4,6 +4,7 @@ import type { Db } from '../db/pool';
 import type { Fanout } from '../dispatch/fanout';
 import type { FailedAuthLimiter } from '../auth/failed-auth-limiter';
 import type { Metrics } from '../metrics/registry';
+import type { Tracing } from '../telemetry/tracing';
 
 export interface ApiDeps {
   config: Config;
@@ -14,4 +15,6 @@ export interface ApiDeps {
   metrics?: Metrics;
   /** Failed authentications per client address; buildServer makes one per server. */
   authFailures?: FailedAuthLimiter;
+  /** With tracing on: a server span around every /v1 request. */
+  tracing?: Pick<Tracing, 'instrumentApi'>;
 }

@@ -56,6 +56,8 @@ export async function buildServer(opts: BuildServerOptions): Promise<FastifyInst
   const routes = new RouteMethods();
   installErrorHandling(app, routes);
   installJsonBodyParser(app);
+  // Before any route: it wraps the /v1 handlers as they are registered.
+  opts.tracing?.instrumentApi(app);
   const metrics = (opts.metrics ??= sharedMetrics(opts.config));
   // One for the whole server: a guessed API key and a guessed portal link count against the same address.
   opts.authFailures ??= new FailedAuthLimiter(opts.config.rateLimits.authFailures);

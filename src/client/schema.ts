@@ -1727,6 +1727,8 @@ export interface paths {
                                 filter: {
                                     [key: string]: unknown;
                                 } | null;
+                                /** @description Whether requests carry a W3C traceparent header (when tracing is on) */
+                                traceparent: boolean;
                                 /**
                                  * @description How requests are signed: `hmac-sha256` (`v1,` with a shared whsec_ secret) or `ed25519` (`v1a,`; you get a whpk_ public key)
                                  * @enum {string}
@@ -1889,6 +1891,11 @@ export interface paths {
                         filter?: {
                             [key: string]: unknown;
                         } | null;
+                        /**
+                         * @description Send a W3C `traceparent` header with each request, so your endpoint can join hookflow's trace; only when the operator has tracing on. Off by default
+                         * @default false
+                         */
+                        traceparent?: boolean;
                         /** @description Send a hookflow.ping right away and answer with its first attempt (as POST /v1/subscriptions/:id/test does) */
                         ping?: boolean;
                     };
@@ -1929,6 +1936,8 @@ export interface paths {
                             filter: {
                                 [key: string]: unknown;
                             } | null;
+                            /** @description Whether requests carry a W3C traceparent header (when tracing is on) */
+                            traceparent: boolean;
                             /** @enum {string} */
                             signature: "hmac-sha256";
                             /** @description ed25519: the whpk_ public key that verifies this subscription's requests; null for hmac-sha256 */
@@ -1986,6 +1995,8 @@ export interface paths {
                             filter: {
                                 [key: string]: unknown;
                             } | null;
+                            /** @description Whether requests carry a W3C traceparent header (when tracing is on) */
+                            traceparent: boolean;
                             /** @enum {string} */
                             signature: "ed25519";
                             publicKey: string;
@@ -2187,6 +2198,8 @@ export interface paths {
                             filter: {
                                 [key: string]: unknown;
                             } | null;
+                            /** @description Whether requests carry a W3C traceparent header (when tracing is on) */
+                            traceparent: boolean;
                             /**
                              * @description How requests are signed: `hmac-sha256` (`v1,` with a shared whsec_ secret) or `ed25519` (`v1a,`; you get a whpk_ public key)
                              * @enum {string}
@@ -2439,6 +2452,8 @@ export interface paths {
                         filter?: {
                             [key: string]: unknown;
                         } | null;
+                        /** @description Send a W3C `traceparent` header with each request, so your endpoint can join hookflow's trace; only when the operator has tracing on. Off by default */
+                        traceparent?: boolean;
                         active?: boolean;
                     };
                 };
@@ -2478,6 +2493,8 @@ export interface paths {
                             filter: {
                                 [key: string]: unknown;
                             } | null;
+                            /** @description Whether requests carry a W3C traceparent header (when tracing is on) */
+                            traceparent: boolean;
                             /**
                              * @description How requests are signed: `hmac-sha256` (`v1,` with a shared whsec_ secret) or `ed25519` (`v1a,`; you get a whpk_ public key)
                              * @enum {string}

@@ -19,6 +19,7 @@ import { onShutdown } from '../server/shutdown';
 import { asStartError, describeError, type StartError } from './start-error';
 import { Watchdog } from './watchdog';
 import { startWorker } from '../server/worker-process';
+import { startTracing, type Tracing } from '../telemetry/tracing';
 
 // A parent that dies (an `npm`/`tsx` wrapper killed with -9) leaves us re-parented: we notice
 // within this long and stop in order, rather than running on with nobody to press Ctrl-C.
@@ -78,14 +79,16 @@ export async function runDevStack(config: Config): Promise<void> {
 
   // Bundling the workflows is the slowest step (~2 s of CPU); it needs no server, so it runs while
   // the backends start. Same input as the worker's own bundling (no custom converters here).
-  const bundle = bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: bundlerLogger(log) });
+  // With tracing on, its workflow interceptors go into the bundle.
+  const tracing = startTracing(config);
+  const bundle = bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, workflowInterceptorModules: tracing?.workflowInterceptorModules, logger: bundlerLogger(log) });
   bundle.catch(() => undefined);
   let running: Awaited<ReturnType<typeof startServices>>;
   let uiUrl: string | undefined;
   try {
     ({ uiUrl } = await startDevBackends({ config, dataDir, previous, state, watchdog, say, onFatal, stops }));
     log.debug({ atMs: Math.round(performance.now()) }, 'embedded backends ready');
-    running = await startServices(config, log, stops, bundle);
+    running = await startServices(config, log, stops, bundle, tracing);
   } catch (err) {
     shuttingDown = true;
     await finish(stops);
@@ -122,7 +125,7 @@ export async function runDevStack(config: Config): Promise<void> {
 }
 
 /** Migrations, the shared Temporal connection, worker and API; each failure names its step. */
-async function startServices(config: Config, log: ReturnType<typeof createLogger>, stops: StopStep[], bundle: Promise<WorkflowBundle>) {
+async function startServices(config: Config, log: ReturnType<typeof createLogger>, stops: StopStep[], bundle: Promise<WorkflowBundle>, tracing: Tracing | undefined) {
   const step = async <T>(what: string, todo: string, fn: () => Promise<T>): Promise<T> => {
     const began = performance.now();
     try {
@@ -134,21 +137,22 @@ async function startServices(config: Config, log: ReturnType<typeof createLogger
       throw asStartError(err, what, todo);
     }
   };
+  if (tracing) stops.unshift(['tracing', () => tracing.shutdown()]);
   const db: Db = createPool(config.databaseUrl!, config.databasePoolSize);
   stops.unshift(['postgres pool', () => db.end()]);
   // API and worker share one native connection, so the API's workflow starts can be eager.
   const temporal = await step(`could not connect to Temporal at ${config.temporal.address}`, 'check TEMPORAL_ADDRESS, or unset it to use the embedded dev server', () =>
-    connectShared(config, createDataConverter(config), log),
+    connectShared(config, createDataConverter(config), log, tracing?.clientInterceptors),
   );
   stops.unshift(['temporal client', () => temporal.connection.close()]);
   await prepareBackends({ config, db, temporal, step, say: (line) => process.stdout.write(`[hookflow] ${line}\n`) });
   const workflowBundle = await step('could not bundle the workflows', 'fix the workflow code the reason names (workflows/)', () => bundle);
   const worker = await step('could not start the Temporal worker', 'read the reason above', () =>
-    startWorker({ config, db, temporal: temporal.client, log, connection: temporal.connection, workflowBundle }),
+    startWorker({ config, db, temporal: temporal.client, log, connection: temporal.connection, workflowBundle, tracing }),
   );
   stops.unshift(['worker', () => worker.stop()]);
   const api = await step(`could not start the API on ${config.host}:${config.port}`, 'free the port or set PORT to another one', () =>
-    startApi({ config, db, temporal: temporal.client, log, eagerStart: true }),
+    startApi({ config, db, temporal: temporal.client, log, eagerStart: true, tracing }),
   );
   stops.unshift(['api', () => api.stop()]);
   return { db, temporal, worker, api };

@@ -15,6 +15,7 @@ import {
 } from '../../workflows/search-attributes';
 import { DELIVERY_REVISION, type DeliveryInput, type DeliveryStatus } from '../../workflows/messages';
 import { flowControlInput, type FlowControlFacts } from './flow-control-input';
+import type { EventFanoutSpan, FanoutTracer } from '../telemetry/fanout-spans';
 
 export interface FanoutDeps {
   db: Db;
@@ -25,6 +26,8 @@ export interface FanoutDeps {
   /** Queued starts beyond which accepted events wait in PostgreSQL (default MAX_QUEUED_STARTS). */
   maxQueuedStarts?: number;
   log: Logger;
+  /** With tracing on: each event's fan-out is a span, parent of its workflow starts. */
+  trace?: FanoutTracer;
 }
 
 interface EventJob {
@@ -33,6 +36,7 @@ interface EventJob {
   failed: number;
   firstError?: unknown;
   done: (completed: boolean) => void;
+  span?: EventFanoutSpan;
 }
 
 // PostgreSQL is the inbox: past this many queued starts, an accepted event's plan stays in the
@@ -88,7 +92,7 @@ export class Fanout {
   /** Starts every delivery of one event; resolves true once the event is marked dispatched. */
   dispatch(event: EventRef, deliveries: StartableDelivery[]): Promise<boolean> {
     return new Promise<boolean>((resolve) => {
-      const job: EventJob = { event, remaining: deliveries.length, failed: 0, done: resolve };
+      const job: EventJob = { event, remaining: deliveries.length, failed: 0, done: resolve, span: this.deps.trace?.begin(event, deliveries.length) };
       if (deliveries.length === 0) {
         this.complete(job);
         return;
@@ -118,7 +122,9 @@ export class Fanout {
       if (this.backlog.length > 0 && this.queue.length < this.maxQueued / 2) this.refill();
       const { job, delivery } = next;
       try {
-        await startDelivery(this.deps.temporal, this.deps.settings, delivery);
+        // A lane serves every event's starts: each runs in its own event's trace.
+        if (job.span) await job.span.run(() => startDelivery(this.deps.temporal, this.deps.settings, delivery));
+        else await startDelivery(this.deps.temporal, this.deps.settings, delivery);
       } catch (err) {
         job.failed += 1;
         job.firstError ??= err;
@@ -149,6 +155,7 @@ export class Fanout {
   }
 
   private complete(job: EventJob): void {
+    job.span?.end(job.failed);
     if (job.failed > 0) {
       this.deps.log.warn(
         { eventId: job.event.eventId, tenantId: job.event.tenantId, failed: job.failed, error: (job.firstError as Error)?.message },

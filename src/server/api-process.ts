@@ -10,6 +10,7 @@ import { serveMetrics, type MetricsListener } from '../metrics/listener';
 import { sharedMetrics, type Metrics } from '../metrics/registry';
 import { watchFanout, watchPool } from '../metrics/sources';
 import { watchFlowControl } from '../throttle/flow-gauges';
+import type { Tracing } from '../telemetry/tracing';
 
 export interface RunningApi {
   app: FastifyInstance;
@@ -32,6 +33,8 @@ export async function startApi(deps: {
   eagerStart?: boolean;
   /** Defaults to this process's shared metrics (an API and a worker in one process count together). */
   metrics?: Metrics;
+  /** Tracing, when on (startTracing): the client given must carry its interceptors too. */
+  tracing?: Tracing;
 }): Promise<RunningApi> {
   const { config, db, temporal, log } = deps;
   const metrics = (deps.metrics ?? sharedMetrics(config)).withProcessMetrics();
@@ -41,12 +44,13 @@ export async function startApi(deps: {
     settings: { ...config, eagerStart: deps.eagerStart },
     concurrency: config.dispatchConcurrency,
     log,
+    trace: deps.tracing?.fanout,
   });
   const sweeper = new Sweeper({ db, fanout, graceMs: config.sweepGraceMs, intervalMs: config.sweepIntervalMs, log });
   watchPool(metrics, db);
   watchFanout(metrics, db, fanout);
   watchFlowControl(metrics, temporal, config.temporal.taskQueue);
-  const app = await buildServer({ config, db, temporal, fanout, metrics, logger: log });
+  const app = await buildServer({ config, db, temporal, fanout, metrics, logger: log, tracing: deps.tracing });
   const address = await app.listen({ host: config.host, port: config.port });
   let listener: MetricsListener | undefined;
   if (config.metricsPort !== undefined) listener = await serveMetrics(metrics, config.metricsHost, config.metricsPort);

@@ -9,6 +9,7 @@ import type { Db } from '../db/pool';
 import type { WorkerObservability } from '../../activities';
 import { bundleWorkflowsInChild } from '../temporal/bundle-workflows';
 import { connectNative } from '../temporal/native-connection';
+import type { Tracing } from '../telemetry/tracing';
 
 export interface WorkerDeps {
   config: Config;
@@ -25,6 +26,8 @@ export interface WorkerDeps {
   observability?: WorkerObservability;
   /** Aborted when the grace time of a shutdown is over (see createActivities). */
   stopping?: AbortSignal;
+  /** Tracing, when on: a given workflowBundle must then include its workflowInterceptorModules. */
+  tracing?: Tracing;
 }
 
 export const WORKFLOWS_PATH = require.resolve('../../workflows');
@@ -37,8 +40,17 @@ export async function createWorker(
     connection,
     namespace: deps.config.temporal.namespace,
     taskQueue: deps.config.temporal.taskQueue,
-    workflowBundle: deps.workflowBundle ?? (await bundleWorkflowsInChild(WORKFLOWS_PATH)),
-    activities: createActivities({ db: deps.db, http: deps.http, config: deps.config, temporal: deps.temporal, observability: deps.observability, stopping: deps.stopping }),
+    workflowBundle: deps.workflowBundle ?? (await bundleWorkflowsInChild(WORKFLOWS_PATH, deps.tracing?.workflowInterceptorModules)),
+    activities: createActivities({
+      db: deps.db,
+      http: deps.http,
+      config: deps.config,
+      temporal: deps.temporal,
+      observability: deps.observability,
+      stopping: deps.stopping,
+      trace: deps.tracing?.attempt,
+    }),
+    ...deps.tracing?.worker,
     dataConverter: deps.dataConverter,
     // Deliveries are I/O-bound: many concurrent HTTP attempts cost little CPU.
     maxConcurrentActivityTaskExecutions: 200,

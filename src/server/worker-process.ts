@@ -13,6 +13,7 @@ import { createGuardedAgent } from '../security/guarded-agent';
 import { EgressProxyAgent } from '../security/egress-proxy';
 import { createDataConverter } from '../temporal/payload-codec';
 import { createWorker, type WorkerDeps } from './temporal-worker';
+import type { Tracing } from '../telemetry/tracing';
 
 export interface RunningWorker {
   /** Resolves when the worker has stopped (after stop(), or on a fatal error). */
@@ -35,6 +36,8 @@ export async function startWorker(deps: {
   connection?: WorkerDeps['connection'];
   /** Defaults to this process's shared metrics. */
   metrics?: Metrics;
+  /** Tracing, when on (startTracing): the client given must carry its interceptors too. */
+  tracing?: Tracing;
 }): Promise<RunningWorker> {
   const metrics = (deps.metrics ?? sharedMetrics(deps.config)).withProcessMetrics();
   watchPool(metrics, deps.db);
@@ -45,6 +48,7 @@ export async function startWorker(deps: {
     settings: deps.config,
     concurrency: OPS_FANOUT_CONCURRENCY,
     log: deps.log,
+    trace: deps.tracing?.fanout,
   });
   const ops = new OpsEvents({ db: deps.db, fanout: opsFanout, metrics });
   const agentOptions = { policy: urlPolicy(deps.config), connectTimeoutMs: Math.min(10_000, deps.config.requestTimeoutMs), keepAliveTimeoutMs: 30_000 };

@@ -42,7 +42,10 @@ export function attemptFailure(entry: LogEntry): AttemptFailureLine | undefined 
 export function routeSdkLog(log: Logger, entry: LogEntry): void {
   const failure = attemptFailure(entry);
   if (failure) {
-    log.info(failure, 'delivery attempt failed');
+    // With tracing on, the SDK's entry names the attempt's trace (Temporal's OpenTelemetry interceptor adds it).
+    const meta = entry.meta as { trace_id?: unknown; span_id?: unknown } | undefined;
+    const trace = typeof meta?.trace_id === 'string' ? { trace_id: meta.trace_id, span_id: meta.span_id } : {};
+    log.info({ ...failure, ...trace }, 'delivery attempt failed');
     return;
   }
   log[entry.level === 'ERROR' ? 'error' : 'warn']({ ...entry.meta, sdk: true }, entry.message);

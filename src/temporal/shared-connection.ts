@@ -1,4 +1,4 @@
-import { Client } from '@temporalio/client';
+import { Client, type ClientInterceptors } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import type { NativeConnection } from '@temporalio/worker';
 import type { Logger } from 'pino';
@@ -16,8 +16,13 @@ export interface SharedTemporalHandle {
  * (`hookflow dev`). Only such a client can request eager workflow start: the server hands the first
  * workflow task back in the start response, to the worker beside it, skipping a matching round trip.
  */
-export async function connectShared(config: Pick<Config, 'temporal'>, dataConverter: DataConverter | undefined, log: Logger): Promise<SharedTemporalHandle> {
+export async function connectShared(
+  config: Pick<Config, 'temporal'>,
+  dataConverter: DataConverter | undefined,
+  log: Logger,
+  interceptors?: ClientInterceptors,
+): Promise<SharedTemporalHandle> {
   const connection = await connectNative(config, log);
-  const client = new Client({ connection, namespace: config.temporal.namespace, dataConverter });
+  const client = new Client({ connection, namespace: config.temporal.namespace, dataConverter, interceptors });
   return { client, connection };
 }

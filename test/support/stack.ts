@@ -11,6 +11,7 @@ import { startApi, type RunningApi } from '../../src/server/api-process';
 import { startWorker, type RunningWorker } from '../../src/server/worker-process';
 import { connectClient, type TemporalClientHandle } from '../../src/temporal/client';
 import { createDataConverter } from '../../src/temporal/payload-codec';
+import { startTracing, type Tracing } from '../../src/telemetry/tracing';
 import { callApi, type ApiResponse } from './call-api';
 
 export { waitFor } from './wait';
@@ -25,6 +26,8 @@ export interface Stack {
   temporal: TemporalClientHandle;
   api: RunningApi;
   worker?: RunningWorker;
+  /** Set when the env turns tracing on (OTEL_EXPORTER_OTLP_ENDPOINT). */
+  tracing?: Tracing;
   url: string;
   /** fetch against the API with the API key. */
   call(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<ApiResponse>;
@@ -80,15 +83,17 @@ export async function startStack(env: Record<string, string> = {}, opts: { worke
   const log = opts.log ?? pino({ level: process.env.HOOKFLOW_TEST_LOG ?? 'silent' });
   const db = createPool(databaseUrl, 10);
   await prepareBackends({ config, db, say: () => undefined });
-  const temporal = await connectClient(config, createDataConverter(config));
+  const tracing = startTracing(config);
+  const temporal = await connectClient(config, createDataConverter(config), tracing?.clientInterceptors);
   // Separate registries for the API and the worker, as in split processes, and per stack, so each
   // test's counters move only with its own traffic.
-  const api = await startApi({ config, db, temporal: temporal.client, log, metrics: new Metrics({ tenantLabel: config.metricsTenantLabel }) });
+  const api = await startApi({ config, db, temporal: temporal.client, log, metrics: new Metrics({ tenantLabel: config.metricsTenantLabel }), tracing });
   const stack: Stack = {
     config,
     db,
     temporal,
     api,
+    tracing,
     url: api.url,
     call: (method, path, body, headers) => callApi(api.url, API_KEY, method, path, body, headers),
     async startWorker() {
@@ -97,8 +102,10 @@ export async function startStack(env: Record<string, string> = {}, opts: { worke
         db,
         temporal: temporal.client,
         log,
-        workflowBundle: { codePath: required('HOOKFLOW_TEST_WORKFLOW_BUNDLE') },
+        // The shared bundle has no tracing interceptors: with tracing on, the worker bundles its own.
+        workflowBundle: tracing ? undefined : { codePath: required('HOOKFLOW_TEST_WORKFLOW_BUNDLE') },
         metrics: new Metrics({ tenantLabel: config.metricsTenantLabel }),
+        tracing,
       });
       return stack.worker;
     },

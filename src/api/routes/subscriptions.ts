@@ -77,6 +77,7 @@ export const subscriptionRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, de
         publicKey: keys.publicKey,
         headers: sealHeaders(box(), id, req.body.headers ?? {}),
         filter: req.body.filter ?? null,
+        traceparent: req.body.traceparent,
       });
       if (!row) throw unknownTenant('body.tenantId', tenantId);
       const ping = req.body.ping ? await sendPing(deps, row) : undefined;
@@ -217,6 +218,7 @@ export function toResponse(row: SubscriptionRow, config: Config, box: SecretBox)
     metadata: row.metadata,
     headers: maskedHeaders(box, row.id, row.headers),
     filter: row.filter,
+    traceparent: row.traceparent,
     signature: row.signature_scheme,
     publicKey: row.public_key,
     active: row.active,

@@ -120,6 +120,9 @@ export const subscriptionFields = {
   metadata: metadataSchema,
   headers: headersSchema,
   filter: filterSchema,
+  traceparent: z
+    .boolean()
+    .describe('Send a W3C `traceparent` header with each request, so your endpoint can join hookflow\'s trace; only when the operator has tracing on. Off by default'),
 };
 
 export const createSubscriptionBody = z
@@ -140,6 +143,7 @@ export const createSubscriptionBody = z
     metadata: metadataSchema.default({}),
     headers: headersSchema.optional(),
     filter: filterSchema.nullable().optional(),
+    traceparent: subscriptionFields.traceparent.default(false),
     ping: z.boolean().optional().describe('Send a hookflow.ping right away and answer with its first attempt (as POST /v1/subscriptions/:id/test does)'),
   })
   .strict()
@@ -160,6 +164,7 @@ export const updateSubscriptionBody = z
     metadata: metadataSchema.optional(),
     headers: headersSchema.optional().describe('Replaces every custom header; {} removes them all'),
     filter: filterSchema.nullable().optional().describe('Replaces the payload filter; null removes it'),
+    traceparent: subscriptionFields.traceparent.optional(),
     active: z.boolean().optional(),
   })
   .strict()
@@ -194,6 +199,7 @@ export const subscriptionResponse = z.object({
     .record(z.string(), z.string())
     .describe(`Custom header names with their values; credential-like values read as "${MASK}" (GET /v1/subscriptions/{id}/headers returns them whole)`),
   filter: z.record(z.string(), z.unknown()).nullable().describe('The payload filter, or null when every event of the subscribed types is delivered'),
+  traceparent: z.boolean().describe('Whether requests carry a W3C traceparent header (when tracing is on)'),
   signature: signatureScheme,
   publicKey: z.string().nullable().describe('ed25519: the whpk_ public key that verifies this subscription\'s requests; null for hmac-sha256'),
   active: z.boolean(),

@@ -7,6 +7,7 @@ import { createLogger } from '../../logger';
 import { resolveSecretKeys } from '../../security/secret-keys-source';
 import { connectClient } from '../../temporal/client';
 import { createDataConverter } from '../../temporal/payload-codec';
+import { startTracing } from '../../telemetry/tracing';
 
 type Required = 'DATABASE_URL' | 'TEMPORAL_ADDRESS' | 'HOOKFLOW_API_KEYS';
 
@@ -27,6 +28,8 @@ export async function openBackends(needs: Required[]) {
   resolveSecretKeys(config, { generate: false });
   const log = createLogger(config);
   const db = createPool(config.databaseUrl!, config.databasePoolSize);
-  const temporal = await connectClient(config, createDataConverter(config));
-  return { config, log, db, temporal };
+  // Before the client: its workflow starts carry the trace (tracing is off unless OTEL_EXPORTER_OTLP_ENDPOINT is set).
+  const tracing = startTracing(config);
+  const temporal = await connectClient(config, createDataConverter(config), tracing?.clientInterceptors);
+  return { config, log, db, temporal, tracing };
 }

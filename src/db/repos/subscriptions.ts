@@ -25,6 +25,8 @@ export interface SubscriptionRow {
   headers: Record<string, string>;
   /** Payload filter matched at fan-out (src/payload-filter/); null matches every event. */
   filter: Record<string, unknown> | null;
+  /** Requests carry a W3C traceparent when tracing is on. */
+  traceparent: boolean;
   active: boolean;
   disabled_reason: string | null;
   last_success_at: Date | null;
@@ -51,6 +53,7 @@ export interface NewSubscription {
   /** Already sealed. */
   headers?: Record<string, string>;
   filter?: Record<string, unknown> | null;
+  traceparent?: boolean;
 }
 
 export type SubscriptionPatch = Partial<Omit<NewSubscription, 'id' | 'tenantId' | 'secret' | 'signatureScheme' | 'publicKey'>> & { active?: boolean };
@@ -60,10 +63,10 @@ type Queryable = Db | PoolClient;
 /** Undefined when the tenant does not exist or was deleted: nothing is stored then. */
 export async function insertSubscription(db: Queryable, s: NewSubscription): Promise<SubscriptionRow | undefined> {
   const { rows } = await db.query<SubscriptionRow>(
-    `INSERT INTO subscriptions (id, tenant_id, url, event_types, description, secret, retry_policy, metadata, signature_scheme, public_key, headers, filter, throttle)
-     SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13 WHERE EXISTS (SELECT 1 FROM tenants WHERE id = $2 AND deleted_at IS NULL)
+    `INSERT INTO subscriptions (id, tenant_id, url, event_types, description, secret, retry_policy, metadata, signature_scheme, public_key, headers, filter, throttle, traceparent)
+     SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14 WHERE EXISTS (SELECT 1 FROM tenants WHERE id = $2 AND deleted_at IS NULL)
      RETURNING *`,
-    [s.id, s.tenantId, s.url, s.eventTypes, s.description, s.secret, s.retryPolicy, s.metadata, s.signatureScheme ?? 'hmac-sha256', s.publicKey ?? null, s.headers ?? {}, s.filter ?? null, s.throttle ?? null],
+    [s.id, s.tenantId, s.url, s.eventTypes, s.description, s.secret, s.retryPolicy, s.metadata, s.signatureScheme ?? 'hmac-sha256', s.publicKey ?? null, s.headers ?? {}, s.filter ?? null, s.throttle ?? null, s.traceparent ?? false],
   );
   return rows[0];
 }
@@ -110,6 +113,7 @@ const PATCH_COLUMNS: Record<keyof SubscriptionPatch, string> = {
   metadata: 'metadata',
   headers: 'headers',
   filter: 'filter',
+  traceparent: 'traceparent',
   active: 'active',
 };
 
