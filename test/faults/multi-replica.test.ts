@@ -32,7 +32,7 @@ void describe('fault: two APIs and two workers on the real Temporal server; one 
   let server: RealTemporal | undefined;
   let hf: Hookflow;
   let temporal: TemporalClientHandle;
-  let receivers: Record<string, Receiver> = {};
+  const receivers: Record<string, Receiver> = {};
   const apis: Replica[] = [];
   const workers: Replica[] = [];
 

@@ -79,12 +79,33 @@ export async function startRealTemporal(label: string): Promise<RealTemporal> {
   }
   const pid = readPid(work);
   if (pid === undefined || !pidAlive(pid)) throw new Error(`the Temporal server is not running after setup (see ${work}/logs)`);
-  return { address: `127.0.0.1:${frontend}`, pid, logs: path.join(work, 'logs'), stop };
+  // setup.sh detaches both (setsid, pg_ctl): a test process that dies without its `after` hook must
+  // not leave them running. Exit handlers are synchronous, so signals only.
+  const postmaster = readPid(path.join(work, 'pg'), 'postmaster.pid');
+  const onExit = () => {
+    for (const [p, sig] of [[pid, 'SIGKILL'], [postmaster, 'SIGQUIT']] as const) {
+      try {
+        if (p !== undefined) process.kill(p, sig);
+      } catch {
+        /* already gone */
+      }
+    }
+  };
+  process.once('exit', onExit);
+  return {
+    address: `127.0.0.1:${frontend}`,
+    pid,
+    logs: path.join(work, 'logs'),
+    async stop() {
+      process.removeListener('exit', onExit);
+      await stop();
+    },
+  };
 }
 
-function readPid(work: string): number | undefined {
+function readPid(dir: string, file = 'server.pid'): number | undefined {
   try {
-    const n = Number(readFileSync(path.join(work, 'server.pid'), 'utf8').trim());
+    const n = Number(readFileSync(path.join(dir, file), 'utf8').split('\n')[0]!.trim());
     return Number.isFinite(n) && n > 0 ? n : undefined;
   } catch {
     return undefined;
