@@ -141,10 +141,10 @@ void describe('fault: two APIs and two workers on the real Temporal server; one 
   });
 
   void test('the purge schedule fires one purge for the cluster, whatever the worker count', { timeout: 180_000 }, async () => {
-    receivers.main = await startReceivers({ main: () => ({ status: 200, delayMs: 30 }) }).then((r) => r.main!);
-    const sub = await callApi(apis[0]!.url!, API_KEY, 'POST', '/v1/subscriptions', { url: receivers.main.url, eventTypes: ['burst.*', 'aged.*'] });
+    receivers.aged = await startReceivers({ aged: () => ({ status: 200 }) }).then((r) => r.aged!);
+    const sub = await callApi(apis[0]!.url!, API_KEY, 'POST', '/v1/subscriptions', { url: receivers.aged.url, eventTypes: ['aged.*'] });
     assert.equal(sub.status, 201);
-    receivers.main.secret = sub.body.secret;
+    receivers.aged.secret = sub.body.secret;
     const AGED = 10;
     const retried = { n: 0 };
     const aged = await Promise.all(Array.from({ length: AGED }, (_, i) => accept(i, 'aged.tick', { i }, retried)));
@@ -188,10 +188,12 @@ void describe('fault: two APIs and two workers on the real Temporal server; one 
   });
 
   void test('2,000 events over two APIs, one worker and one API killed -9 mid-burst: nothing lost, survivors carry on', { timeout: 600_000 }, async () => {
-    const main = receivers.main!;
+    const main = (receivers.main = await startReceivers({ main: () => ({ status: 200, delayMs: 30 }) }).then((r) => r.main!));
     const all = [main];
-    const subId = (await callApi(apis[0]!.url!, API_KEY, 'GET', '/v1/subscriptions?limit=100')).body.data.find((s: { url: string }) => s.url === main.url).id as string;
-    const hitsBefore = main.hits.length;
+    const sub = await callApi(apis[1]!.url!, API_KEY, 'POST', '/v1/subscriptions', { url: main.url, eventTypes: ['burst.*'] });
+    assert.equal(sub.status, 201);
+    main.secret = sub.body.secret;
+    const subId = sub.body.id as string;
     const attemptsBeforeBurst = await Promise.all(workers.map((w) => counter(w, METRIC.attempts)));
     const expected = new Set<string>();
     const deliveryIds = new Set<string>();
@@ -252,13 +254,14 @@ void describe('fault: two APIs and two workers on the real Temporal server; one 
 
     // The attempts worker-b had in flight: its requests still open at the freeze, and its successes
     // answered within REPORT_WINDOW_MS before it (their completion may not have reached Temporal).
-    const burstHits = main.hits.slice(hitsBefore);
+    const burstHits = main.hits;
     const fromVictim = (h: Hit) => h.remotePort !== undefined && ports.has(h.remotePort) && h.arrivedAt <= stopAt + 1_000;
     const atRisk = burstHits.filter(
       (h) => fromVictim(h) && (h.closedAt === undefined || h.closedAt >= stopAt || (h.finishedAt !== undefined && h.finishedAt >= stopAt - REPORT_WINDOW_MS)),
     );
     const openAtKill = atRisk.filter((h) => h.closedAt === undefined || h.closedAt >= stopAt).length;
     const atRiskKeys = new Set(atRisk.map((h) => pairKey(h.receiver, h.webhookId)));
+    const openKeys = new Set(atRisk.filter((h) => h.closedAt === undefined || h.closedAt >= stopAt).map((h) => pairKey(h.receiver, h.webhookId)));
     const l = ledger(expected, all);
     const firstAck = firstAcks(burstHits);
     const unexplained = l.duplicatedKeys.filter((k) => !atRiskKeys.has(k) || !atRisk.includes(firstAck.get(k)!));
@@ -279,6 +282,7 @@ void describe('fault: two APIs and two workers on the real Temporal server; one 
       killedWorkerAtRisk: atRiskKeys.size,
       lost: l.lost,
       duplicated: l.duplicated,
+      duplicatedOpenAtKill: l.duplicatedKeys.filter((k) => openKeys.has(k)).length,
       unverified: l.unverified,
       receiverRequests: burstHits.length,
       burstMs: acceptedAllAt - t0,
