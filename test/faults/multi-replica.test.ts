@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { loadavg } from 'node:os';
 import { after, before, describe, test } from 'node:test';
+import { temporal as proto } from '@temporalio/proto';
 import { Client as PgClient } from 'pg';
 import type { TemporalClientHandle } from '../../src/temporal/client';
 import { METRIC } from '../../src/metrics/names';
@@ -274,7 +275,8 @@ void describe('fault: two APIs and two workers on the real Temporal server; one 
     const lostByTimeout = new Set<string>();
     for (const k of l.duplicatedKeys.filter((k) => !inFlightAtKill(k))) {
       const history = await temporal.client.workflow.getHandle(deliveryOf.get(k)!).fetchHistory();
-      if ((history.events ?? []).some((e) => /WORKFLOW_TASK_TIMED_OUT|WORKFLOW_TASK_FAILED|ACTIVITY_TASK_TIMED_OUT/.test(String(e.eventType)))) lostByTimeout.add(k);
+      const types = (history.events ?? []).map((e) => proto.api.enums.v1.EventType[e.eventType!]);
+      if (types.some((t) => /WORKFLOW_TASK_TIMED_OUT|WORKFLOW_TASK_FAILED|ACTIVITY_TASK_TIMED_OUT/.test(t))) lostByTimeout.add(k);
     }
     const unexplained = l.duplicatedKeys.filter((k) => !inFlightAtKill(k) && !lostByTimeout.has(k));
     // Time to recover: when the last attempt worker-b held was answered 2xx by a survivor.

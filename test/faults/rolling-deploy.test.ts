@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { bundleWorkflowCode, DefaultLogger, makeTelemetryFilterString, Runtime, Worker } from '@temporalio/worker';
-import type { temporal as proto } from '@temporalio/proto';
+import { temporal as proto } from '@temporalio/proto';
 import type { TemporalClientHandle } from '../../src/temporal/client';
 import { report, sharedDatabase, sharedTemporalAddress, temporalClient, waitFor } from './support/backends';
 import { Hookflow } from './support/hookflow';
@@ -110,7 +110,7 @@ void describe('fault: a rolling deploy of a changed delivery workflow while 200 
       1_000,
     );
 
-    const types = (id: string) => (histories.get(id)!.events ?? []).map((e) => String(e.eventType));
+    const types = (id: string) => (histories.get(id)!.events ?? []).map((e) => proto.api.enums.v1.EventType[e.eventType!]);
     const taskFailures = [...histories].filter(([id]) => types(id).some((t) => t.includes('WORKFLOW_TASK_FAILED'))).map(([id]) => id);
     const hasPatch = (id: string) => (histories.get(id)!.events ?? []).some((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch');
     // The new step: the patch marker, then a timer, then the first attempt (a local activity's marker
@@ -157,6 +157,7 @@ void describe('fault: a rolling deploy of a changed delivery workflow while 200 
       replay: { nextBuild: nextFails.length, unversionedOnOld: unversionedFails.length, releasedOnNew: releasedFails.length },
     });
     assert.equal(l.lost, 0);
+    assert.ok(types(oldIds[0]!).includes('EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED'), 'history event types are read by name');
     assert.deepEqual(taskFailures, [], 'a workflow task failed (non-determinism) during or after the deploy');
     assert.deepEqual(nondeterminism, []);
     assert.equal(oldIds.filter(hasPatch).length, 0, 'the runs started before the deploy stayed on the old path');
