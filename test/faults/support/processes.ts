@@ -44,8 +44,10 @@ function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {
   return { ...base, ...env };
 }
 
-export function spawnHookflow(role: Role, env: Record<string, string>): HookflowProcess {
-  const child = spawn(process.execPath, [BIN, role], { cwd: ROOT, env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+/** `script`: a TypeScript entry point run instead of `bin/hookflow.js <role>` (a test's other build). */
+export function spawnHookflow(role: Role, env: Record<string, string>, script?: string): HookflowProcess {
+  const args = script ? ['--import', 'tsx', script] : [BIN, role];
+  const child = spawn(process.execPath, args, { cwd: ROOT, env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
   if (child.pid === undefined) throw new Error(`could not spawn hookflow ${role}`);
   const tail: string[] = [];
   const waiters: { pattern: RegExp; resolve: (line: string) => void }[] = [];

@@ -15,6 +15,8 @@ export interface Hit {
   closedAt?: number;
   status?: number;
   verified: boolean;
+  /** The sender's TCP port: tells which process sent it, while that process's sockets are known. */
+  remotePort?: number;
 }
 
 export interface Answer {
@@ -77,7 +79,7 @@ export class Receiver {
       }
       const nth = this.seen.get(webhookId) ?? 0;
       this.seen.set(webhookId, nth + 1);
-      const entry: Hit = { receiver: this.name, webhookId, arrivedAt: Date.now(), verified };
+      const entry: Hit = { receiver: this.name, webhookId, arrivedAt: Date.now(), verified, remotePort: req.socket.remotePort };
       hit = entry;
       this.hits.push(entry);
       // A forged or mangled request is refused, so it can never count as delivered.
