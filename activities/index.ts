@@ -9,6 +9,7 @@ import { AttemptObserver } from './attempt-observer';
 import { createDeadLetterActivities } from './dead-letters';
 import { createDeliver } from './deliver';
 import { createMaintenanceActivities } from './recover';
+import { createOrderingActivities } from './ordering';
 import { createThrottleActivities } from './throttle';
 import type { AttemptTracer } from '../src/telemetry/attempt-spans';
 
@@ -40,5 +41,6 @@ export function createActivities(deps: ActivityDeps) {
     ...createDeadLetterActivities({ ...deps, metrics, ops }),
     ...createMaintenanceActivities(deps),
     ...createThrottleActivities(deps),
+    ...createOrderingActivities(deps),
   };
 }

@@ -31,6 +31,7 @@ import {
 import { remainingPolicy, retryOptions } from './retry-policy';
 import { HookflowStatus } from './search-attributes';
 import { throttledRound } from './throttle/delivery-hook';
+import { fifoTurn } from './ordering/delivery-hook';
 
 type Activities = ReturnType<typeof createActivities>;
 
@@ -90,12 +91,20 @@ export async function deliveryWorkflow(input: DeliveryInput): Promise<DeliverySt
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
     retry: { maximumAttempts: 1 },
   });
-  // Only for a throttled subscription or a lane; other runs take none of this path.
-  const throttled = input.throttle || input.lane ? throttledRound(input, status, { attemptTimeoutMs, setState }) : undefined;
   const bookkeeping = proxyActivities<Activities>({
     startToCloseTimeout: '30s',
     retry: { initialInterval: '1s', maximumInterval: '1m', backoffCoefficient: 2 },
   });
+
+  // Only for a FIFO subscription: its turn in the subscription's line comes before its first round.
+  const line = input.fifo ? fifoTurn(input.subscriptionId, input.deliveryId, input.fifo, status) : undefined;
+  const turn = await line?.wait(() => request?.kind === 'discard');
+  if (line && !turn) return close(status, 'discarded');
+  // A redeliver asked while waiting for the turn is the round about to start.
+  if (turn && request?.kind === 'redeliver') request = undefined;
+  // Only for a throttled subscription or a lane; other runs take none of this path. A FIFO delivery
+  // skips the lane when the one before it found the endpoint fast (fresher than what acceptance knew).
+  const throttled = input.throttle || (input.lane && !turn?.fast) ? throttledRound(input, status, { attemptTimeoutMs, setState }) : undefined;
 
   let trigger: RoundSummary['trigger'] = input.nextTrigger ?? (status.roundCount === 0 ? 'initial' : 'redeliver');
   for (;;) {
@@ -106,10 +115,12 @@ export async function deliveryWorkflow(input: DeliveryInput): Promise<DeliverySt
     {
       // The first round starts when the delivery did: a time read from history, the same live and in
       // every replay, which the first round's attempt also writes to the delivery record.
-      const first = firstRoundAtStart && trigger === 'initial' && status.roundCount === 0;
+      // (A FIFO delivery's first round starts when its turn came.)
+      const first = firstRoundAtStart && !line && trigger === 'initial' && status.roundCount === 0;
       const round = startRound(status, trigger, (first ? workflowInfo().startTime : new Date()).toISOString());
       // Versioned: histories from before the local first attempt replay down the regular path.
-      const localFirst = !throttled && !input.regularFirstAttempt && trigger === 'initial' && status.attempts === 0 && (revised || patched(LOCAL_FIRST_ATTEMPT));
+      // A FIFO delivery whose predecessor just found the endpoint fast takes the local first attempt too.
+      const localFirst = !throttled && !(input.regularFirstAttempt && !turn?.fast) && trigger === 'initial' && status.attempts === 0 && (revised || patched(LOCAL_FIRST_ATTEMPT));
       // A local attempt's commands all reach the server when it ends, so a `delivering` upsert would
       // land together with the outcome's: skip that visibility write, the query still says delivering.
       if (localFirst) status.state = 'delivering';
@@ -181,6 +192,8 @@ export async function deliveryWorkflow(input: DeliveryInput): Promise<DeliverySt
         // The record follows the workflow (an input field, so histories without it replay alike).
         status,
       });
+      // A dead letter holds its line until it is redelivered and succeeds, or is discarded.
+      await line?.held(true);
     }
 
     const retentionLeftMs = Date.parse(status.retentionEndsAt ?? '') - Date.now();
@@ -189,6 +202,7 @@ export async function deliveryWorkflow(input: DeliveryInput): Promise<DeliverySt
     if (request?.kind === 'discard') return close(status, 'discarded');
     request = undefined;
     trigger = 'redeliver';
+    await line?.held(false);
     status.deadLetteredAt = undefined;
     status.retentionEndsAt = undefined;
   }
@@ -197,6 +211,8 @@ export async function deliveryWorkflow(input: DeliveryInput): Promise<DeliverySt
   async function close(s: DeliveryStatus, state: DeliveryState, record = true): Promise<DeliveryStatus> {
     setState(s, state);
     finish(s, state, Date.now());
+    // Succeeded or discarded: the next in the line may go (a dead letter that closes keeps holding it).
+    if (state !== 'dead_lettered') await line?.finished(state === 'succeeded');
     if (record && (revised || patched(DELIVERY_RECORD))) await bookkeeping.recordDeliveryStatus(s);
     return s;
   }

@@ -4,3 +4,4 @@ export { deadLetterWorkflow } from './dead-letters';
 export { recoverWorkflow } from './recover';
 export { purgeWorkflow } from './purge';
 export { endpointLimiterWorkflow } from './throttle/limiter';
+export { fifoLineWorkflow } from './ordering/line';

@@ -3,6 +3,7 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { DeliveryState } from './delivery-states';
 import type { RateSlot, VersionedLimits } from './throttle/messages';
+import type { FifoPlace } from './ordering/messages';
 
 export type { DeliveryState };
 
@@ -49,6 +50,8 @@ export interface DeliveryInput {
    * limiter is asked: a burst to a new endpoint goes out at full speed. Absent in older runs.
    */
   regularFirstAttempt?: boolean;
+  /** A FIFO subscription's delivery: its place in the line, whose turn it waits for before its first round. */
+  fifo?: FifoPlace;
 }
 
 /** What the delivery activity is called with: IDs and the policy only, never a body or a secret. */
@@ -124,6 +127,8 @@ export interface DeliveryStatus {
   completedAt?: string;
   /** Set while the delivery waits for a slot of its endpoint's throttle or its tenant's lane (no attempt is being spent). */
   throttledSince?: string;
+  /** A FIFO delivery's place in its subscription's line; `waitingSince` while it waits for its turn. */
+  fifo?: { sequence: number; waitingSince?: string };
 }
 
 export const statusQuery = defineQuery<DeliveryStatus>('status');

@@ -27,6 +27,7 @@ import { tenantRoutes } from './routes/tenants';
 import { eventReplayRoutes } from './routes/event-replay';
 import { subscriptionRecoveryRoutes } from './routes/subscription-recovery';
 import { subscriptionThrottleRoutes } from './routes/subscription-throttle';
+import { subscriptionOrderingRoutes } from './routes/subscription-ordering';
 import { subscriptionTestRoutes } from './routes/subscription-test';
 import { portalLinkRoutes } from './routes/portal-links';
 import { statsRoutes } from './routes/stats';
@@ -104,6 +105,7 @@ export async function buildServer(opts: BuildServerOptions): Promise<FastifyInst
       await v1.register(eventReplayRoutes, opts);
       await v1.register(subscriptionRecoveryRoutes, opts);
       await v1.register(subscriptionThrottleRoutes, opts);
+      await v1.register(subscriptionOrderingRoutes, opts);
       await v1.register(subscriptionTestRoutes, opts);
       await v1.register(portalLinkRoutes, opts);
       await v1.register(statsRoutes, opts);

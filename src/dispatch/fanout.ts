@@ -16,6 +16,7 @@ import {
 import { DELIVERY_REVISION, type DeliveryInput, type DeliveryStatus } from '../../workflows/messages';
 import { flowControlInput, type FlowControlFacts } from './flow-control-input';
 import type { EventFanoutSpan, FanoutTracer } from '../telemetry/fanout-spans';
+import { orderingInput, type OrderingFacts } from './ordering-input';
 
 export interface FanoutDeps {
   db: Db;
@@ -196,7 +197,7 @@ export class Fanout {
   }
 }
 
-export interface StartableDelivery extends FlowControlFacts {
+export interface StartableDelivery extends FlowControlFacts, OrderingFacts {
   deliveryId: string;
   tenantId: string;
   eventId: string;
@@ -237,6 +238,7 @@ export async function startDelivery(
     deadLetterRetentionSeconds: settings.deadLetterRetentionSeconds,
     revision: DELIVERY_REVISION,
     ...flowControlInput(d, { taskQueue: settings.temporal.taskQueue, slowLaneInFlight: settings.slowLaneInFlight }),
+    ...orderingInput(d),
     ...(rerun ? { carried: rerun.carried, nextTrigger: 'redeliver' as const } : {}),
   };
   try {

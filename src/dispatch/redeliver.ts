@@ -5,6 +5,7 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Clien
 import type { Db } from '../db/pool';
 import { getDeliveryRecord, reopenDelivery, statusFromRecord } from '../db/repos/delivery-records';
 import { subscriptionFacts } from '../db/repos/subscriptions';
+import { deliverySequence } from '../db/repos/fifo-sequences';
 import { DEAD_STATES, SIGNALLABLE_STATES } from '../../workflows/delivery-states';
 import { redeliverSignal, statusQuery, type DeliveryStatus } from '../../workflows/messages';
 import { startDelivery, type StartSettings } from './fanout';
@@ -71,6 +72,8 @@ export async function redeliverAny(
         eventType: record.event_type ?? carried.eventType,
         retryPolicy: subscription.retry_policy,
         throttle: subscription.throttle,
+        // A FIFO delivery keeps its place: the head of a line takes its turn again, an old one goes at once.
+        sequence: await deliverySequence(deps.db, deliveryId),
       },
       { carried },
     );

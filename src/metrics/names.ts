@@ -20,6 +20,8 @@ export const METRIC = {
   throttleWaiting: 'hookflow_throttle_waiting_deliveries',
   throttledEndpoints: 'hookflow_throttled_endpoints',
   laneWaiting: 'hookflow_lane_waiting_deliveries',
+  fifoBlockedLines: 'hookflow_fifo_blocked_lines',
+  fifoWaiting: 'hookflow_fifo_waiting_deliveries',
 } as const;
 
 /** Prefix for the Temporal SDK's metrics (its default is `temporal_`), so every name is hookflow's. */

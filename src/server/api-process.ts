@@ -11,6 +11,7 @@ import { sharedMetrics, type Metrics } from '../metrics/registry';
 import { watchFanout, watchPool } from '../metrics/sources';
 import { watchFlowControl } from '../throttle/flow-gauges';
 import type { Tracing } from '../telemetry/tracing';
+import { watchFifoLines } from '../ordering/fifo-gauges';
 
 export interface RunningApi {
   app: FastifyInstance;
@@ -50,6 +51,7 @@ export async function startApi(deps: {
   watchPool(metrics, db);
   watchFanout(metrics, db, fanout);
   watchFlowControl(metrics, temporal, config.temporal.taskQueue);
+  watchFifoLines(metrics, temporal, config.temporal.taskQueue);
   const app = await buildServer({ config, db, temporal, fanout, metrics, logger: log, tracing: deps.tracing });
   const address = await app.listen({ host: config.host, port: config.port });
   let listener: MetricsListener | undefined;

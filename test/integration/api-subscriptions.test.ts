@@ -10,7 +10,7 @@ import { startStack, waitFor, type Stack } from '../support/stack';
 const PUBLIC_URL = 'https://93.184.216.34/hook';
 const NEVER = ['never.sent'];
 const CUSTOM_SECRET = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
-const FIELDS = ['active', 'createdAt', 'description', 'disabledReason', 'eventTypes', 'filter', 'headers', 'id', 'metadata', 'publicKey', 'retryPolicy', 'signature', 'tenantId', 'throttle', 'traceparent', 'updatedAt', 'url'];
+const FIELDS = ['active', 'createdAt', 'description', 'disabledReason', 'eventTypes', 'filter', 'headers', 'id', 'metadata', 'ordering', 'publicKey', 'retryPolicy', 'signature', 'tenantId', 'throttle', 'traceparent', 'updatedAt', 'url'];
 
 void describe('API: subscriptions', () => {
   let stack: Stack;

@@ -176,6 +176,14 @@ void describe('customer portal in headless Chromium', () => {
     await page.getByRole('button', { name: 'Save changes' }).click();
     await waitFor(async () => (await tenant.call('GET', `/v1/subscriptions/${subscriptionId}`)).body.throttle === null, 'the throttle removed from the portal', SEEN_MS);
 
+    // 8c. Put the endpoint's deliveries in order from its page, and back.
+    await page.getByLabel('Delivery order').selectOption('fifo');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await waitFor(async () => (await tenant.call('GET', `/v1/subscriptions/${subscriptionId}`)).body.ordering === 'fifo', 'FIFO set from the portal', SEEN_MS);
+    await page.getByLabel('Delivery order').selectOption('none');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await waitFor(async () => (await tenant.call('GET', `/v1/subscriptions/${subscriptionId}`)).body.ordering === 'none', 'FIFO turned off from the portal', SEEN_MS);
+
     // 9. The endpoints page, with a second endpoint disabled from the page.
     await page.getByRole('link', { name: 'Endpoints', exact: true }).click();
     await heading(page, 'Endpoints');

@@ -5,6 +5,7 @@ import { isStorableJson, isStorableText, STORABLE_NOTE, storableText, tenantIdFi
 import { nestsWithin, TOO_DEEP_MESSAGE } from './json-depth';
 import { headerProblems, MASK, MAX_HEADERS } from '../../endpoint-headers/rules';
 import { checkFilter, MAX_FILTER_BYTES, SUPPORTED_OPERATORS } from '../../payload-filter/validate';
+import { ORDERINGS } from '../../../workflows/ordering/messages';
 
 // "whsec_" and canonical base64 (zero trailing bits) of 24 to 64 bytes: whole 4-character groups,
 // then at most one padded group. The same rule as isValidSecret, stated so the document carries it.
@@ -55,6 +56,12 @@ export const throttleSchema = z
   // The rule above, in the document: the object is strict, so one property is one of the two.
   .meta({ minProperties: 1 })
   .describe('Paces requests to this endpoint across every worker; waiting for a slot uses no attempt');
+
+export const orderingSchema = z
+  .enum(ORDERINGS)
+  .describe(
+    'none (the default): deliveries run side by side. fifo: one at a time, each event only after the one accepted before it for this subscription succeeded or was discarded; a dead letter holds the line. A change applies to events accepted after it: deliveries already accepted keep the ordering they were accepted with.',
+  );
 
 const signatureScheme = z
   .enum(['hmac-sha256', 'ed25519'])
@@ -117,6 +124,7 @@ export const subscriptionFields = {
   description: storableText(z.string().max(500)).nullable(),
   retryPolicy: retryPolicySchema,
   throttle: throttleSchema,
+  ordering: orderingSchema,
   metadata: metadataSchema,
   headers: headersSchema,
   filter: filterSchema,
@@ -140,6 +148,7 @@ export const createSubscriptionBody = z
       .describe('HMAC only: your own whsec_ secret instead of a generated one'),
     retryPolicy: retryPolicySchema.optional(),
     throttle: throttleSchema.optional(),
+    ordering: orderingSchema.default('none'),
     metadata: metadataSchema.default({}),
     headers: headersSchema.optional(),
     filter: filterSchema.nullable().optional(),
@@ -161,6 +170,7 @@ export const updateSubscriptionBody = z
     description: subscriptionFields.description.optional(),
     retryPolicy: retryPolicySchema.nullable().optional(),
     throttle: throttleSchema.nullable().optional(),
+    ordering: orderingSchema.optional(),
     metadata: metadataSchema.optional(),
     headers: headersSchema.optional().describe('Replaces every custom header; {} removes them all'),
     filter: filterSchema.nullable().optional().describe('Replaces the payload filter; null removes it'),
@@ -194,6 +204,7 @@ export const subscriptionResponse = z.object({
     .object({ perSecond: z.number().optional(), maxInFlight: z.number().optional() })
     .nullable()
     .describe('The endpoint\'s throttle; null when unthrottled'),
+  ordering: orderingSchema,
   metadata: z.record(z.string(), z.unknown()),
   headers: z
     .record(z.string(), z.string())

@@ -3,6 +3,7 @@ import type { RetryPolicyConfig } from '../../config';
 import { keysetAfter, type KeysetCursor } from './keyset';
 import { evaluatePending, KnownFilters, type PendingPair } from '../../payload-filter/fanout';
 import { endpointPaceSql, throttleSql, type EndpointPace, type StoredThrottle } from './throttle';
+import { FIFO_NUMBERS_JOIN_SQL, FIFO_NUMBERS_SQL, fifoSequenceSql } from './fifo-sequences';
 
 export interface EventRow {
   id: string;
@@ -34,7 +35,7 @@ export interface PlannedDelivery {
 export interface AcceptedEvent {
   event: EventRow;
   /** retryPolicy is filled in for newly created events, which the caller goes on to dispatch. */
-  deliveries: (PlannedDelivery & { retryPolicy?: Partial<RetryPolicyConfig> | null; throttle?: StoredThrottle; pace?: EndpointPace })[];
+  deliveries: (PlannedDelivery & { retryPolicy?: Partial<RetryPolicyConfig> | null; throttle?: StoredThrottle; pace?: EndpointPace; sequence?: number | null })[];
   /** false when an earlier request with the same idempotency key or ID already stored it. */
   created: boolean;
 }
@@ -127,19 +128,22 @@ const ACCEPT_SQL = preparedStatement('accept_events', `
     WHERE (SELECT ord FROM dead) IS NULL AND NOT EXISTS (SELECT 1 FROM unevaluated) AND NOT EXISTS (SELECT 1 FROM oversized)
     ORDER BY i.ord
     ON CONFLICT DO NOTHING RETURNING *
-  ), plans AS (
-    INSERT INTO event_deliveries (delivery_id, tenant_id, event_id, subscription_id, event_type)
-    SELECT hookflow_delivery_id(ins.id, p.subscription_id), ins.tenant_id, ins.id, p.subscription_id, ins.type
+  ), new_plans AS (
+    SELECT ins.id, ins.tenant_id, ins.type, i.ord, p.subscription_id
     FROM ins JOIN (SELECT DISTINCT ON (tenant_id, id) tenant_id, id, ord FROM input ORDER BY tenant_id, id, ord) i
       ON i.id = ins.id AND i.tenant_id = ins.tenant_id
     JOIN planned p ON p.ord = i.ord
-    RETURNING delivery_id, tenant_id, event_id, subscription_id
+  ),${FIFO_NUMBERS_SQL}, plans AS (
+    INSERT INTO event_deliveries (delivery_id, tenant_id, event_id, subscription_id, event_type, sequence)
+    SELECT hookflow_delivery_id(np.id, np.subscription_id), np.tenant_id, np.id, np.subscription_id, np.type, ${fifoSequenceSql('np')}
+    FROM new_plans np ${FIFO_NUMBERS_JOIN_SQL('np')}
+    RETURNING delivery_id, tenant_id, event_id, subscription_id, sequence
   )
   SELECT (SELECT ord FROM dead)::int AS unknown_ord,
          (SELECT ord FROM oversized)::int AS oversized_ord, (SELECT n FROM oversized) AS oversized_n,
          (SELECT COALESCE(json_agg(ins), '[]') FROM ins) AS events,
          (SELECT COALESCE(json_agg(json_build_object('delivery_id', p.delivery_id, 'tenant_id', p.tenant_id, 'event_id', p.event_id,
-            'subscription_id', p.subscription_id, 'retry_policy', s.retry_policy::text, 'throttle', ${throttleSql('s')}, 'pace', ${endpointPaceSql('s')}) ORDER BY p.subscription_id), '[]')
+            'subscription_id', p.subscription_id, 'retry_policy', s.retry_policy::text, 'throttle', ${throttleSql('s')}, 'pace', ${endpointPaceSql('s')}, 'sequence', p.sequence) ORDER BY p.subscription_id), '[]')
           FROM plans p JOIN subscriptions s ON s.id = p.subscription_id) AS plans,
          (SELECT json_agg(json_build_object('ord', u.ord, 'subscriptionId', u.subscription_id, 'version', u.filter_version)) FROM unevaluated u) AS pending,
          (SELECT json_agg(DISTINCT jsonb_build_object('subscriptionId', v.subscription_id, 'version', v.version)) FROM verdicts v
@@ -153,7 +157,7 @@ const MARK_DISPATCHED_SQL = preparedStatement(
 );
 
 type StoredEvent = Omit<EventRow, 'created_at' | 'dispatched_at'> & { created_at: string; dispatched_at: string | null };
-type StoredPlan = { delivery_id: string; tenant_id: string; event_id: string; subscription_id: string; retry_policy: string | null; throttle: StoredThrottle; pace: EndpointPace };
+type StoredPlan = { delivery_id: string; tenant_id: string; event_id: string; subscription_id: string; retry_policy: string | null; throttle: StoredThrottle; pace: EndpointPace; sequence: number | null };
 
 /**
  * Stores the events and their fan-out plans in one statement, however many events the request
@@ -210,6 +214,7 @@ export async function acceptEach(db: Queryable, events: NewEvent[]): Promise<Acc
       retryPolicy: p.retry_policy === null ? null : (JSON.parse(p.retry_policy) as Partial<RetryPolicyConfig> | null),
       throttle: p.throttle,
       pace: p.pace,
+      sequence: p.sequence,
     });
     plansByEvent.set(key, list);
   }

@@ -14,8 +14,10 @@ export async function loadStartable(db: Db, events: EventRef[]): Promise<[EventR
     retry_policy: StartableDelivery['retryPolicy'];
     throttle: StoredThrottle;
     pace: EndpointPace;
+    sequence: number | null;
   }>(
-    `SELECT d.delivery_id, d.tenant_id, d.event_id, d.subscription_id, e.type, s.retry_policy, ${throttleSql('s')} AS throttle, ${endpointPaceSql('s')} AS pace
+    `SELECT d.delivery_id, d.tenant_id, d.event_id, d.subscription_id, e.type, s.retry_policy, ${throttleSql('s')} AS throttle, ${endpointPaceSql('s')} AS pace,
+            d.sequence::float8 AS sequence
      FROM unnest($1::text[], $2::text[]) AS k(tenant_id, id)
      JOIN event_deliveries d ON d.tenant_id = k.tenant_id AND d.event_id = k.id
      JOIN events e ON e.tenant_id = d.tenant_id AND e.id = d.event_id JOIN subscriptions s ON s.id = d.subscription_id`,
@@ -32,6 +34,7 @@ export async function loadStartable(db: Db, events: EventRef[]): Promise<[EventR
       retryPolicy: r.retry_policy,
       throttle: r.throttle,
       pace: r.pace,
+      sequence: r.sequence,
     });
   }
   return [...byEvent.values()];

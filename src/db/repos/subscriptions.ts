@@ -3,6 +3,7 @@ import type { RetryPolicyConfig } from '../../config';
 import type { Db } from '../pool';
 import { keysetAfter, type KeysetCursor } from './keyset';
 import type { ThrottleLimits } from '../../../workflows/throttle/messages';
+import type { Ordering } from '../../../workflows/ordering/messages';
 import { throttleSql, type StoredThrottle } from './throttle';
 
 export interface SubscriptionRow {
@@ -17,6 +18,7 @@ export interface SubscriptionRow {
   previous_secret_expires_at: Date | null;
   retry_policy: Partial<RetryPolicyConfig> | null;
   throttle: ThrottleLimits | null;
+  ordering: Ordering;
   metadata: Record<string, unknown>;
   signature_scheme: SignatureScheme;
   /** The whpk_ public key of an ed25519 subscription (not a secret). */
@@ -47,6 +49,7 @@ export interface NewSubscription {
   secret: string;
   retryPolicy: Partial<RetryPolicyConfig> | null;
   throttle?: ThrottleLimits | null;
+  ordering?: Ordering;
   metadata: Record<string, unknown>;
   signatureScheme?: SignatureScheme;
   publicKey?: string | null;
@@ -63,10 +66,10 @@ type Queryable = Db | PoolClient;
 /** Undefined when the tenant does not exist or was deleted: nothing is stored then. */
 export async function insertSubscription(db: Queryable, s: NewSubscription): Promise<SubscriptionRow | undefined> {
   const { rows } = await db.query<SubscriptionRow>(
-    `INSERT INTO subscriptions (id, tenant_id, url, event_types, description, secret, retry_policy, metadata, signature_scheme, public_key, headers, filter, throttle, traceparent)
-     SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14 WHERE EXISTS (SELECT 1 FROM tenants WHERE id = $2 AND deleted_at IS NULL)
+    `INSERT INTO subscriptions (id, tenant_id, url, event_types, description, secret, retry_policy, metadata, signature_scheme, public_key, headers, filter, throttle, traceparent, ordering)
+     SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15 WHERE EXISTS (SELECT 1 FROM tenants WHERE id = $2 AND deleted_at IS NULL)
      RETURNING *`,
-    [s.id, s.tenantId, s.url, s.eventTypes, s.description, s.secret, s.retryPolicy, s.metadata, s.signatureScheme ?? 'hmac-sha256', s.publicKey ?? null, s.headers ?? {}, s.filter ?? null, s.throttle ?? null, s.traceparent ?? false],
+    [s.id, s.tenantId, s.url, s.eventTypes, s.description, s.secret, s.retryPolicy, s.metadata, s.signatureScheme ?? 'hmac-sha256', s.publicKey ?? null, s.headers ?? {}, s.filter ?? null, s.throttle ?? null, s.traceparent ?? false, s.ordering ?? 'none'],
   );
   return rows[0];
 }
@@ -110,6 +113,7 @@ const PATCH_COLUMNS: Record<keyof SubscriptionPatch, string> = {
   description: 'description',
   retryPolicy: 'retry_policy',
   throttle: 'throttle',
+  ordering: 'ordering',
   metadata: 'metadata',
   headers: 'headers',
   filter: 'filter',

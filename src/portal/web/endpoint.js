@@ -8,6 +8,7 @@ import { filterSection, headersSection } from './endpoint-controls.js';
 import { renderPing } from './ping.js';
 import { renderRecovery } from './recovery.js';
 import { renderStats } from './stats.js';
+import { orderingSelect, showLine } from './ordering.js';
 import { navigate } from './nav.js';
 
 /** @param {HTMLElement} main @param {string} id @param {number} gen */
@@ -44,6 +45,9 @@ export async function renderEndpoint(main, id, gen) {
     }
   };
   void showHeldBack();
+  const ordering = orderingSelect(sub.ordering);
+  const line = h('p', { class: 'hint', role: 'status' });
+  void showLine(line, sub.id);
   const save = /** @type {HTMLButtonElement} */ (h('button', { type: 'submit' }, 'Save changes'));
   const editErrors = h('div');
   const edit = h('form', { class: 'card', 'aria-labelledby': 'edit-h' },
@@ -54,6 +58,8 @@ export async function renderEndpoint(main, id, gen) {
     field('Requests per second (at most)', perSecond, 'Empty: no rate limit. Waiting deliveries use none of their retries.'),
     field('Requests at once (at most)', maxInFlight, 'Empty: no limit on concurrent requests.'),
     heldBack,
+    field('Delivery order', ordering, 'In order: events accepted from now on arrive one at a time, in the order they were sent; a failed one holds the others back until it is resent or discarded.'),
+    line,
     editErrors,
     h('div', { class: 'actions' }, save),
   );
@@ -70,8 +76,10 @@ export async function renderEndpoint(main, id, gen) {
           eventTypes: parseEventTypes(types.value),
           description: description.value.trim() || null,
           throttle: Object.keys(throttle).length > 0 ? throttle : null,
+          ordering: ordering.value,
         });
         void showHeldBack();
+        void showLine(line, sub.id);
         editErrors.replaceChildren();
         announce('Changes saved.');
       } catch (err) {

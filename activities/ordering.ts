@@ -1,0 +1,47 @@
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { Config } from '../src/config';
+import type { Db } from '../src/db/pool';
+import { lineNext, saveLineNext } from '../src/db/repos/fifo-sequences';
+import { askTurnSignal, lineWorkflowId, turnDoneSignal, turnHeldSignal, type TurnDone, type TurnHeld, type TurnRequest } from '../workflows/ordering/messages';
+
+export interface AskTurnInput extends TurnRequest {
+  subscriptionId: string;
+}
+
+/** One message from a delivery to its line: its turn is over, or it holds the line as a dead letter. */
+export type TellLineInput = { subscriptionId: string } & ({ done: TurnDone; held?: never } | { held: TurnHeld; done?: never });
+
+/**
+ * A FIFO delivery's messages to its subscription's line (workflows/ordering/line.ts), sent through
+ * the client so they complete inside the delivery's workflow task as local activities; and where an
+ * idle line stands, kept in PostgreSQL while it is closed.
+ */
+export function createOrderingActivities(deps: { db: Db; temporal: Client; config: Pick<Config, 'temporal'> }) {
+  return {
+    /** Hands the request for a turn to the line, starting the line if none runs; the delivery then waits as a workflow. */
+    async askFifoTurn(input: AskTurnInput): Promise<void> {
+      const { subscriptionId, ...request } = input;
+      await deps.temporal.workflow.signalWithStart('fifoLineWorkflow', {
+        workflowId: lineWorkflowId(subscriptionId),
+        taskQueue: deps.config.temporal.taskQueue,
+        args: [{ subscriptionId }],
+        signal: askTurnSignal,
+        signalArgs: [request],
+      });
+    },
+    async tellFifoLine(input: TellLineInput): Promise<void> {
+      const line = deps.temporal.workflow.getHandle(lineWorkflowId(input.subscriptionId));
+      try {
+        if (input.done) await line.signal(turnDoneSignal, input.done);
+        else await line.signal(turnHeldSignal, input.held);
+      } catch (err) {
+        // A line that is gone (terminated by hand) has nothing to move on.
+        if (err instanceof WorkflowNotFoundError) return;
+        throw err;
+      }
+    },
+    /** Where the line stood when it last closed: a new run starts there. */
+    loadFifoLine: (input: { subscriptionId: string }): Promise<number> => lineNext(deps.db, input.subscriptionId),
+    saveFifoLine: (input: { subscriptionId: string; next: number }): Promise<void> => saveLineNext(deps.db, input.subscriptionId, input.next),
+  };
+}

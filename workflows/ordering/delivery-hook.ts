@@ -1,0 +1,49 @@
+// Where a FIFO delivery meets its line (./line.ts): ask for the turn before the first round, say when
+// it is over (succeeded or discarded) so the next may go, and say while it holds the line as a dead letter.
+import { CancellationScope, condition, proxyLocalActivities, setHandler } from '@temporalio/workflow';
+import type { createActivities } from '../../activities';
+import type { DeliveryStatus } from '../messages';
+import { FAST_ATTEMPT_MS, turnGrantedSignal, type FifoPlace, type TurnGrant } from './messages';
+
+export interface FifoTurn {
+  /** Resolves with the grant once it is this delivery's turn; undefined if `giveUp` became true first. */
+  wait(giveUp: () => boolean): Promise<TurnGrant | undefined>;
+  /** The delivery succeeded (or was discarded: `succeeded` false): the line moves on. */
+  finished(succeeded: boolean): Promise<void>;
+  /** Dead-lettered (true) or redelivered after that (false): what the line shows. */
+  held(isHeld: boolean): Promise<void>;
+}
+
+/** Registers the grant handler; call once per workflow run, before waiting. */
+export function fifoTurn(subscriptionId: string, deliveryId: string, place: FifoPlace, status: DeliveryStatus): FifoTurn {
+  let grant: TurnGrant | undefined;
+  setHandler(turnGrantedSignal, (g) => {
+    if (g.sequence === place.sequence) grant = g;
+  });
+  // Local activities: asking and telling cost no activity task, and telling the line it may move on
+  // completes in the same workflow task as the delivery's last attempt (a signal from the workflow
+  // would cost one more workflow task on the line's critical path). Retried until the line has it
+  // (it ignores copies); a line that is gone has nothing to move on.
+  const { askFifoTurn, tellFifoLine } = proxyLocalActivities<ReturnType<typeof createActivities>>({
+    startToCloseTimeout: '10s',
+    retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '30s' },
+  });
+  // Also while the workflow is being cancelled.
+  const tell = (msg: Parameters<typeof tellFifoLine>[0]) => CancellationScope.nonCancellable(() => tellFifoLine(msg));
+
+  return {
+    async wait(giveUp) {
+      status.fifo = { sequence: place.sequence, waitingSince: new Date().toISOString() };
+      await askFifoTurn({ subscriptionId, deliveryId, sequence: place.sequence });
+      await condition(() => grant !== undefined || giveUp());
+      status.fifo = { sequence: place.sequence };
+      return grant;
+    },
+    finished: (succeeded) => {
+      const ms = status.lastResponse?.durationMs;
+      const fast = succeeded ? ms !== undefined && ms < FAST_ATTEMPT_MS : undefined;
+      return tell({ subscriptionId, done: { sequence: place.sequence, ...(fast !== undefined ? { fast } : {}) } });
+    },
+    held: (isHeld) => tell({ subscriptionId, held: { sequence: place.sequence, held: isHeld } }),
+  };
+}
