@@ -9,6 +9,7 @@ import { generateSecret } from '../src/signing/standard-webhooks';
 import { billableActionsPerDelivery } from './scenarios/actions';
 import { endpointControls } from './scenarios/controls';
 import { fanout } from './scenarios/fanout';
+import { fifoScenario } from './scenarios/fifo';
 import { floorScenario } from './scenarios/floor';
 import { flowControl } from './scenarios/flow';
 import { ingest } from './scenarios/ingest';
@@ -25,7 +26,7 @@ import { say } from './support/progress';
 import { summarize, type ScenarioResults } from './support/report';
 import { startBenchStack } from './support/stack';
 
-const SCENARIOS = ['raw', 'ingest', 'schema', 'latency', 'sustained', 'floor', 'fanout', 'controls', 'actions', 'stats', 'flow'];
+const SCENARIOS = ['raw', 'ingest', 'schema', 'latency', 'sustained', 'floor', 'fanout', 'controls', 'fifo', 'actions', 'stats', 'flow'];
 
 async function main(): Promise<void> {
   const quick = ['1', 'true', 'yes'].includes(process.env.BENCH_QUICK ?? '');
@@ -99,6 +100,8 @@ async function main(): Promise<void> {
     if (want('fanout')) r.fanout = await fanout(ctx);
     if (want('controls')) memory.mark('controls');
     if (want('controls')) r.controls = await endpointControls(ctx);
+    if (want('fifo')) memory.mark('fifo');
+    if (want('fifo')) r.fifo = await fifoScenario(ctx);
     if (want('actions')) r.actions = await billableActionsPerDelivery(ctx);
     // It leaves a million attempts behind in PostgreSQL; before flow, whose hanging deliveries would load its measurements.
     if (want('stats')) memory.mark('stats');
@@ -127,7 +130,7 @@ async function main(): Promise<void> {
           figures,
           receiver,
           memory: memoryDetail,
-          scenarios: { raw: r.raw, schema: r.schema, latency20: r.lat20, latency100: r.lat100, sustained: r.sustained, floorBefore: r.floorBefore, floor: r.floor, ingest: r.ingest, fanout: r.fanout, controls: r.controls, actions: r.actions, stats: r.stats, flow: r.flow },
+          scenarios: { raw: r.raw, schema: r.schema, latency20: r.lat20, latency100: r.lat100, sustained: r.sustained, floorBefore: r.floorBefore, floor: r.floor, ingest: r.ingest, fanout: r.fanout, controls: r.controls, fifo: r.fifo, actions: r.actions, stats: r.stats, flow: r.flow },
         },
         null,
         2,

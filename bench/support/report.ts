@@ -25,6 +25,8 @@ export interface ScenarioResults {
   flow?: Any;
   /** Delivery health: the rollup write per attempt, the 7-day read at 1,000,000 attempts (bench/scenarios/stats.ts). */
   stats?: Any;
+  /** Ordered delivery: one and 100 endpoints, unordered and FIFO (bench/scenarios/fifo.ts). */
+  fifo?: Any;
   peakRssMiB?: Record<string, number | null>;
 }
 
@@ -49,6 +51,7 @@ export const TARGETS: Target[] = [
   { key: 'fanout1000Seconds', label: 'fan-out 1 → 1,000', op: '<=', goal: 6, unit: 's', source: 'fan-out: submit → last verified arrival, median of runs', measure: (_, f) => f.fanout1000?.medianSeconds },
   { key: 'latencyP99At20Ms', label: 'latency p99 @20/s', op: '<=', goal: 25, unit: 'ms', source: 'submit → first verified arrival', measure: (_, f) => f.latency20?.ms.p99 },
   { key: 'statsRead7dMs', label: 'stats read, 7 days, 1,000,000 attempts (median)', op: '<=', goal: 50, unit: 'ms', source: 'GET /v1/subscriptions/:id/stats over 7 days, hourly buckets (the default), through the API; p95 beside it in the table', measure: (_, f) => f.stats?.read.subscription7dHourly.p50 },
+  { key: 'fifo100ThroughputShare', label: '100 FIFO endpoints ÷ 100 unordered, throughput', op: '>=', goal: 0.8, unit: '×', source: 'fifo: the same events to 100 FIFO and to 100 unordered endpoints, same run', measure: (r) => r.fifo?.hundredEndpoints.throughputRatio },
   { key: 'apiWorkerPeakMiB', label: 'API + worker peak memory', op: '<=', goal: 300, unit: 'MiB', source: 'VmHWM of the process hosting API, worker and the bench itself', measure: (r) => r.peakRssMiB?.hookflow ?? undefined },
 ];
 
@@ -146,6 +149,7 @@ function figuresOf(r: ScenarioResults) {
     actions: r.actions,
     flow: r.flow,
     stats: r.stats,
+    fifo: r.fifo,
     peakRssMiB: r.peakRssMiB,
     // Share of the machine's CPU taken by processes outside the bench: high values mean noisy figures.
     foreignCpuShare: Object.fromEntries(
@@ -285,6 +289,18 @@ export function summarize(r: ScenarioResults) {
       ['stats write: whole attempt statement, PostgreSQL CPU µs', n(wr.attemptStatement.spread.pgCpuUs, 1), '', ''],
       [`stats write: attempts/s at ${wr.concurrency} in flight, ${wr.concurrency} subscriptions / one`, `${n(wr.attemptStatement.spread.perSecond)} / ${n(wr.attemptStatement.oneSubscription.perSecond)}`, '', ''],
     );
+  }
+  if (f.fifo) {
+    const line = (label: string, k: 'oneEndpoint' | 'hundredEndpoints') => {
+      const v = f.fifo[k];
+      return [
+        `${label}: deliveries/s · CPU ms / delivery, unordered → FIFO (${n(v.fifo.deliveries)} each)`,
+        `${n(v.unordered.perSecond, 1)} · ${n(v.unordered.cpuMsPerDelivery, 3)} → ${n(v.fifo.perSecond, 1)} · ${n(v.fifo.cpuMsPerDelivery, 3)} (${n(v.throughputRatio * 100)}%)`,
+        '',
+        '',
+      ];
+    };
+    rows.push(line('one endpoint', 'oneEndpoint'), line('100 endpoints', 'hundredEndpoints'));
   }
   if (f.sustained) rows.push(['sched-to-start p50/p99 ms (sustained)', s2s(f.sustained.temporal), '', '']);
   if (f.latency20) rows.push(['sched-to-start p50/p99 ms (@20/s)', s2s(f.latency20.temporal), '', '']);

@@ -1716,6 +1716,11 @@ export interface paths {
                                     perSecond?: number;
                                     maxInFlight?: number;
                                 } | null;
+                                /**
+                                 * @description none (the default): deliveries run side by side. fifo: one at a time, each event only after the one accepted before it for this subscription succeeded or was discarded; a dead letter holds the line. A change applies to events accepted after it: deliveries already accepted keep the ordering they were accepted with.
+                                 * @enum {string}
+                                 */
+                                ordering: "none" | "fifo";
                                 metadata: {
                                     [key: string]: unknown;
                                 };
@@ -1877,6 +1882,12 @@ export interface paths {
                             maxInFlight?: number;
                         };
                         /**
+                         * @description none (the default): deliveries run side by side. fifo: one at a time, each event only after the one accepted before it for this subscription succeeded or was discarded; a dead letter holds the line. A change applies to events accepted after it: deliveries already accepted keep the ordering they were accepted with.
+                         * @default none
+                         * @enum {string}
+                         */
+                        ordering?: "none" | "fifo";
+                        /**
                          * @description Your own key/value data: keys of at most 100 characters, at most 4096 characters as JSON. Text must not contain NUL characters or unpaired UTF-16 surrogates (400).
                          * @default {}
                          */
@@ -1925,6 +1936,11 @@ export interface paths {
                                 perSecond?: number;
                                 maxInFlight?: number;
                             } | null;
+                            /**
+                             * @description none (the default): deliveries run side by side. fifo: one at a time, each event only after the one accepted before it for this subscription succeeded or was discarded; a dead letter holds the line. A change applies to events accepted after it: deliveries already accepted keep the ordering they were accepted with.
+                             * @enum {string}
+                             */
+                            ordering: "none" | "fifo";
                             metadata: {
                                 [key: string]: unknown;
                             };
@@ -1984,6 +2000,11 @@ export interface paths {
                                 perSecond?: number;
                                 maxInFlight?: number;
                             } | null;
+                            /**
+                             * @description none (the default): deliveries run side by side. fifo: one at a time, each event only after the one accepted before it for this subscription succeeded or was discarded; a dead letter holds the line. A change applies to events accepted after it: deliveries already accepted keep the ordering they were accepted with.
+                             * @enum {string}
+                             */
+                            ordering: "none" | "fifo";
                             metadata: {
                                 [key: string]: unknown;
                             };
@@ -2187,6 +2208,11 @@ export interface paths {
                                 perSecond?: number;
                                 maxInFlight?: number;
                             } | null;
+                            /**
+                             * @description none (the default): deliveries run side by side. fifo: one at a time, each event only after the one accepted before it for this subscription succeeded or was discarded; a dead letter holds the line. A change applies to events accepted after it: deliveries already accepted keep the ordering they were accepted with.
+                             * @enum {string}
+                             */
+                            ordering: "none" | "fifo";
                             metadata: {
                                 [key: string]: unknown;
                             };
@@ -2440,6 +2466,11 @@ export interface paths {
                             /** @description At most this many requests open at once */
                             maxInFlight?: number;
                         } | null;
+                        /**
+                         * @description none (the default): deliveries run side by side. fifo: one at a time, each event only after the one accepted before it for this subscription succeeded or was discarded; a dead letter holds the line. A change applies to events accepted after it: deliveries already accepted keep the ordering they were accepted with.
+                         * @enum {string}
+                         */
+                        ordering?: "none" | "fifo";
                         /** @description Your own key/value data: keys of at most 100 characters, at most 4096 characters as JSON. Text must not contain NUL characters or unpaired UTF-16 surrogates (400). */
                         metadata?: {
                             [key: string]: unknown;
@@ -2482,6 +2513,11 @@ export interface paths {
                                 perSecond?: number;
                                 maxInFlight?: number;
                             } | null;
+                            /**
+                             * @description none (the default): deliveries run side by side. fifo: one at a time, each event only after the one accepted before it for this subscription succeeded or was discarded; a dead letter holds the line. A change applies to events accepted after it: deliveries already accepted keep the ordering they were accepted with.
+                             * @enum {string}
+                             */
+                            ordering: "none" | "fifo";
                             metadata: {
                                 [key: string]: unknown;
                             };
@@ -5929,6 +5965,155 @@ export interface paths {
                             oldestWaitingSince?: string;
                             /** @description When the rate next lets a request through, while some wait */
                             nextSlotAt?: string;
+                        };
+                    };
+                };
+                /** @description Bad request: the problem names each invalid field (`errors[].path`) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No valid API key or tenant token in `Authorization: Bearer …` */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The credential lacks the scope this operation needs, or a tenant token called an operator route */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such resource (another tenant's resource is a 404 too) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The client did not send its request in time */
+                408: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Rate limit of the credential exceeded; `Retry-After` says when to retry */
+                429: {
+                    headers: {
+                        /** @description Seconds to wait before retrying */
+                        "Retry-After"?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Request headers too large */
+                431: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unexpected server error (nothing internal is disclosed) */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description PostgreSQL or Temporal is unavailable; nothing was changed; `Retry-After` says when to retry */
+                503: {
+                    headers: {
+                        /** @description Seconds to wait before retrying */
+                        "Retry-After"?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/subscriptions/{id}/ordering": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            subscriptionId: string;
+                            /**
+                             * @description none (the default): deliveries run side by side. fifo: one at a time, each event only after the one accepted before it for this subscription succeeded or was discarded; a dead letter holds the line. A change applies to events accepted after it: deliveries already accepted keep the ordering they were accepted with.
+                             * @enum {string}
+                             */
+                            ordering: "none" | "fifo";
+                            /** @description True while the head of the line is a dead letter: nothing behind it goes until it is redelivered and succeeds, or is discarded */
+                            blocked: boolean;
+                            /** @description The delivery whose turn it is; null when the line is idle or waits for a delivery that has not started yet */
+                            head: {
+                                deliveryId: string;
+                                /** @description Its place in the line */
+                                sequence: number;
+                                /** @description When its turn came */
+                                since: string;
+                                /** @description When it became a dead letter */
+                                blockedSince?: string;
+                            } | null;
+                            /** @description The place whose turn it is */
+                            next: number;
+                            /** @description The last place handed out (events accepted for this subscription while FIFO) */
+                            lastSequence: number;
+                            /** @description Deliveries that have asked for their turn and wait behind the head */
+                            waiting: number;
+                            /** @description Places after the one whose turn it is: accepted events not yet delivered, whether or not their delivery has started */
+                            behind: number;
                         };
                     };
                 };
