@@ -4713,6 +4713,13 @@ export interface paths {
                             completedAt?: string;
                             /** @description Set while the delivery waits for a slot of its endpoint's throttle; waiting uses no attempt */
                             throttledSince?: string;
+                            /** @description Present while a delivery of a FIFO subscription runs */
+                            fifo?: {
+                                /** @description The delivery's place in its FIFO subscription's line */
+                                sequence: number;
+                                /** @description Set while it waits for its turn behind the head of the line */
+                                waitingSince?: string;
+                            };
                         };
                     };
                 };

@@ -86,6 +86,8 @@ void describe('FIFO subscriptions: one delivery at a time, in the order of accep
     const third = await deliveryStatus(stack, ids[2]!);
     assert.equal(third.state, 'scheduled');
     assert.equal(third.attempts, 0);
+    assert.equal(third.fifo.sequence, 3);
+    assert.equal(typeof third.fifo.waitingSince, 'string');
     // Nothing behind the dead letter went out, however long it is held.
     await new Promise((res) => setTimeout(res, 1_000));
     assert.deepEqual([...r.delivered].sort(), [0]);

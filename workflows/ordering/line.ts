@@ -44,20 +44,22 @@ export async function fifoLineWorkflow(input: LineInput): Promise<void> {
 
   const state = input.carried ?? { ...newLine(input.subscriptionId), next: await loadFifoLine({ subscriptionId: input.subscriptionId }) };
   let turnsThisRun = 0;
-  let memo = { at: -Infinity, key: '' };
+  let memo = { at: -Infinity, waiting: -1, blocked: -1 };
   const notices = new Set<Promise<void>>();
   setHandler(lineStateQuery, () => view(state));
 
   for (;;) {
     for (let m = inbox.shift(); m; m = inbox.shift()) apply(m);
-    const memoDueInMs = writeMemo();
+    writeMemo();
     if (turnsThisRun >= TURNS_PER_RUN || workflowInfo().continueAsNewSuggested) {
       // Grants already sent must reach their deliveries before this run ends.
       await Promise.all(notices);
+      // Messages that came in meanwhile are not in the state carried over: serve them first.
+      if (inbox.length > 0) continue;
       return continueAsNew<typeof fifoLineWorkflow>({ subscriptionId: state.subscriptionId, carried: state });
     }
     // Places discarded ahead of their turn live only in this run's state: such a line stays open.
-    if (!state.head && state.waiting.length === 0 && state.doneAhead.length === 0 && memoDueInMs === undefined) {
+    if (!state.head && state.waiting.length === 0 && state.doneAhead.length === 0) {
       if (await condition(() => inbox.length > 0, IDLE_CLOSE_MS)) continue;
       await saveFifoLine({ subscriptionId: state.subscriptionId, next: state.next });
       await Promise.all(notices);
@@ -65,8 +67,7 @@ export async function fifoLineWorkflow(input: LineInput): Promise<void> {
       if (inbox.length === 0) return;
       continue;
     }
-    if (memoDueInMs === undefined) await condition(() => inbox.length > 0);
-    else await condition(() => inbox.length > 0, memoDueInMs);
+    await condition(() => inbox.length > 0);
   }
 
   function apply(m: Message): void {
@@ -89,16 +90,17 @@ export async function fifoLineWorkflow(input: LineInput): Promise<void> {
     }
   }
 
-  /** Writes the counts the gauges read when they changed; returns how long until a skipped write is due. */
-  function writeMemo(): number | undefined {
-    const now = Date.now();
+  /**
+   * Writes the counts the gauges read when they changed: at once while the line is blocked or idle
+   * (it may stay so for long), else at most once a second. No timer: a line whose head is under way
+   * wakes again when it finishes, so the waiting count is at most one turn behind.
+   */
+  function writeMemo(): void {
     const values = { subscriptionId: state.subscriptionId, waiting: state.waiting.length, blocked: state.head?.heldSince !== undefined ? 1 : 0 };
-    const key = `${values.waiting}/${values.blocked}`;
-    if (key === memo.key) return undefined;
-    const dueIn = memo.at + MEMO_EVERY_MS - now;
-    if (dueIn > 0) return dueIn;
-    memo = { at: now, key };
+    if (values.waiting === memo.waiting && values.blocked === memo.blocked) return;
+    const now = Date.now();
+    if (values.blocked === memo.blocked && state.head && !values.blocked && now - memo.at < MEMO_EVERY_MS) return;
+    memo = { at: now, waiting: values.waiting, blocked: values.blocked };
     upsertMemo(values);
-    return undefined;
   }
 }

@@ -65,6 +65,13 @@ export const deliveryStatusResponse = z.object({
   retentionEndsAt: z.string().optional(),
   completedAt: z.string().optional(),
   throttledSince: z.string().optional().describe("Set while the delivery waits for a slot of its endpoint's throttle; waiting uses no attempt"),
+  fifo: z
+    .object({
+      sequence: z.number().describe("The delivery's place in its FIFO subscription's line"),
+      waitingSince: z.string().optional().describe('Set while it waits for its turn behind the head of the line'),
+    })
+    .optional()
+    .describe('Present while a delivery of a FIFO subscription runs'),
 });
 
 export const attemptResponse = z.object({
