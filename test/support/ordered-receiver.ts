@@ -56,20 +56,38 @@ export async function startOrderedReceiver(answer: OrderedReceiver['answer'] = f
 
 /**
  * Every place where the order broke: an attempt of event n+1 that arrived before event n was first
- * answered 2xx (or while n had no 2xx at all). Events below `from` are not checked.
+ * answered 2xx (or while n had no 2xx at all), or an attempt of event n (a repeat: delivery is at
+ * least once) that arrived after event n+1 had started arriving. Events below `from` are not checked.
  */
 export function orderViolations(attempts: Attempt[], count: number, from = 0): string[] {
   const firstOk = new Map<number, number>();
-  for (const a of attempts) if (a.status < 300 && !firstOk.has(a.n)) firstOk.set(a.n, a.answeredAt);
+  const firstArrival = new Map<number, number>();
+  for (const a of attempts) {
+    if (a.status < 300 && !firstOk.has(a.n)) firstOk.set(a.n, a.answeredAt);
+    if (!firstArrival.has(a.n)) firstArrival.set(a.n, a.arrivedAt);
+  }
   const problems: string[] = [];
   for (const a of attempts) {
-    if (a.n <= from || a.n >= count) continue;
+    if (a.n < from || a.n >= count) continue;
     const before = firstOk.get(a.n - 1);
-    if (before === undefined || a.arrivedAt < before) {
+    if (a.n > from && (before === undefined || a.arrivedAt < before)) {
       problems.push(`event ${a.n} arrived at ${a.arrivedAt}, ${before === undefined ? `event ${a.n - 1} never answered 2xx` : `${before - a.arrivedAt} ms before event ${a.n - 1} was answered 2xx`}`);
     }
+    const next = firstArrival.get(a.n + 1);
+    if (a.n + 1 < count && next !== undefined && a.arrivedAt > next) problems.push(`event ${a.n} arrived again at ${a.arrivedAt}, after event ${a.n + 1} (${next})`);
   }
   return problems;
+}
+
+/** Attempts of events already answered 2xx: repeats (delivery is at least once), each listed by event. */
+export function repeatsAfter2xx(attempts: Attempt[]): number[] {
+  const ok = new Set<number>();
+  const repeats: number[] = [];
+  for (const a of attempts) {
+    if (ok.has(a.n)) repeats.push(a.n);
+    if (a.status < 300) ok.add(a.n);
+  }
+  return repeats;
 }
 
 /** Sends events n = first .. first+count-1 of `type` in batches of 100, in order; returns the delivery IDs by n. */
