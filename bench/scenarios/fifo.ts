@@ -21,7 +21,7 @@ async function subscribe(ctx: Ctx, body: Record<string, unknown>): Promise<strin
 
 /** `endpoints` subscriptions to one event type of their own, each at its own receiver path. */
 async function endpoints(ctx: Ctx, name: string, endpointCount: number, ordering: 'none' | 'fifo'): Promise<string> {
-  const type = `bench.fifo.${name}`;
+  const type = `bench.fifo.${name.replaceAll("-", "_")}`;
   const bar = progress(`ordered delivery: subscribing ${name}`);
   for (let i = 0; i < endpointCount; i++) {
     await subscribe(ctx, { url: `${ctx.receiverUrl}/hook/${name}-${i}`, eventTypes: [type], ordering });
