@@ -122,6 +122,7 @@ void describe('FIFO subscriptions: one delivery at a time, in the order of accep
     const resend = await stack.call('POST', `/v1/deliveries/${ids[0]}/redeliver`);
     assert.equal(resend.status, 202, JSON.stringify(resend.body));
     await waitFor(() => r.attempts.filter((a) => a.n === 0).length === 2, 'the resend of event 0', 10_000);
+    const resent = r.attempts.filter((a) => a.n === 0)[1]!;
     assert.equal(r.delivered.has(2), false);
     assert.equal((await stack.call('GET', `/v1/subscriptions/${sub.id}/ordering`)).body.head.deliveryId, ids[1]);
 
@@ -129,7 +130,8 @@ void describe('FIFO subscriptions: one delivery at a time, in the order of accep
     const redelivered = await stack.call('POST', `/v1/deliveries/${ids[1]}/redeliver`);
     assert.equal(redelivered.status, 202, JSON.stringify(redelivered.body));
     await waitFor(() => r.delivered.size === 4, 'events 1, 2, 3 after the redelivery', 20_000);
-    assert.deepEqual(orderViolations(r.attempts, 4), []);
+    // The line's order, apart from the deliberate resend of event 0 (it took no place in the line).
+    assert.deepEqual(orderViolations(r.attempts.filter((a) => a !== resent), 4), []);
   });
 
   void test('FIFO with throttle.perSecond 10: ordered and paced', async () => {
