@@ -5,21 +5,14 @@ import { connect } from '../api-target';
 import { CliError, EXIT_USAGE } from '../errors';
 import { out, printFields, printJson, printTable, when } from '../output';
 import { parseSince } from '../when';
+import type { StatsCounts } from '../../stats/summary';
 
-interface Counts {
-  deliveries: number;
-  attempts: number;
-  succeeded: number;
-  failed: number;
-  successRate: number | null;
-  latencyMs: { p50: number | null; p95: number | null; p99: number | null };
-}
 
-const rate = (c: Counts) => (c.successRate === null ? '-' : `${(c.successRate * 100).toFixed(1)}%`);
+const rate = (c: StatsCounts) => (c.successRate === null ? '-' : `${(c.successRate * 100).toFixed(1)}%`);
 const ms = (v: number | null) => (v === null ? '-' : `${v} ms`);
 const BAR_WIDTH = 20;
 /** Deliveries as a bar of the busiest bucket's width, failures as its own mark: the shape at a glance. */
-const bar = (c: Counts, most: number) => {
+const bar = (c: StatsCounts, most: number) => {
   if (most === 0 || c.deliveries === 0) return '';
   const ok = Math.round((c.succeeded / most) * BAR_WIDTH);
   const bad = Math.max(c.failed > 0 ? 1 : 0, Math.round((c.failed / most) * BAR_WIDTH));
