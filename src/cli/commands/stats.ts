@@ -7,7 +7,6 @@ import { out, printFields, printJson, printTable, when } from '../output';
 import { parseSince } from '../when';
 import type { StatsCounts } from '../../stats/summary';
 
-
 const rate = (c: StatsCounts) => (c.successRate === null ? '-' : `${(c.successRate * 100).toFixed(1)}%`);
 const ms = (v: number | null) => (v === null ? '-' : `${v} ms`);
 const BAR_WIDTH = 20;
