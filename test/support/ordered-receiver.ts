@@ -2,7 +2,7 @@
 // `data.n`) with its arrival and, for a 2xx, when it was answered, so a test can check that no
 // attempt of event n+1 came before event n was answered 2xx.
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback } from './loopback-server';
 
 export interface Attempt {
   n: number;
@@ -43,14 +43,9 @@ export async function startOrderedReceiver(answer: OrderedReceiver['answer'] = f
       res.writeHead(status, { 'content-type': 'text/plain' }).end(status < 300 ? 'ok' : 'no');
     });
   });
-  server.keepAliveTimeout = 5_000;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  r.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  r.close = () =>
-    new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    });
+  const listening = await listenOnLoopback(server);
+  r.url = listening.url;
+  r.close = listening.close;
   return r;
 }
 

@@ -1,6 +1,6 @@
 // A receiver that times arrivals and counts the requests open at once, for the flow-control tests.
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback } from './loopback-server';
 
 export interface TimedReceiver {
   url: string;
@@ -48,14 +48,9 @@ export async function startTimedReceiver(opts: { delayMs?: number; status?: numb
   // Many never-answering endpoints share this server: no timeout of its own may close them early.
   server.requestTimeout = 0;
   server.headersTimeout = 0;
-  server.keepAliveTimeout = 5_000;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  r.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  r.close = () =>
-    new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    });
+  const listening = await listenOnLoopback(server);
+  r.url = listening.url;
+  r.close = listening.close;
   return r;
 }
 
