@@ -75,13 +75,19 @@ async function main(): Promise<number> {
 
 function runNodeTest(testFiles: string[], env: NodeJS.ProcessEnv, flags: string[], concurrency: number): Promise<number> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, ...flags, ...testFiles], {
+    // node:test's own choice of reporter, plus a list of the slowest files at the end.
+    const reporters = flags.some((f) => f.startsWith('--test-reporter'))
+      ? []
+      : [`--test-reporter=${process.stdout.isTTY ? 'spec' : 'tap'}`, '--test-reporter-destination=stdout', `--test-reporter=${SLOWEST_FILES_REPORTER}`, '--test-reporter-destination=stdout'];
+    const child = spawn(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, ...reporters, ...flags, ...testFiles], {
       stdio: 'inherit',
       env,
     });
     child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
   });
 }
+
+const SLOWEST_FILES_REPORTER = path.join(__dirname, 'support', 'slowest-files-reporter.mjs');
 
 const quiet = () => undefined;
 const quietLogger = { trace: quiet, debug: quiet, info: quiet, warn: console.warn, error: console.error, log: quiet };
