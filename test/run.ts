@@ -16,7 +16,7 @@ import { WORKFLOWS_PATH } from '../src/server/temporal-worker';
 
 const suites: Record<string, string[]> = {
   unit: ['test/unit'],
-  all: ['test/unit', 'test/integration'],
+  all: ['test/unit', 'test/integration', 'test/faults'],
   integration: ['test/integration'],
   faults: ['test/faults'],
 };
@@ -66,8 +66,16 @@ async function main(): Promise<number> {
       console.log(`[test] Temporal ${temporal.address}, PostgreSQL ${pg.url.replace(/:[^:@]*@/, ':***@')}, ready in ${Date.now() - t0} ms`);
     }
     // Fault tests measure recovery times (restart → ready within 10 s, ...) and load the machine
-    // themselves (10,000 deliveries); side by side on 2 cores one would time the other's load.
-    return await runNodeTest(selected, env, nodeTestFlags, suite === 'faults' ? 1 : 2);
+    // themselves (10,000 deliveries); side by side on 2 cores one would time the other's load. So they
+    // run one at a time, after the rest, on the same Temporal and PostgreSQL.
+    const isFault = (f: string) => f.split(/[\\/]/).includes('faults');
+    const phases = [
+      { files: selected.filter((f) => !isFault(f)), concurrency: 2 },
+      { files: selected.filter(isFault), concurrency: 1 },
+    ].filter((p) => p.files.length > 0);
+    let code = 0;
+    for (const p of phases) code = (await runNodeTest(p.files, env, nodeTestFlags, p.concurrency)) || code;
+    return code;
   } finally {
     for (const c of cleanups) await c().catch((err: unknown) => console.error('[test] cleanup failed', err));
   }

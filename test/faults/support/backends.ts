@@ -17,7 +17,7 @@ import { assertGone, pidAlive } from './processes';
 
 export function sharedTemporalAddress(): string {
   const v = process.env.HOOKFLOW_TEST_TEMPORAL_ADDRESS;
-  if (!v) throw new Error('HOOKFLOW_TEST_TEMPORAL_ADDRESS is not set: run through "npm run test:faults"');
+  if (!v) throw new Error('HOOKFLOW_TEST_TEMPORAL_ADDRESS is not set: run through "npm test" or "npm run test:faults"');
   return v;
 }
 
@@ -113,7 +113,7 @@ export async function startOwnPostgres(dir: string): Promise<OwnPostgres> {
 /** A fresh database on the shared PostgreSQL from test/run.ts. */
 export function sharedDatabase(): Promise<string> {
   const admin = process.env.HOOKFLOW_TEST_DATABASE_URL;
-  if (!admin) throw new Error('HOOKFLOW_TEST_DATABASE_URL is not set: run through "npm run test:faults"');
+  if (!admin) throw new Error('HOOKFLOW_TEST_DATABASE_URL is not set: run through "npm test" or "npm run test:faults"');
   return freshDatabase(admin, `faults_${randomBytes(6).toString('hex')}`);
 }
 

@@ -51,7 +51,7 @@ async function membershipBase(): Promise<string> {
 
 export async function startRealTemporal(label: string): Promise<RealTemporal> {
   const cli = process.env.TEMPORAL_CLI_PATH;
-  if (!cli) throw new Error('TEMPORAL_CLI_PATH is not set: run through "npm run test:faults"');
+  if (!cli) throw new Error('TEMPORAL_CLI_PATH is not set: run through "npm test" or "npm run test:faults"');
   const scratch = scratchDir(`server-${label}`);
   const work = scratch.dir;
   const [pg, frontend, http, history, matching, worker] = await Promise.all(Array.from({ length: 6 }, () => freePort()));
