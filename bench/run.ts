@@ -49,7 +49,9 @@ async function main(): Promise<void> {
   if (stack.postgresPid) watched.push({ name: 'postgres', pid: stack.postgresPid, tree: true });
   if (stack.collectorPid) watched.push({ name: 'otelcol', pid: stack.collectorPid, tree: false });
   const memory = new MemorySampler([{ name: 'hookflow', pid: process.pid, tree: false }, ...watched]);
-  memory.start();
+  await memory.start();
+  // Its CPU is the bench's, not noise from other sessions.
+  if (memory.pid) watched.push({ name: 'sampler', pid: memory.pid, tree: false });
 
   const secret = generateSecret();
   const { url: receiverUrl } = await driver.call<{ url: string }>('startReceiver', { secret });
@@ -110,7 +112,7 @@ async function main(): Promise<void> {
     if (want('flow')) memory.mark('flow');
     if (want('flow')) r.flow = await flowControl(ctx);
     const receiver = await driver.call('receiverStats');
-    r.peakRssMiB = memory.stop();
+    r.peakRssMiB = await memory.stop();
     const memoryDetail = { startupHighWaterMiB: memory.startupMiB, atSampledPeakMiB: memory.selfAtPeak(), byScenarioMiB: memory.byScenario };
     say(`memory of the API + worker process: ${memory.startupMiB} MiB after start-up; at its sampled peak ${JSON.stringify(memoryDetail.atSampledPeakMiB)}; by scenario ${JSON.stringify(memory.byScenario)}`);
 

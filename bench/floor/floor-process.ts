@@ -9,6 +9,7 @@ import { createGuardedAgent } from '../../src/security/guarded-agent';
 import { buildWebhookHeaders } from '../../src/signing/standard-webhooks';
 import { samplePayload } from '../support/payload';
 import { serveIpc } from '../support/ipc-child';
+import { nowMs, sleep } from '../support/stats';
 
 export interface FloorInput {
   id: string;
@@ -73,6 +74,38 @@ async function start(a: { idPrefix: string; count: number; concurrency: number }
   return { cpuSeconds: (u.user + u.system) / 1e6, startSeconds: (Date.now() - t0) / 1000 };
 }
 
+/**
+ * Open loop at a fixed rate, like the driver's submitRate: one start every 1/rate seconds, whatever
+ * the answers. Returns each workflow's start time (monotonic ms, the clock the receiver stamps
+ * arrivals with), to be joined with its arrival.
+ */
+async function startRate(a: { idPrefix: string; count: number; rate: number }): Promise<{ submits: [string, number][]; failed: number; firstFailure?: string }> {
+  const { client, setup: s } = state!;
+  const started = nowMs();
+  const submits: [string, number][] = [];
+  const failures: string[] = [];
+  const inflight: Promise<void>[] = [];
+  for (let i = 0; i < a.count; i++) {
+    const wait = started + (i * 1000) / a.rate - nowMs();
+    if (wait > 1) await sleep(wait);
+    const id = `${a.idPrefix}${i}`;
+    submits.push([id, nowMs()]);
+    inflight.push(
+      client.workflow.start('floorDelivery', { taskQueue: s.taskQueue, workflowId: id, args: [{ id, n: i }], requestEagerStart: true }).then(
+        () => undefined,
+        (err: Error) => void failures.push(err.message),
+      ),
+    );
+  }
+  await Promise.all(inflight);
+  return { submits, failed: failures.length, firstFailure: failures[0] };
+}
+
+/** This process's peak resident set so far, MiB (the kernel's high-water mark). */
+function peakRssMiB(): number {
+  return Math.round(process.resourceUsage().maxRSS / 1024);
+}
+
 function cpu(): number {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1e6;
@@ -85,4 +118,4 @@ async function stop(): Promise<void> {
   await state.connection.close();
 }
 
-serveIpc({ setup, start, cpu, stop });
+serveIpc({ setup, start, startRate, peakRssMiB, cpu, stop });

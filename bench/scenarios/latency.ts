@@ -2,6 +2,7 @@
 import { BENCH_EVENT_TYPES } from './setup';
 import { awaitArrivals, measure, settle, type Ctx } from '../support/context';
 import { progress } from '../support/progress';
+import { floorLatencyAtRate } from './floor';
 
 export async function latencyAtRate(ctx: Ctx, rate: number) {
   // 20/s runs longer so its p99 rests on enough samples (600 in a full run).
@@ -28,6 +29,8 @@ export async function latencyAtRate(ctx: Ctx, rate: number) {
     return { rate, seconds, submitted: count, received, maxScheduleLagMs: submitted.maxScheduleLagMs, latencyMs: stats.latencyMs, stagesMs: await stages(ctx, prefix) };
   });
   await settle(ctx);
+  // The floor at the same rate, same length, right after: the latency targets compare hookflow with it.
+  if (rate <= 20) return { ...m, floor: await floorLatencyAtRate(ctx, rate, seconds) };
   return m;
 }
 

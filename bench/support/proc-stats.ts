@@ -2,6 +2,8 @@
 // figures come back as null rather than failing the run).
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { startDriver, type Driver } from './driver-client';
 
 let ticks: number | undefined;
 function clockTicks(): number {
@@ -82,12 +84,22 @@ function pssKb(pid: number): number {
 }
 
 /**
- * Peak memory in MiB. A single process reports its kernel-kept high-water mark (VmHWM); a tree is
- * sampled as the sum of proportional set sizes, so shared buffers are counted once, not per backend.
+ * What one sample of a watched process's memory reads, in KiB: a single process's kernel-kept
+ * high-water mark (VmHWM); for a tree, the sum of proportional set sizes, so shared buffers are
+ * counted once, not per backend.
+ */
+export function peakKb(w: Watched): number {
+  return w.tree ? [w.pid, ...childrenOf(w.pid)].reduce((sum, pid) => sum + pssKb(pid), 0) : statusKb(w.pid, 'VmHWM');
+}
+
+/**
+ * Peak memory in MiB. The watched processes are sampled by a child of their own
+ * (bench/support/memory-sampler-process.ts), so the /proc reading is not charged to the process
+ * hosting API and worker; only that process's own heap make-up is read here (process.memoryUsage).
  */
 export class MemorySampler {
-  private peaks = new Map<string, number>();
   private timer?: NodeJS.Timeout;
+  private child?: Driver;
   /** This process's own make-up at its highest sampled RSS (MiB): where the memory of API + worker goes. */
   private self = { rss: 0, heapTotal: 0, heapUsed: 0, external: 0 };
   /** VmHWM when sampling began: what start-up alone took (module loading, the workflow bundle). */
@@ -98,22 +110,26 @@ export class MemorySampler {
 
   constructor(private readonly watched: Watched[]) {}
 
-  start(everyMs = 1000): void {
+  /** The sampler's own process, to be counted with the bench's processes rather than as noise. */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  async start(everyMs = 1000): Promise<void> {
     this.startupMiB = Math.round(statusKb(process.pid, 'VmHWM') / 1024);
+    this.child = await startDriver(path.join(__dirname, 'memory-sampler-process.ts'));
+    await this.child.call('start', { watched: this.watched, everyMs });
     this.sample();
     this.timer = setInterval(() => this.sample(), everyMs);
     this.timer.unref();
   }
 
-  stop(): Record<string, number | null> {
+  async stop(): Promise<Record<string, number | null>> {
     clearInterval(this.timer);
     this.sample();
-    const out: Record<string, number | null> = {};
-    for (const w of this.watched) {
-      const kb = this.peaks.get(w.name);
-      out[w.name] = kb ? Math.round(kb / 1024) : null;
-    }
-    return out;
+    const peaks = await this.child!.call<Record<string, number>>('stop');
+    await this.child!.stop();
+    return Object.fromEntries(this.watched.map((w) => [w.name, peaks[w.name] ? Math.round(peaks[w.name]! / 1024) : null]));
   }
 
   /** Later samples count toward `label` (the scenario about to run). */
@@ -134,12 +150,6 @@ export class MemorySampler {
     const cur = (this.byScenario[this.label] ??= { rss: 0, heapUsed: 0 });
     cur.rss = Math.max(cur.rss, mib(m.rss));
     cur.heapUsed = Math.max(cur.heapUsed, mib(m.heapUsed));
-    for (const w of this.watched) {
-      const kb = w.tree
-        ? [w.pid, ...childrenOf(w.pid)].reduce((sum, pid) => sum + pssKb(pid), 0)
-        : statusKb(w.pid, 'VmHWM');
-      this.peaks.set(w.name, Math.max(this.peaks.get(w.name) ?? 0, kb));
-    }
   }
 }
 

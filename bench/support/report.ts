@@ -10,7 +10,8 @@ export interface ScenarioResults {
   ingest?: Any;
   /** Single-event ingest with a 20-field schema next to without (the event catalog's cost). */
   schema?: Any;
-  lat20?: Measured<Any>;
+  /** With the floor's latency at the same rate (`floor`), run right after. */
+  lat20?: Measured<Any> & { floor?: Any };
   lat100?: Measured<Any>;
   sustained?: Measured<Any>;
   floor?: Measured<Any>;
@@ -39,20 +40,91 @@ interface Target {
   /** Where the figure comes from, for the JSON and the next reader. */
   source: string;
   measure(r: ScenarioResults, f: Figures): number | undefined;
+  /** The figures beside it that the verdict is read against (the floor's own, the parts of a difference). */
+  detail?(r: ScenarioResults, f: Figures): string | undefined;
 }
 
-/** The performance issue's targets, on this machine, with `npm run bench` on an idle box. */
+const ms = (v: number | null | undefined) => (v === null || v === undefined ? 'n/a' : v.toFixed(2));
+
+/**
+ * The performance targets, on this machine, with `npm run bench` on an idle box. Those of the
+ * performance issue that measures hookflow against Temporal's floor come first: every figure beside
+ * the floor is measured in the same run.
+ */
 export const TARGETS: Target[] = [
+  {
+    key: 'nodeCpuAboveFloorMs',
+    label: 'Node CPU above the floor, per delivery',
+    op: '<=',
+    goal: 2,
+    unit: 'ms',
+    source: 'sustained: CPU of the process hosting API and worker ÷ deliveries, minus the floor process\'s per delivery (same run)',
+    measure: (_, f) => f.aboveFloor?.nodeMs,
+    detail: (_, f) => f.aboveFloor && `${ms(f.aboveFloor.hookflowNodeMs)} − floor ${ms(f.aboveFloor.floorNodeMs)}; ${f.aboveFloor.nodeRatio}×`,
+  },
+  {
+    key: 'temporalCpuVsFloor',
+    label: 'Temporal CPU per delivery ÷ floor',
+    op: '<=',
+    goal: 1.1,
+    unit: '×',
+    source: 'sustained ÷ floor scenario, same dev server, same run',
+    measure: (_, f) => f.floor?.temporalRatio ?? undefined,
+    detail: (_, f) => f.floor && f.sustained && `${ms(f.sustained.cpuPer1000.temporal)} ÷ ${ms(f.floor.cpuPer1000?.temporal)} ms`,
+  },
+  {
+    key: 'apiWorkerPeakMiB',
+    label: 'API + worker peak memory',
+    op: '<=',
+    goal: 400,
+    unit: 'MiB',
+    source: 'VmHWM of the process hosting API, worker and the bench itself; the floor process\'s beside it',
+    measure: (r) => r.peakRssMiB?.hookflow ?? undefined,
+    detail: (_, f) => (f.floorPeakRssMiB ? `floor process ${f.floorPeakRssMiB} MiB` : undefined),
+  },
+  {
+    key: 'latencyP50AboveFloorAt20Ms',
+    label: 'latency p50 @20/s above the floor\'s',
+    op: '<=',
+    goal: 3,
+    unit: 'ms',
+    source: 'submit → first verified arrival; the floor started at the same rate right after, same receiver',
+    measure: (_, f) => f.latency20?.floor && f.latency20.ms.p50 - f.latency20.floor.p50,
+    detail: (_, f) => f.latency20?.floor && `${ms(f.latency20.ms.p50)} − floor ${ms(f.latency20.floor.p50)} (floor p99 ${ms(f.latency20.floor.p99)})`,
+  },
+  {
+    key: 'latencyP99OverP50At20',
+    label: 'latency p99 ÷ p50 @20/s',
+    op: '<=',
+    goal: 3,
+    unit: '×',
+    source: 'hookflow\'s own p99 over its p50, submit → first verified arrival',
+    measure: (_, f) => f.latency20 && f.latency20.ms.p99 / f.latency20.ms.p50,
+    detail: (_, f) => f.latency20 && `${ms(f.latency20.ms.p99)} ÷ ${ms(f.latency20.ms.p50)} ms`,
+  },
+  ...(
+    [
+      ['firstAttempt', 'first-attempt success', 3],
+      ['afterTwoRetries', 'success after two retries', 8],
+      ['deadLetter', 'dead letter after three attempts', 9],
+    ] as const
+  ).map(([k, what, before]): Target => ({
+    key: `actions.${k}`,
+    label: `billable Actions, ${what}`,
+    op: '<=',
+    // The counts when the performance issue was filed: minimise, never exceed.
+    goal: before,
+    unit: 'actions',
+    source: 'bench/scenarios/actions.ts: the recorded history, by Temporal Cloud\'s published counting rules',
+    measure: (r) => r.actions?.[k]?.total,
+    detail: (r) => r.actions?.[k] && Object.entries(r.actions[k].byKind as Record<string, number>).map(([kind, v]) => `${kind} ${v}`).join(', '),
+  })),
   { key: 'ingestSinglePerSecond', label: 'single-event ingest', op: '>=', goal: 3000, unit: 'events/s', source: 'POST /v1/events, 16 in flight', measure: (_, f) => f.ingest?.singleEventsPerSecond },
   { key: 'ingestP99At1000Ms', label: 'ingest p99 @1,000/s offered', op: '<=', goal: 25, unit: 'ms', source: 'POST /v1/events open loop, due → 202', measure: (_, f) => f.ingest?.atRate.latencyMs.p99 },
-  { key: 'nodeCpuMsPerDelivery', label: 'Node CPU per delivery (API + worker)', op: '<=', goal: 4, unit: 'ms', source: 'sustained: CPU of the process hosting API and worker ÷ deliveries', measure: (_, f) => f.sustained?.msPerDelivery.hookflow ?? undefined },
-  { key: 'temporalCpuVsFloor', label: 'Temporal CPU per delivery ÷ floor', op: '<=', goal: 1.2, unit: '×', source: 'sustained ÷ floor scenario, same dev server, same run', measure: (_, f) => f.floor?.temporalRatio ?? undefined },
   { key: 'sustainedPerSecond', label: 'sustained delivery', op: '>=', goal: 150, unit: 'deliveries/s', source: 'sustained: first submit → last verified arrival', measure: (_, f) => f.sustained?.deliveriesPerSecond },
   { key: 'fanout1000Seconds', label: 'fan-out 1 → 1,000', op: '<=', goal: 6, unit: 's', source: 'fan-out: submit → last verified arrival, median of runs', measure: (_, f) => f.fanout1000?.medianSeconds },
-  { key: 'latencyP99At20Ms', label: 'latency p99 @20/s', op: '<=', goal: 25, unit: 'ms', source: 'submit → first verified arrival', measure: (_, f) => f.latency20?.ms.p99 },
   { key: 'statsRead7dMs', label: 'stats read, 7 days, 1,000,000 attempts (median)', op: '<=', goal: 50, unit: 'ms', source: 'GET /v1/subscriptions/:id/stats over 7 days, hourly buckets (the default), through the API; p95 beside it in the table', measure: (_, f) => f.stats?.read.subscription7dHourly.p50 },
   { key: 'fifo100ThroughputShare', label: '100 FIFO endpoints ÷ 100 unordered, throughput', op: '>=', goal: 0.8, unit: '×', source: 'fifo: the same events to 100 FIFO and to 100 unordered endpoints, same run', measure: (r) => r.fifo?.hundredEndpoints.throughputRatio },
-  { key: 'apiWorkerPeakMiB', label: 'API + worker peak memory', op: '<=', goal: 300, unit: 'MiB', source: 'VmHWM of the process hosting API, worker and the bench itself', measure: (r) => r.peakRssMiB?.hookflow ?? undefined },
 ];
 
 /** CPU seconds per 1,000 deliveries: the process hosting API+worker, Temporal and PostgreSQL. */
@@ -87,7 +159,7 @@ function figuresOf(r: ScenarioResults) {
   const rawLat = r.raw?.latencyAt100.latencyMs;
   const rawFanoutS = r.raw ? r.raw.fanout1000Ms / 1000 : undefined;
   const latRatio = (l: Any) => (rawLat ? { p50: ratio(l.p50, rawLat.p50), p95: ratio(l.p95, rawLat.p95), p99: ratio(l.p99, rawLat.p99) } : undefined);
-  const latencyAt = (m: Measured<Any>) => ({ ms: lat(m.result.latencyMs), stagesMs: m.result.stagesMs as Record<string, number> | undefined, ratioToRaw: latRatio(m.result.latencyMs), cpuPer1000: cpuPer1000(m, m.result.received), temporal: m.temporal });
+  const latencyAt = (m: Measured<Any> & { floor?: Any }) => ({ ms: lat(m.result.latencyMs), floor: m.floor ? lat(m.floor.latencyMs) : undefined, stagesMs: m.result.stagesMs as Record<string, number> | undefined, ratioToRaw: latRatio(m.result.latencyMs), cpuPer1000: cpuPer1000(m, m.result.received), temporal: m.temporal });
   const sus = r.sustained;
   const sustained = sus && {
     deliveries: sus.result.deliveries,
@@ -112,6 +184,13 @@ function figuresOf(r: ScenarioResults) {
     temporalRatio: sustained?.cpuPer1000.temporal && floorCpu?.temporal ? round(sustained.cpuPer1000.temporal / floorCpu.temporal, 2) : undefined,
   };
   const fanRun = r.fanout?.runs[Math.floor(r.fanout.runs.length / 2)];
+  const hookflowNodeMs = sustained?.msPerDelivery.hookflow;
+  const floorNodeMs = floorCpu?.floor;
+  const aboveFloor =
+    hookflowNodeMs !== null && hookflowNodeMs !== undefined && floorNodeMs !== null && floorNodeMs !== undefined
+      ? { hookflowNodeMs, floorNodeMs, nodeMs: round(hookflowNodeMs - floorNodeMs, 3), nodeRatio: round(hookflowNodeMs / floorNodeMs, 2) }
+      : undefined;
+  const floorPeaks = [...floorRuns.map((m) => m.result.peakRssMiB), r.lat20?.floor?.floorPeakRssMiB].filter((v): v is number => typeof v === 'number');
   return {
     rawBaseline: r.raw && {
       deliveriesPerSecond: round(rawRate!, 0),
@@ -136,6 +215,8 @@ function figuresOf(r: ScenarioResults) {
     },
     sustained,
     floor,
+    aboveFloor,
+    floorPeakRssMiB: floorPeaks.length > 0 ? Math.max(...floorPeaks) : undefined,
     latency20: r.lat20 && latencyAt(r.lat20),
     latency100: r.lat100 && latencyAt(r.lat100),
     fanout1000: r.fanout && {
@@ -191,13 +272,14 @@ export function summarize(r: ScenarioResults) {
     const measured = t.measure(r, f);
     const known = measured !== undefined && Number.isFinite(measured);
     const met = known && (t.op === '>=' ? measured >= t.goal : measured <= t.goal);
-    return { key: t.key, label: t.label, goal: `${t.op} ${t.goal}`, unit: t.unit, source: t.source, measured: known ? round(measured, 2) : null, verdict: !known ? 'not run' : met ? 'met' : 'MISSED' };
+    const detail = known ? t.detail?.(r, f) : undefined;
+    return { key: t.key, label: t.label, goal: `${t.op} ${t.goal}`, unit: t.unit, source: t.source, measured: known ? round(measured, 2) : null, detail, verdict: !known ? 'not run' : met ? 'met' : 'MISSED' };
   });
   const figures = { targets, ...f };
 
   const targetTable = grid([
-    ['target', 'measured', 'goal', 'verdict'],
-    ...targets.map((t) => [t.label, `${n(t.measured, t.unit === 'ms' || t.unit === '×' || t.unit === 's' ? 2 : 0)} ${t.unit}`, `${t.goal.replace('>=', '≥').replace('<=', '≤')} ${t.unit}`, t.verdict]),
+    ['target', 'measured', 'goal', 'verdict', 'beside it'],
+    ...targets.map((t) => [t.label, `${n(t.measured, t.unit === 'ms' || t.unit === '×' || t.unit === 's' ? 2 : 0)} ${t.unit}`, `${t.goal.replace('>=', '≥').replace('<=', '≤')} ${t.unit}`, t.verdict, t.detail ?? '']),
   ]);
 
   const trio = (l: Any) => (l ? `${n(l.p50, 1)} / ${n(l.p95, 1)} / ${n(l.p99, 1)}` : 'n/a');
@@ -237,6 +319,7 @@ export function summarize(r: ScenarioResults) {
   for (const [label, l] of [['@20/s', f.latency20], ['@100/s', f.latency100]] as const) {
     if (!l) continue;
     rows.push([`latency ${label} p50/p95/p99 (ms)`, trio(l.ms), raw ? `${trio(raw.latencyAt100Ms)} @100/s` : '', l.ratioToRaw ? `${x(l.ratioToRaw.p50)} / ${x(l.ratioToRaw.p99)} (p50/p99)` : '']);
+    if ('floor' in l && l.floor) rows.push([`  floor ${label} p50/p95/p99 (ms), right after`, trio(l.floor), '', '']);
     const st = l.stagesMs;
     if (st) rows.push([`  accepted → attempt starts / HTTP, p50 · p99 (ms)`, `${n(st.accepted_to_attempt_p50, 1)} · ${n(st.accepted_to_attempt_p99, 1)} / ${n(st.http_p50, 1)} · ${n(st.http_p99, 1)}`, '', '']);
   }
@@ -306,6 +389,9 @@ export function summarize(r: ScenarioResults) {
   if (f.latency20) rows.push(['sched-to-start p50/p99 ms (@20/s)', s2s(f.latency20.temporal), '', '']);
   if (f.fanout1000) rows.push(['sched-to-start p50/p99 ms (fan-out)', s2s(f.fanout1000.temporal), '', '']);
   rows.push(['other processes\' CPU share (noise)', Object.entries(f.foreignCpuShare).map(([k, v]) => `${k} ${v === null ? 'n/a' : `${Math.round(v * 100)}%`}`).join(', '), '', '']);
-  if (r.peakRssMiB) rows.push(['peak RSS MiB', Object.entries(r.peakRssMiB).map(([k, v]) => `${k} ${v ?? 'n/a'}`).join(', '), '', '']);
+  if (r.peakRssMiB) {
+    const peaks = { ...r.peakRssMiB, ...(f.floorPeakRssMiB ? { 'floor process': f.floorPeakRssMiB } : {}) };
+    rows.push(['peak RSS MiB', Object.entries(peaks).map(([k, v]) => `${k} ${v ?? 'n/a'}`).join(', '), '', '']);
+  }
   return { table: `${targetTable}\n\n${grid(rows)}`, figures };
 }
