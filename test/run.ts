@@ -13,6 +13,7 @@ import { freePort } from '../src/net/free-port';
 import { startDevServer } from '../src/dev/temporal-dev-server';
 import { searchAttributeFlags } from '../workflows/search-attributes';
 import { WORKFLOWS_PATH } from '../src/server/temporal-worker';
+import { workflowPreloadModules } from '../src/temporal/bundle-workflows';
 
 const suites: Record<string, string[]> = {
   unit: ['test/unit'],
@@ -52,7 +53,7 @@ async function main(): Promise<number> {
         // Same dynamic config as `hookflow dev`, so tests exercise the eager-activity path users run.
         startDevServer({ cli, headless: true, searchAttributes: searchAttributeFlags(), dynamicConfig: TEST_DYNAMIC_CONFIG, logLevel: 'error' }),
         freePort().then((port) => startEmbeddedPostgres({ dataDir: path.join(work, 'pg'), port, persistent: false })),
-        bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger }),
+        bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, preloadModules: workflowPreloadModules(WORKFLOWS_PATH), logger: quietLogger }),
       ]);
       cleanups.unshift(() => pg.stop(), () => temporal.stop());
       const bundlePath = path.join(work, 'workflow-bundle.js');

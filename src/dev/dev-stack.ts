@@ -7,6 +7,7 @@ import { createLogger } from '../logger';
 import { bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
 import { connectShared } from '../temporal/shared-connection';
 import { WORKFLOWS_PATH } from '../server/temporal-worker';
+import { workflowPreloadModules } from '../temporal/bundle-workflows';
 import { createDataConverter } from '../temporal/payload-codec';
 import { resolveSecretKeys } from '../security/secret-keys-source';
 import { prepareBackends } from '../server/prepare-backends';
@@ -81,7 +82,7 @@ export async function runDevStack(config: Config): Promise<void> {
   // the backends start. Same input as the worker's own bundling (no custom converters here).
   // With tracing on, its workflow interceptors go into the bundle.
   const tracing = startTracing(config);
-  const bundle = bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, workflowInterceptorModules: tracing?.workflowInterceptorModules, logger: bundlerLogger(log) });
+  const bundle = bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, workflowInterceptorModules: tracing?.workflowInterceptorModules, preloadModules: workflowPreloadModules(WORKFLOWS_PATH), logger: bundlerLogger(log) });
   bundle.catch(() => undefined);
   let running: Awaited<ReturnType<typeof startServices>>;
   let uiUrl: string | undefined;

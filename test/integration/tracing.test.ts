@@ -8,6 +8,7 @@ import { Writable } from 'node:stream';
 import { temporal } from '@temporalio/proto';
 import { Worker, bundleWorkflowCode } from '@temporalio/worker';
 import { WORKFLOWS_PATH } from '../../src/server/temporal-worker';
+import { workflowPreloadModules } from '../../src/temporal/bundle-workflows';
 import { after, before, describe, test } from 'node:test';
 import { createLogger } from '../../src/logger';
 import { waitForState } from '../support/engine';
@@ -150,7 +151,7 @@ void describe('tracing: one trace per event, through Temporal, to the endpoint',
       .filter((f) => f.endsWith('.pb'))
       .map((f) => ({ workflowId: `fixture-${f}`, history: temporal.api.history.v1.History.decode(readFileSync(path.join(fixtures, f))) }));
     assert.ok(recorded.length >= 4);
-    const bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, workflowInterceptorModules: stack.tracing!.workflowInterceptorModules, logger: quiet });
+    const bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, workflowInterceptorModules: stack.tracing!.workflowInterceptorModules, preloadModules: workflowPreloadModules(WORKFLOWS_PATH), logger: quiet });
     let replayed = 0;
     for await (const result of Worker.runReplayHistories({ workflowBundle: bundle, sinks: stack.tracing!.worker.sinks }, recorded)) {
       assert.equal(result.error, undefined, `${result.workflowId}: ${String(result.error)}`);
