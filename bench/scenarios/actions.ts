@@ -1,6 +1,8 @@
 // Billable Temporal Cloud Actions per delivery, counted on recorded histories (support/billable-actions.ts):
 // a first-attempt success, a success after two retries, and a dead letter.
 import { createServer, type IncomingMessage } from 'node:http';
+import type { WorkflowHandle } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import { billableActions, type ActionCount } from '../support/billable-actions';
 import type { Ctx } from '../support/context';
 import { sleep } from '../support/stats';
@@ -57,14 +59,29 @@ export async function billableActionsPerDelivery(ctx: Ctx) {
         await sleep(200);
       }
       if (status.state !== CASES[which].ends) throw new Error(`actions: ${which} ended ${status.state}, not ${CASES[which].ends}`);
-      // A delivery that succeeded closes; a dead letter stays open, and its history so far is all of it until someone acts.
+      // A delivery that succeeded closes; a dead letter stays open, and its history so far is all of it
+      // until someone acts, once its last workflow task is done: the dead-letter report, then the
+      // retention timer (the state flips before either is in the history).
       const handle = ctx.stack.temporal.client.workflow.getHandle(deliveryId);
       if (CASES[which].ends === 'succeeded') await handle.result();
-      const { events } = await handle.fetchHistory();
+      const events = CASES[which].ends === 'succeeded' ? (await handle.fetchHistory()).events : await settledHistory(handle);
       result[which] = { ...billableActions(events ?? []), attempts: status.attempts as number };
     }
     return result;
   } finally {
     await new Promise((resolve) => receiver.close(resolve));
+  }
+}
+
+/** An open workflow's history once it waits: nothing pending, and the last event its completed workflow task's (or a timer it started). */
+async function settledHistory(handle: WorkflowHandle) {
+  const idle = new Set<number>([temporal.api.enums.v1.EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED, temporal.api.enums.v1.EventType.EVENT_TYPE_TIMER_STARTED]);
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const { events } = await handle.fetchHistory();
+    const last = events?.[events.length - 1]?.eventType;
+    const pending = (await handle.describe()).raw.pendingActivities?.length ?? 0;
+    if ((last !== undefined && last !== null && idle.has(last) && pending === 0) || Date.now() > deadline) return events;
+    await sleep(200);
   }
 }
