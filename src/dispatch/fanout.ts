@@ -38,6 +38,8 @@ interface EventJob {
   firstError?: unknown;
   done: (completed: boolean) => void;
   span?: EventFanoutSpan;
+  /** Nobody awaits this event's mark (the API's queue, the refill): it may wait for others to share its UPDATE. */
+  linger: boolean;
 }
 
 // PostgreSQL is the inbox: past this many queued starts, an accepted event's plan stays in the
@@ -51,6 +53,10 @@ const MAX_BACKLOG_IDS = 1_000_000;
 const REFILL_PAGE = 100;
 // Completed events are marked in batches: one UPDATE per event would cost more than the start itself.
 const MARK_BATCH = 200;
+// Under load, events completed within this long share one UPDATE (measured: 0.57 UPDATEs per delivery
+// through the batch endpoint when each waited only for the next turn of the event loop). Only for events
+// nobody awaits: the sweeper, a ping and an operational event wait for their mark.
+const MARK_LINGER_MS = 100;
 
 /**
  * Starts the workflows of accepted events. The API hands events here after their transaction
@@ -64,6 +70,7 @@ export class Fanout {
   private lanes = 0;
   private toMark: EventRef[] = [];
   private marking?: Promise<void>;
+  private markingNow?: Promise<void>;
   private idleWaiters: (() => void)[] = [];
   /** Accepted events left in PostgreSQL because the queue was full, oldest first. */
   private backlog: EventRef[] = [];
@@ -87,13 +94,13 @@ export class Fanout {
       if (this.backlog.length < MAX_BACKLOG_IDS) this.backlog.push(event);
       return;
     }
-    void this.dispatch(event, deliveries);
+    void this.dispatch(event, deliveries, { linger: true });
   }
 
   /** Starts every delivery of one event; resolves true once the event is marked dispatched. */
-  dispatch(event: EventRef, deliveries: StartableDelivery[]): Promise<boolean> {
+  dispatch(event: EventRef, deliveries: StartableDelivery[], opts: { linger?: boolean } = {}): Promise<boolean> {
     return new Promise<boolean>((resolve) => {
-      const job: EventJob = { event, remaining: deliveries.length, failed: 0, done: resolve, span: this.deps.trace?.begin(event, deliveries.length) };
+      const job: EventJob = { event, remaining: deliveries.length, failed: 0, done: resolve, span: this.deps.trace?.begin(event, deliveries.length), linger: opts.linger === true };
       if (deliveries.length === 0) {
         this.complete(job);
         return;
@@ -143,7 +150,7 @@ export class Fanout {
       try {
         while (this.backlog.length > 0 && this.queue.length < this.maxQueued / 2) {
           const page = this.backlog.splice(0, REFILL_PAGE);
-          for (const [event, deliveries] of await loadStartable(this.deps.db, page)) void this.dispatch(event, deliveries);
+          for (const [event, deliveries] of await loadStartable(this.deps.db, page)) void this.dispatch(event, deliveries, { linger: true });
         }
       } catch (err) {
         // The events stay in PostgreSQL, undispatched; the sweeper finds them after its grace.
@@ -166,16 +173,26 @@ export class Fanout {
       return;
     }
     this.toMark.push(job.event);
-    const waiter = this.scheduleMark();
+    const waiter = this.scheduleMark(job.linger);
     void waiter.then(
       () => job.done(true),
       () => job.done(false),
     );
   }
 
-  /** Coalesces completed events into batched UPDATEs; a failed mark leaves them to the sweeper. */
-  private scheduleMark(): Promise<void> {
-    this.marking ??= new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
+  /**
+   * Coalesces completed events into batched UPDATEs; a failed mark leaves them to the sweeper. A mark
+   * someone awaits goes out on the next turn of the event loop, taking every event waiting with it.
+   */
+  private scheduleMark(linger: boolean): Promise<void> {
+    if (!linger) {
+      this.markingNow ??= new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
+        this.markingNow = undefined;
+        await this.flushMarks();
+      });
+      return this.markingNow;
+    }
+    this.marking ??= new Promise<void>((resolve) => setTimeout(resolve, MARK_LINGER_MS)).then(async () => {
       this.marking = undefined;
       await this.flushMarks();
     });
