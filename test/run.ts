@@ -32,11 +32,13 @@ const files = (dirs: string[]) =>
   dirs.flatMap((d) => readdirSync(d).filter((f) => f.endsWith('.test.ts')).sort().map((f) => path.join(d, f)));
 
 async function main(): Promise<number> {
-  const suite = process.argv[2] ?? 'all';
+  // `npm test [suite] [files...] [--node-test-flags]`: a first argument that is a file is not a suite.
+  const args = process.argv.slice(2);
+  const suite = args[0] !== undefined && args[0] in suites ? args.shift()! : 'all';
   // Flags (e.g. --test-name-pattern=...) go to node:test; other arguments name test files.
-  const nodeTestFlags = process.argv.slice(3).filter((a) => a.startsWith('--'));
-  const only = process.argv.slice(3).filter((a) => !a.startsWith('--'));
-  const selected = only.length > 0 ? only : files(suites[suite] ?? [`test/${suite}`]);
+  const nodeTestFlags = args.filter((a) => a.startsWith('--'));
+  const only = args.filter((a) => !a.startsWith('--'));
+  const selected = only.length > 0 ? only : files(suites[suite]!);
   const needsBackends = selected.some((f) => !f.includes(`${path.sep}unit${path.sep}`) && !f.startsWith('test/unit'));
   const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'test' };
   const cleanups: (() => Promise<unknown>)[] = [];
