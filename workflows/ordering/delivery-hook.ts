@@ -34,7 +34,9 @@ export function fifoTurn(subscriptionId: string, deliveryId: string, place: Fifo
   return {
     async wait(giveUp) {
       status.fifo = { sequence: place.sequence, waitingSince: new Date().toISOString() };
-      await askFifoTurn({ subscriptionId, deliveryId, sequence: place.sequence });
+      // A delivery handed the turn by the one before it before it could ask (it started late) is the
+      // head already, and the line knows it: asking would only bring a second grant.
+      if (!grant?.head) await askFifoTurn({ subscriptionId, deliveryId, sequence: place.sequence });
       await condition(() => grant !== undefined || giveUp());
       status.fifo = { sequence: place.sequence };
       return grant;
@@ -42,7 +44,10 @@ export function fifoTurn(subscriptionId: string, deliveryId: string, place: Fifo
     finished: (succeeded) => {
       const ms = status.lastResponse?.durationMs;
       const fast = succeeded ? ms !== undefined && ms < FAST_ATTEMPT_MS : undefined;
-      return tell({ subscriptionId, done: { sequence: place.sequence, ...(fast !== undefined ? { fast } : {}) } });
+      // The head hands the turn on itself: one workflow task of the line less on the way to the next
+      // event. A resend of a passed place (no head grant) or a delivery discarded while it waited does not.
+      const handOn = grant?.head ? { fast: fast ?? grant.fast } : undefined;
+      return tell({ subscriptionId, done: { sequence: place.sequence, ...(fast !== undefined ? { fast } : {}) }, ...(handOn ? { handOn } : {}) });
     },
     held: (isHeld) => tell({ subscriptionId, held: { sequence: place.sequence, held: isHeld } }),
   };

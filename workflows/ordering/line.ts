@@ -73,7 +73,7 @@ export async function fifoLineWorkflow(input: LineInput): Promise<void> {
   function apply(m: Message): void {
     const now = Date.now();
     if ('ask' in m) send(ask(state, m.ask, now));
-    else if ('done' in m) send(done(state, m.done.sequence, now, m.done.fast));
+    else if ('done' in m) send(done(state, m.done.sequence, now, m.done.fast, m.done.handedTo));
     else held(state, m.held.sequence, m.held.held, now);
   }
 
@@ -83,7 +83,7 @@ export async function fifoLineWorkflow(input: LineInput): Promise<void> {
       // A delivery that is gone (terminated by hand) cannot take its turn: it stays the head, shown by
       // the API, until it is redelivered (its new run asks again) or discarded.
       const sent: Promise<void> = getExternalWorkflowHandle(grant.deliveryId)
-        .signal(turnGrantedSignal, { sequence: grant.sequence, fast: grant.fast })
+        .signal(turnGrantedSignal, { sequence: grant.sequence, fast: grant.fast, ...(grant.head ? { head: true as const } : {}) })
         .catch(() => undefined)
         .finally(() => notices.delete(sent));
       notices.add(sent);

@@ -33,6 +33,11 @@ export interface TurnGrant {
    * turn), so it takes the fast path: a local first attempt, and not its tenant's lane for slow endpoints.
    */
   fast: boolean;
+  /**
+   * This place holds the line's turn (absent for a resend of a place the line has passed). When it
+   * is over, the delivery hands the turn on to the next place itself, without waiting for the line.
+   */
+  head?: true;
 }
 
 /** The delivery with this place has succeeded or been discarded: the line moves on past it. */
@@ -40,6 +45,11 @@ export interface TurnDone {
   sequence: number;
   /** Succeeded, its last attempt under FAST_ATTEMPT_MS; absent for a discard (which says nothing of the endpoint). */
   fast?: boolean;
+  /**
+   * The finishing head hands the turn straight to the delivery at the next place: this message reaches
+   * the line first, the grant that delivery next. The line takes it as its new head and sends nothing.
+   */
+  handedTo?: { sequence: number; deliveryId: string };
 }
 
 /** The head delivery was dead-lettered (held) or is being redelivered (not held). */

@@ -40,6 +40,15 @@ export async function deliverySequence(db: Pick<Db, 'query'>, deliveryId: string
   return rows[0]?.sequence ?? null;
 }
 
+/** The delivery that holds this place in a subscription's line, or null while no event has it yet. */
+export async function deliveryAtPlace(db: Pick<Db, 'query'>, subscriptionId: string, sequence: number): Promise<string | null> {
+  const { rows } = await db.query<{ delivery_id: string }>(
+    'SELECT delivery_id FROM event_deliveries WHERE subscription_id = $1 AND sequence = $2',
+    [subscriptionId, sequence],
+  );
+  return rows[0]?.delivery_id ?? null;
+}
+
 /** The last number handed out in a subscription's line (0 before its first FIFO event). */
 export async function lastSequence(db: Pick<Db, 'query'>, subscriptionId: string): Promise<number> {
   const { rows } = await db.query<{ last: number }>(
