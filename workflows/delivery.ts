@@ -16,6 +16,7 @@ import type { createActivities } from '../activities';
 import { applyAttempt, endRound, finish, newStatus, startRound, type RoundResult } from './delivery-status';
 import { attemptFailureCause, deliverLocalFirst } from './local-first-attempt';
 import {
+  FIFO_SETTLED_TURN_REVISION,
   FIRST_ROUND_AT_START_REVISION,
   FailureTypes,
   attemptFailedSignal,
@@ -97,7 +98,7 @@ export async function deliveryWorkflow(input: DeliveryInput): Promise<DeliverySt
   });
 
   // Only for a FIFO subscription: its turn in the subscription's line comes before its first round.
-  const line = input.fifo ? fifoTurn(input.subscriptionId, input.deliveryId, input.fifo, status) : undefined;
+  const line = input.fifo ? fifoTurn(input.subscriptionId, input.deliveryId, input.fifo, status, (input.revision ?? 0) >= FIFO_SETTLED_TURN_REVISION) : undefined;
   const turn = line ? await line.wait(() => request?.kind === 'discard') : undefined;
   if (line && !turn) return close(status, 'discarded');
   // A redeliver asked while waiting for the turn is the round about to start.

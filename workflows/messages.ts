@@ -76,10 +76,13 @@ export interface DeliverInput {
  * 1: the local first attempt and the closing record write, without asking patched() (runs with no
  *    revision still decide with patched());
  * 2: the first round starts at the delivery's start time, read from history, not at the first
- *    activation (FIRST_ROUND_AT_START_REVISION).
+ *    activation (FIRST_ROUND_AT_START_REVISION);
+ * 3: a FIFO delivery lets the server record its outcome before it tells its line the turn is over
+ *    (FIFO_SETTLED_TURN_REVISION).
  */
-export const DELIVERY_REVISION = 2;
+export const DELIVERY_REVISION = 3;
 export const FIRST_ROUND_AT_START_REVISION = 2;
+export const FIFO_SETTLED_TURN_REVISION = 3;
 
 /** What one HTTP attempt produced; small on purpose (no bodies beyond a short excerpt). */
 export interface AttemptReport {

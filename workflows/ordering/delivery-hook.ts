@@ -1,6 +1,6 @@
 // Where a FIFO delivery meets its line (./line.ts): ask for the turn before the first round, say when
 // it is over (succeeded or discarded) so the next may go, and say while it holds the line as a dead letter.
-import { CancellationScope, condition, proxyLocalActivities, setHandler } from '@temporalio/workflow';
+import { CancellationScope, condition, proxyLocalActivities, setHandler, sleep } from '@temporalio/workflow';
 import type { createActivities } from '../../activities';
 import type { DeliveryStatus } from '../messages';
 import { FAST_ATTEMPT_MS, turnGrantedSignal, type FifoPlace, type TurnGrant } from './messages';
@@ -14,8 +14,12 @@ export interface FifoTurn {
   held(isHeld: boolean): Promise<void>;
 }
 
-/** Registers the grant handler; call once per workflow run, before waiting. */
-export function fifoTurn(subscriptionId: string, deliveryId: string, place: FifoPlace, status: DeliveryStatus): FifoTurn {
+/**
+ * Registers the grant handler; call once per workflow run, before waiting. `settled`: before saying the
+ * turn is over, end the workflow task, so that the server has recorded the outcome (runs started at
+ * FIFO_SETTLED_TURN_REVISION or later; earlier runs replay as they were recorded).
+ */
+export function fifoTurn(subscriptionId: string, deliveryId: string, place: FifoPlace, status: DeliveryStatus, settled = false): FifoTurn {
   let grant: TurnGrant | undefined;
   setHandler(turnGrantedSignal, (g) => {
     if (g.sequence === place.sequence) grant = g;
@@ -41,12 +45,16 @@ export function fifoTurn(subscriptionId: string, deliveryId: string, place: Fifo
       status.fifo = { sequence: place.sequence };
       return grant;
     },
-    finished: (succeeded) => {
+    finished: async (succeeded) => {
       const ms = status.lastResponse?.durationMs;
       const fast = succeeded ? ms !== undefined && ms < FAST_ATTEMPT_MS : undefined;
       // The head hands the turn on itself: one workflow task of the line less on the way to the next
       // event. A resend of a passed place (no head grant) or a delivery discarded while it waited does not.
       const handOn = grant?.head ? { fast: fast ?? grant.fast } : undefined;
+      // A local attempt's success is recorded only when its workflow task completes. Were the worker
+      // killed before that, the task would run again and send the event again: after the next one, if
+      // the turn had already gone on. A 1 ms timer completes the task first.
+      if (settled) await CancellationScope.nonCancellable(() => sleep(1));
       return tell({ subscriptionId, done: { sequence: place.sequence, ...(fast !== undefined ? { fast } : {}) }, ...(handOn ? { handOn } : {}) });
     },
     held: (isHeld) => tell({ subscriptionId, held: { sequence: place.sequence, held: isHeld } }),
