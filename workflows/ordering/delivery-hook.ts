@@ -1,6 +1,6 @@
 // Where a FIFO delivery meets its line (./line.ts): ask for the turn before the first round, say when
 // it is over (succeeded or discarded) so the next may go, and say while it holds the line as a dead letter.
-import { CancellationScope, condition, proxyLocalActivities, setHandler, sleep } from '@temporalio/workflow';
+import { CancellationScope, condition, proxyActivities, proxyLocalActivities, setHandler } from '@temporalio/workflow';
 import type { createActivities } from '../../activities';
 import type { DeliveryStatus } from '../messages';
 import { FAST_ATTEMPT_MS, turnGrantedSignal, type FifoPlace, type TurnGrant } from './messages';
@@ -15,25 +15,31 @@ export interface FifoTurn {
 }
 
 /**
- * Registers the grant handler; call once per workflow run, before waiting. `settled`: before saying the
- * turn is over, end the workflow task, so that the server has recorded the outcome (runs started at
- * FIFO_SETTLED_TURN_REVISION or later; earlier runs replay as they were recorded).
+ * Registers the grant handler; call once per workflow run, before waiting. `settled`: say the turn is
+ * over only once the server has recorded the outcome (runs started at FIFO_SETTLED_TURN_REVISION or
+ * later; earlier runs replay as they were recorded).
  */
 export function fifoTurn(subscriptionId: string, deliveryId: string, place: FifoPlace, status: DeliveryStatus, settled = false): FifoTurn {
   let grant: TurnGrant | undefined;
   setHandler(turnGrantedSignal, (g) => {
     if (g.sequence === place.sequence) grant = g;
   });
-  // Local activities: asking and telling cost no activity task, and telling the line it may move on
-  // completes in the same workflow task as the delivery's last attempt (a signal from the workflow
-  // would cost one more workflow task on the line's critical path). Retried until the line has it
-  // (it ignores copies); a line that is gone has nothing to move on.
+  // Local activities: asking, and telling the line of a dead letter, cost no activity task (runs from
+  // before FIFO_SETTLED_TURN_REVISION also ended their turn so, from the workflow task of their last
+  // attempt). Retried until the line has it (it ignores copies); a line that is gone has nothing to move on.
   const { askFifoTurn, tellFifoLine } = proxyLocalActivities<ReturnType<typeof createActivities>>({
     startToCloseTimeout: '10s',
     retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '30s' },
   });
+  // The same, as an activity task: scheduled by the workflow task that records the outcome, so it runs
+  // only once the server has that outcome (see finished).
+  const recorded = proxyActivities<ReturnType<typeof createActivities>>({
+    startToCloseTimeout: '10s',
+    retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '30s' },
+  });
   // Also while the workflow is being cancelled.
-  const tell = (msg: Parameters<typeof tellFifoLine>[0]) => CancellationScope.nonCancellable(() => tellFifoLine(msg));
+  const tell = (msg: Parameters<typeof tellFifoLine>[0], afterRecord = false) =>
+    CancellationScope.nonCancellable(() => (afterRecord ? recorded.tellFifoLine(msg) : tellFifoLine(msg)));
 
   return {
     async wait(giveUp) {
@@ -45,7 +51,7 @@ export function fifoTurn(subscriptionId: string, deliveryId: string, place: Fifo
       status.fifo = { sequence: place.sequence };
       return grant;
     },
-    finished: async (succeeded) => {
+    finished: (succeeded) => {
       const ms = status.lastResponse?.durationMs;
       const fast = succeeded ? ms !== undefined && ms < FAST_ATTEMPT_MS : undefined;
       // The head hands the turn on itself: one workflow task of the line less on the way to the next
@@ -53,9 +59,10 @@ export function fifoTurn(subscriptionId: string, deliveryId: string, place: Fifo
       const handOn = grant?.head ? { fast: fast ?? grant.fast } : undefined;
       // A local attempt's success is recorded only when its workflow task completes. Were the worker
       // killed before that, the task would run again and send the event again: after the next one, if
-      // the turn had already gone on. A 1 ms timer completes the task first.
-      if (settled) await CancellationScope.nonCancellable(() => sleep(1));
-      return tell({ subscriptionId, done: { sequence: place.sequence, ...(fast !== undefined ? { fast } : {}) }, ...(handOn ? { handOn } : {}) });
+      // the turn had already gone on. So the turn ends by an activity task, which the server starts
+      // only after it has recorded that workflow task (at once, on this worker, where eager activity
+      // execution is on).
+      return tell({ subscriptionId, done: { sequence: place.sequence, ...(fast !== undefined ? { fast } : {}) }, ...(handOn ? { handOn } : {}) }, settled);
     },
     held: (isHeld) => tell({ subscriptionId, held: { sequence: place.sequence, held: isHeld } }),
   };
