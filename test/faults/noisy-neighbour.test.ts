@@ -99,8 +99,13 @@ void describe('fault: one tenant\'s hanging endpoints do not hold up another ten
     // slots, never the workflow-task slots B's local attempts need. Their timeouts mark them slow,
     // so A's next event takes A's lane: at most LANE of its requests open at once.
     await waitFor(() => hang.open === 0, "A's first wave to time out", 60_000, 100);
-    const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM subscriptions WHERE tenant_id = $1 AND last_slow_at IS NOT NULL', [a.id]);
-    assert.equal(rows[0]!.n, HANGING, "every one of A's endpoints is known slow after its timeout");
+    // An attempt records its endpoint slow after its request has timed out, so the receiver sees the
+    // last connection close a moment before the last record is written: wait for the records.
+    const knownSlow = async () =>
+      (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM subscriptions WHERE tenant_id = $1 AND last_slow_at IS NOT NULL', [a.id])).rows[0]!.n;
+    await waitFor(async () => ((await knownSlow()) === HANGING ? true : undefined), "every one of A's endpoints known slow after its timeout", 10_000, 100).catch(async (err: Error) => {
+      throw new Error(`${err.message}: ${await knownSlow()} of ${HANGING}`);
+    });
     const arrivedBefore = hang.arrivals.length;
     const second = await a.call('POST', '/v1/events', { type: 'load.tick', data: {} });
     assert.equal(second.status, 202);
