@@ -145,35 +145,31 @@ def after_call(ctx, case, response):
     if not 200 <= response.status_code < 300:
         return
     if case.operation.method.upper() == "POST" and path in ("/v1/events", "/v1/events/batch"):
-        _record_event_tenants(response)
+        for row in _answer_rows(response):
+            if isinstance(row.get("id"), str) and isinstance(row.get("tenantId"), str):
+                _EVENT_TENANTS.setdefault(row["id"], set()).add(row["tenantId"])
         return
     if not path.startswith("/v1/event-types"):
         return
     if case.operation.method.upper() == "DELETE":
         _TYPES_WITH_SCHEMA.discard((case.path_parameters or {}).get("name"))
         return
-    try:
-        answer = json.loads(response.content or b"null")
-    except ValueError:
-        return
-    rows = answer.get("data") if isinstance(answer, dict) and isinstance(answer.get("data"), list) else [answer]
-    for row in rows:
-        if isinstance(row, dict) and isinstance(row.get("name"), str) and "schema" in row:
+    for row in _answer_rows(response):
+        if isinstance(row.get("name"), str) and "schema" in row:
             if row["schema"] is None:
                 _TYPES_WITH_SCHEMA.discard(row["name"])
             else:
                 _TYPES_WITH_SCHEMA.add(row["name"])
 
 
-def _record_event_tenants(response):
+def _answer_rows(response):
+    """The objects a JSON answer holds: a list answer's `data` items, or the answer itself."""
     try:
         answer = json.loads(response.content or b"null")
     except ValueError:
-        return
+        return []
     rows = answer.get("data") if isinstance(answer, dict) and isinstance(answer.get("data"), list) else [answer]
-    for row in rows:
-        if isinstance(row, dict) and isinstance(row.get("id"), str) and isinstance(row.get("tenantId"), str):
-            _EVENT_TENANTS.setdefault(row["id"], set()).add(row["tenantId"])
+    return [row for row in rows if isinstance(row, dict)]
 
 
 def _order(container, low, high):
