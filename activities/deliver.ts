@@ -46,6 +46,14 @@ export function createDeliver(deps: DeliverDeps) {
       deps.observer?.discarded(undefined);
       throw ApplicationFailure.nonRetryable('event or subscription no longer exists', FailureTypes.eventMissing);
     }
+    if (target.succeeded) {
+      // This round already succeeded and its record was written, but the outcome never reached the
+      // workflow (the worker was killed before its task completed, or the activity's completion was
+      // lost). The endpoint has the event: answer with the recorded success instead of sending it again.
+      log.info('attempt skipped: this round already succeeded', { deliveryId: input.deliveryId, round: input.round });
+      const s = target.succeeded;
+      return { round: input.round, attempt: s.attempt, at: s.started_at.toISOString(), durationMs: s.duration_ms, ...(s.status_code !== null ? { statusCode: s.status_code } : {}) };
+    }
     if (!target.active) {
       deps.observer?.discarded(target.tenant_id);
       throw ApplicationFailure.nonRetryable('subscription is disabled or deleted', FailureTypes.subscriptionInactive);
@@ -160,7 +168,7 @@ export function createDeliver(deps: DeliverDeps) {
 
 async function loadTarget(db: Db, input: DeliverInput): Promise<DeliveryTarget | undefined> {
   try {
-    return await loadDeliveryTarget(db, input.eventId, input.subscriptionId);
+    return await loadDeliveryTarget(db, input.eventId, input.subscriptionId, input);
   } catch (err) {
     // Nothing was sent. A distinct type lets the workflow wait for the database instead of
     // dead-lettering a delivery whose endpoint was never tried.

@@ -17,6 +17,7 @@ import { applyAttempt, endRound, finish, newStatus, startRound, type RoundResult
 import { attemptFailureCause, deliverLocalFirst } from './local-first-attempt';
 import {
   FIFO_SETTLED_TURN_REVISION,
+  FIFO_TURN_IN_ATTEMPT_TASK_REVISION,
   FIRST_ROUND_AT_START_REVISION,
   FailureTypes,
   attemptFailedSignal,
@@ -98,7 +99,11 @@ export async function deliveryWorkflow(input: DeliveryInput): Promise<DeliverySt
   });
 
   // Only for a FIFO subscription: its turn in the subscription's line comes before its first round.
-  const line = input.fifo ? fifoTurn(input.subscriptionId, input.deliveryId, input.fifo, status, (input.revision ?? 0) >= FIFO_SETTLED_TURN_REVISION) : undefined;
+  const revision = input.revision ?? 0;
+  const turnEnd = revision >= FIFO_SETTLED_TURN_REVISION && revision < FIFO_TURN_IN_ATTEMPT_TASK_REVISION ? 'recorded' : 'local';
+  const line = input.fifo ? fifoTurn(input.subscriptionId, input.deliveryId, input.fifo, status, turnEnd) : undefined;
+  // The closing success's attempt-log write failed (AttemptReport.unrecorded).
+  let successUnrecorded = false;
   const turn = line ? await line.wait(() => request?.kind === 'discard') : undefined;
   if (line && !turn) return close(status, 'discarded');
   // A redeliver asked while waiting for the turn is the round about to start.
@@ -155,6 +160,7 @@ export async function deliveryWorkflow(input: DeliveryInput): Promise<DeliverySt
       );
       roundScope = undefined;
       const unrecorded = result.kind === 'succeeded' && result.report.unrecorded === true;
+      successUnrecorded = unrecorded;
       endRound(status, round, result, Date.now());
 
       // A first-round success was recorded by its attempt; anything else is recorded here.
@@ -219,7 +225,7 @@ export async function deliveryWorkflow(input: DeliveryInput): Promise<DeliverySt
 
   async function closeAfter(s: DeliveryStatus, state: DeliveryState, record: boolean): Promise<DeliveryStatus> {
     // Succeeded or discarded: the next in the line may go (a dead letter that closes keeps holding it).
-    if (state !== 'dead_lettered') await line?.finished(state === 'succeeded');
+    if (state !== 'dead_lettered') await line?.finished(state === 'succeeded', successUnrecorded);
     if (record && (revised || patched(DELIVERY_RECORD))) await bookkeeping.recordDeliveryStatus(s);
     return s;
   }

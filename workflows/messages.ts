@@ -78,11 +78,14 @@ export interface DeliverInput {
  * 2: the first round starts at the delivery's start time, read from history, not at the first
  *    activation (FIRST_ROUND_AT_START_REVISION);
  * 3: a FIFO delivery lets the server record its outcome before it tells its line the turn is over
- *    (FIFO_SETTLED_TURN_REVISION).
+ *    (FIFO_SETTLED_TURN_REVISION);
+ * 4: it tells its line again from the workflow task of its last attempt, now that an attempt whose
+ *    success is in the attempt log is never sent again (FIFO_TURN_IN_ATTEMPT_TASK_REVISION).
  */
-export const DELIVERY_REVISION = 3;
+export const DELIVERY_REVISION = 4;
 export const FIRST_ROUND_AT_START_REVISION = 2;
 export const FIFO_SETTLED_TURN_REVISION = 3;
+export const FIFO_TURN_IN_ATTEMPT_TASK_REVISION = 4;
 
 /** What one HTTP attempt produced; small on purpose (no bodies beyond a short excerpt). */
 export interface AttemptReport {

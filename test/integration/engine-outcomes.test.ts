@@ -1,5 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { Agent } from 'undici';
+import { createDeliver } from '../../activities/deliver';
+import { secretBox } from '../../src/security/secret-box';
+import type { AttemptReport } from '../../workflows/messages';
 import { attemptsOf, deliveryStatus, sendEvent, subscribe, waitForState } from '../support/engine';
 import { receiverPool } from '../support/receiver';
 import { startStack, waitFor, type Stack } from '../support/stack';
@@ -137,5 +142,33 @@ void describe('delivery engine: what each HTTP outcome does', () => {
     assert.equal(r.received.length, 1);
     assert.equal(status.rounds[0].outcome, 'discarded');
     assert.equal((await deliveryStatus(stack, deliveryId)).state, 'discarded');
+  });
+
+  void test('an attempt run again after its success was logged (its worker killed before Temporal heard) sends nothing and answers the logged success', async () => {
+    const r = await receiver((_req, i) => ({ status: i === 0 ? 500 : 204 }));
+    const sub = await subscribe(stack, r);
+    const { deliveryId, eventId } = await sendEvent(stack, sub.eventType);
+    await waitForState(stack, deliveryId, 'succeeded');
+    assert.equal(r.received.length, 2);
+
+    // The same activity a worker runs, against the same database and receiver.
+    const http = new Agent();
+    const deliver = createDeliver({ db: stack.db, http, config: stack.config, temporal: stack.temporal.client, secrets: secretBox(stack.config) });
+    const input = { deliveryId, eventId, subscriptionId: sub.id, retryPolicy: stack.config.retry };
+    try {
+      const again = (await new MockActivityEnvironment({ attempt: 1 }).run(deliver, { ...input, round: 1 })) as AttemptReport;
+      assert.equal(again.attempt, 2, 'the logged success of round 1, not a new attempt');
+      assert.equal(again.statusCode, 204);
+      assert.equal(r.received.length, 2, 'nothing sent again');
+      assert.equal((await attemptsOf(stack, deliveryId)).length, 2, 'nothing logged again');
+
+      // A new round (a redelivery) is a new send.
+      const next = (await new MockActivityEnvironment({ attempt: 1 }).run(deliver, { ...input, round: 2 })) as AttemptReport;
+      assert.equal(next.statusCode, 204);
+      assert.equal(r.received.length, 3);
+      assert.deepEqual((await attemptsOf(stack, deliveryId)).map((a) => [a.round, a.attempt, a.outcome]), [[1, 1, 'failed'], [1, 2, 'succeeded'], [2, 1, 'succeeded']]);
+    } finally {
+      await http.close();
+    }
   });
 });

@@ -8,25 +8,32 @@ import { FAST_ATTEMPT_MS, turnGrantedSignal, type FifoPlace, type TurnGrant } fr
 export interface FifoTurn {
   /** Resolves with the grant once it is this delivery's turn; undefined if `giveUp` became true first. */
   wait(giveUp: () => boolean): Promise<TurnGrant | undefined>;
-  /** The delivery succeeded (or was discarded: `succeeded` false): the line moves on. */
-  finished(succeeded: boolean): Promise<void>;
+  /**
+   * The delivery succeeded (or was discarded: `succeeded` false): the line moves on. `unrecorded`: the
+   * success is not in the attempt log (its write failed), so a re-run of this task would send it again.
+   */
+  finished(succeeded: boolean, unrecorded?: boolean): Promise<void>;
   /** Dead-lettered (true) or redelivered after that (false): what the line shows. */
   held(isHeld: boolean): Promise<void>;
 }
 
 /**
- * Registers the grant handler; call once per workflow run, before waiting. `settled`: say the turn is
- * over only once the server has recorded the outcome (runs started at FIFO_SETTLED_TURN_REVISION or
- * later; earlier runs replay as they were recorded).
+ * How a delivery says its turn is over: `local`, by a local activity in the workflow task that ends
+ * it (runs before FIFO_SETTLED_TURN_REVISION, and from FIFO_TURN_IN_ATTEMPT_TASK_REVISION on unless
+ * the success is unrecorded); `recorded`, always by an activity task, so only once the server has
+ * recorded the outcome (runs of FIFO_SETTLED_TURN_REVISION). Each run replays as it was recorded.
  */
-export function fifoTurn(subscriptionId: string, deliveryId: string, place: FifoPlace, status: DeliveryStatus, settled = false): FifoTurn {
+export type TurnEnd = 'local' | 'recorded';
+
+/** Registers the grant handler; call once per workflow run, before waiting. */
+export function fifoTurn(subscriptionId: string, deliveryId: string, place: FifoPlace, status: DeliveryStatus, turnEnd: TurnEnd = 'local'): FifoTurn {
   let grant: TurnGrant | undefined;
   setHandler(turnGrantedSignal, (g) => {
     if (g.sequence === place.sequence) grant = g;
   });
-  // Local activities: asking, and telling the line of a dead letter, cost no activity task (runs from
-  // before FIFO_SETTLED_TURN_REVISION also ended their turn so, from the workflow task of their last
-  // attempt). Retried until the line has it (it ignores copies); a line that is gone has nothing to move on.
+  // Local activities: asking, ending the turn (see finished) and telling the line of a dead letter
+  // cost no activity task. Retried until the line has it (it ignores copies); a line that is gone has
+  // nothing to move on.
   const { askFifoTurn, tellFifoLine } = proxyLocalActivities<ReturnType<typeof createActivities>>({
     startToCloseTimeout: '10s',
     retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '30s' },
@@ -51,18 +58,20 @@ export function fifoTurn(subscriptionId: string, deliveryId: string, place: Fifo
       status.fifo = { sequence: place.sequence };
       return grant;
     },
-    finished: (succeeded) => {
+    finished: (succeeded, unrecorded = false) => {
       const ms = status.lastResponse?.durationMs;
       const fast = succeeded ? ms !== undefined && ms < FAST_ATTEMPT_MS : undefined;
       // The head hands the turn on itself: one workflow task of the line less on the way to the next
       // event. A resend of a passed place (no head grant) or a delivery discarded while it waited does not.
       const handOn = grant?.head ? { fast: fast ?? grant.fast } : undefined;
-      // A local attempt's success is recorded only when its workflow task completes. Were the worker
-      // killed before that, the task would run again and send the event again: after the next one, if
-      // the turn had already gone on. So the turn ends by an activity task, which the server starts
-      // only after it has recorded that workflow task (at once, on this worker, where eager activity
-      // execution is on).
-      return tell({ subscriptionId, done: { sequence: place.sequence, ...(fast !== undefined ? { fast } : {}) }, ...(handOn ? { handOn } : {}) }, settled);
+      // A local attempt's success is in history only once its workflow task completes. Were the worker
+      // killed before that, the task would run the attempt again: after the next event, had the turn
+      // already gone on. The attempt finds its success in the attempt log and does not send it again
+      // (activities/deliver.ts), so the turn may end in this task; only a success whose log write
+      // failed, or a run of FIFO_SETTLED_TURN_REVISION, ends it by an activity task, which the server
+      // starts only after it has recorded this one.
+      const afterRecord = turnEnd === 'recorded' || unrecorded;
+      return tell({ subscriptionId, done: { sequence: place.sequence, ...(fast !== undefined ? { fast } : {}) }, ...(handOn ? { handOn } : {}) }, afterRecord);
     },
     held: (isHeld) => tell({ subscriptionId, held: { sequence: place.sequence, held: isHeld } }),
   };

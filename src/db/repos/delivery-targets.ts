@@ -7,19 +7,48 @@ export type DeliveryTarget = Pick<SubscriptionRow, 'url' | 'secret' | 'previous_
   data_text: string;
   created_at: Date;
   active: boolean;
+  /** This round's success, when the attempt log already has one: the round is over, nothing is sent again. */
+  succeeded: SucceededAttempt | null;
 };
+
+export interface SucceededAttempt {
+  attempt: number;
+  started_at: Date;
+  duration_ms: number;
+  status_code: number | null;
+}
+
+/** Which round of which delivery is about to be attempted. */
+export interface AttemptedRound {
+  deliveryId: string;
+  round: number;
+}
 
 // The body and the secrets are read here, at each attempt, so they never enter Temporal history and
 // a rotated secret, a changed URL or header, or a disabled subscription applies to the very next attempt.
+// The same statement looks for a success of this round already in the attempt log: an attempt whose
+// outcome never reached Temporal (its worker was killed first) runs again, and must not send again.
 const LOAD_TARGET_SQL = preparedStatement(
-  'load_target',
+  'load_target_v2',
   `
   SELECT e.tenant_id, e.type, e.data::text AS data_text, e.created_at,
-         s.url, s.secret, s.previous_secret, s.previous_secret_expires_at, s.headers, s.traceparent, (s.active AND s.deleted_at IS NULL) AS active
+         s.url, s.secret, s.previous_secret, s.previous_secret_expires_at, s.headers, s.traceparent, (s.active AND s.deleted_at IS NULL) AS active,
+         (SELECT json_build_object('attempt', a.attempt, 'started_at', a.started_at, 'duration_ms', a.duration_ms, 'status_code', a.status_code)
+          FROM delivery_attempts a WHERE a.delivery_id = $3 AND a.round = $4 AND a.outcome = 'succeeded' ORDER BY a.id LIMIT 1) AS succeeded
   FROM subscriptions s JOIN events e ON e.tenant_id = s.tenant_id AND e.id = $1 WHERE s.id = $2`,
 );
 
-export async function loadDeliveryTarget(db: Pick<Db, 'query'>, eventId: string, subscriptionId: string): Promise<DeliveryTarget | undefined> {
-  const { rows } = await db.query<DeliveryTarget>({ ...LOAD_TARGET_SQL, values: [eventId, subscriptionId] });
-  return rows[0];
+export async function loadDeliveryTarget(
+  db: Pick<Db, 'query'>,
+  eventId: string,
+  subscriptionId: string,
+  round: AttemptedRound,
+): Promise<DeliveryTarget | undefined> {
+  const { rows } = await db.query<Omit<DeliveryTarget, 'succeeded'> & { succeeded: (Omit<SucceededAttempt, 'started_at'> & { started_at: string }) | null }>({
+    ...LOAD_TARGET_SQL,
+    values: [eventId, subscriptionId, round.deliveryId, round.round],
+  });
+  const row = rows[0];
+  if (!row) return undefined;
+  return { ...row, succeeded: row.succeeded ? { ...row.succeeded, started_at: new Date(row.succeeded.started_at) } : null };
 }
