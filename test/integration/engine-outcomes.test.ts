@@ -4,7 +4,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { Agent } from 'undici';
 import { createDeliver } from '../../activities/deliver';
 import { secretBox } from '../../src/security/secret-box';
-import type { AttemptReport } from '../../workflows/messages';
+import type { AttemptReport, DeliverInput } from '../../workflows/messages';
 import { attemptsOf, deliveryStatus, sendEvent, subscribe, waitForState } from '../support/engine';
 import { receiverPool } from '../support/receiver';
 import { startStack, waitFor, type Stack } from '../support/stack';
@@ -156,14 +156,14 @@ void describe('delivery engine: what each HTTP outcome does', () => {
     const deliver = createDeliver({ db: stack.db, http, config: stack.config, temporal: stack.temporal.client, secrets: secretBox(stack.config) });
     const input = { deliveryId, eventId, subscriptionId: sub.id, retryPolicy: stack.config.retry };
     try {
-      const again = (await new MockActivityEnvironment({ attempt: 1 }).run(deliver, { ...input, round: 1 })) as AttemptReport;
+      const again = await new MockActivityEnvironment({ attempt: 1 }).run<[DeliverInput], AttemptReport, typeof deliver>(deliver, { ...input, round: 1 });
       assert.equal(again.attempt, 2, 'the logged success of round 1, not a new attempt');
       assert.equal(again.statusCode, 204);
       assert.equal(r.received.length, 2, 'nothing sent again');
       assert.equal((await attemptsOf(stack, deliveryId)).length, 2, 'nothing logged again');
 
       // A new round (a redelivery) is a new send.
-      const next = (await new MockActivityEnvironment({ attempt: 1 }).run(deliver, { ...input, round: 2 })) as AttemptReport;
+      const next = await new MockActivityEnvironment({ attempt: 1 }).run<[DeliverInput], AttemptReport, typeof deliver>(deliver, { ...input, round: 2 });
       assert.equal(next.statusCode, 204);
       assert.equal(r.received.length, 3);
       assert.deepEqual((await attemptsOf(stack, deliveryId)).map((a) => [a.round, a.attempt, a.outcome]), [[1, 1, 'failed'], [1, 2, 'succeeded'], [2, 1, 'succeeded']]);

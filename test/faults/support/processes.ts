@@ -1,12 +1,14 @@
-// Real hookflow processes for the fault suite: `node bin/hookflow.js api|worker|migrate`, configured
-// only through env vars, exactly as in production. Every child is tracked so `after` hooks can kill
+// Real hookflow processes for the fault suite: `hookflow api|worker|migrate` from the working tree,
+// configured only through env vars, exactly as in production. Every child is tracked so `after` hooks can kill
 // it and prove it is gone.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
 export const ROOT = path.resolve(__dirname, '..', '..', '..');
-const BIN = path.join(ROOT, 'bin', 'hookflow.js');
+// What bin/hookflow.js runs when nothing is built. Not bin/hookflow.js itself: it prefers dist/, and a
+// dist/ left from an earlier build would put old code under test (it once hid a protocol change).
+const CLI_SOURCE = path.join(ROOT, 'src', 'cli', 'index.ts');
 const TAIL_LINES = 200;
 
 export type Role = 'api' | 'worker' | 'migrate';
@@ -44,9 +46,9 @@ function childEnv(env: Record<string, string>): NodeJS.ProcessEnv {
   return { ...base, ...env };
 }
 
-/** `script`: a TypeScript entry point run instead of `bin/hookflow.js <role>` (a test's other build). */
+/** `script`: a TypeScript entry point run instead of `hookflow <role>` (a test's other build). */
 export function spawnHookflow(role: Role, env: Record<string, string>, script?: string): HookflowProcess {
-  const args = script ? ['--import', 'tsx', script] : [BIN, role];
+  const args = script ? ['--import', 'tsx', script] : ['--import', 'tsx', CLI_SOURCE, role];
   const child = spawn(process.execPath, args, { cwd: ROOT, env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
   if (child.pid === undefined) throw new Error(`could not spawn hookflow ${role}`);
   const tail: string[] = [];
