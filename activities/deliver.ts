@@ -206,7 +206,7 @@ function describeNetworkError(err: unknown): { cls: string; message: string; ref
     return { cls: 'AddressNotAllowed', message: rootMessage(err), refused: true };
   }
   const e = err as { name?: string; code?: string; message?: string };
-  // The abort signal and undici's own headers/body timers share one deadline, so either may fire first.
+  // The deadline is the abort signal's (activities/send-webhook.ts); undici's own timers are a later backstop.
   if (e?.name === 'TimeoutError' || e?.name === 'AbortError' || (e?.code !== undefined && UNDICI_TIMEOUT_CODES.has(e.code))) {
     return { cls: 'Timeout', message: 'no complete response within the request timeout', refused: false };
   }
