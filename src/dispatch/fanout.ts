@@ -17,6 +17,7 @@ import { DELIVERY_REVISION, type DeliveryInput, type DeliveryStatus } from '../.
 import { flowControlInput, type FlowControlFacts } from './flow-control-input';
 import type { EventFanoutSpan, FanoutTracer } from '../telemetry/fanout-spans';
 import { orderingInput, type OrderingFacts } from './ordering-input';
+import { RoundRobinQueue } from './round-robin-queue';
 
 export interface FanoutDeps {
   db: Db;
@@ -63,10 +64,12 @@ const MARK_LINGER_MS = 100;
  * commits and answers at once; Postgres stays the source of truth, so anything that fails here
  * (or is lost with the process) is picked up again by the sweeper. One shared pool of start
  * "lanes" serves every event, so a 1,000-subscription fan-out and a stream of single-subscription
- * events both keep `concurrency` starts in flight.
+ * events both keep `concurrency` starts in flight. The lanes take starts round-robin across events,
+ * so an event accepted behind a large fan-out (another tenant's) is not held up until it is done.
  */
 export class Fanout {
-  private readonly queue: { job: EventJob; delivery: StartableDelivery }[] = [];
+  /** Starts waiting for a lane, round-robin across events. */
+  private readonly queue = new RoundRobinQueue<EventJob, StartableDelivery>();
   private lanes = 0;
   private toMark: EventRef[] = [];
   private marking?: Promise<void>;
@@ -105,7 +108,7 @@ export class Fanout {
         this.complete(job);
         return;
       }
-      for (const delivery of deliveries) this.queue.push({ job, delivery });
+      this.queue.push(job, deliveries);
       this.pump();
     });
   }
@@ -128,7 +131,7 @@ export class Fanout {
   private async lane(): Promise<void> {
     for (let next = this.queue.shift(); next; next = this.queue.shift()) {
       if (this.backlog.length > 0 && this.queue.length < this.maxQueued / 2) this.refill();
-      const { job, delivery } = next;
+      const { key: job, item: delivery } = next;
       try {
         // A lane serves every event's starts: each runs in its own event's trace.
         if (job.span) await job.span.run(() => startDelivery(this.deps.temporal, this.deps.settings, delivery));
