@@ -64,12 +64,12 @@ const MARK_LINGER_MS = 100;
  * commits and answers at once; Postgres stays the source of truth, so anything that fails here
  * (or is lost with the process) is picked up again by the sweeper. One shared pool of start
  * "lanes" serves every event, so a 1,000-subscription fan-out and a stream of single-subscription
- * events both keep `concurrency` starts in flight. The lanes take starts round-robin across events,
- * so an event accepted behind a large fan-out (another tenant's) is not held up until it is done.
+ * events both keep `concurrency` starts in flight. The lanes take starts round-robin across tenants,
+ * so one tenant's event accepted behind another tenant's large fan-out is not held up until it is done.
  */
 export class Fanout {
-  /** Starts waiting for a lane, round-robin across events. */
-  private readonly queue = new RoundRobinQueue<EventJob, StartableDelivery>();
+  /** Starts waiting for a lane: round-robin across tenants, each tenant's in order of acceptance. */
+  private readonly queue = new RoundRobinQueue<string, { job: EventJob; delivery: StartableDelivery }>();
   private lanes = 0;
   private toMark: EventRef[] = [];
   private marking?: Promise<void>;
@@ -108,7 +108,7 @@ export class Fanout {
         this.complete(job);
         return;
       }
-      this.queue.push(job, deliveries);
+      this.queue.push(event.tenantId, deliveries.map((delivery) => ({ job, delivery })));
       this.pump();
     });
   }
@@ -131,7 +131,7 @@ export class Fanout {
   private async lane(): Promise<void> {
     for (let next = this.queue.shift(); next; next = this.queue.shift()) {
       if (this.backlog.length > 0 && this.queue.length < this.maxQueued / 2) this.refill();
-      const { key: job, item: delivery } = next;
+      const { job, delivery } = next;
       try {
         // A lane serves every event's starts: each runs in its own event's trace.
         if (job.span) await job.span.run(() => startDelivery(this.deps.temporal, this.deps.settings, delivery));

@@ -1,11 +1,12 @@
 /**
- * Items queued in groups and taken one group at a time, round-robin: the fan-out's workflow starts,
- * grouped by event. An event fanned out to 1,000 subscriptions does not hold up the single start of
- * an event (another tenant's, say) accepted just after it: that one goes within a round of the
- * events already queued. Within a group, items keep their order.
+ * Items queued per group and taken one group at a time, round-robin: the fan-out's workflow starts,
+ * grouped by tenant. A tenant's event fanned out to 1,000 subscriptions does not hold up the single
+ * start of another tenant's event accepted just after it: that one goes within a round of the
+ * tenants already queued. Within a group, items keep the order they were pushed in.
  */
-export class RoundRobinQueue<K, T> {
-  private readonly groups: { key: K; items: readonly T[]; next: number }[] = [];
+export class RoundRobinQueue<G, T> {
+  private readonly rotation: Group<G, T>[] = [];
+  private readonly byKey = new Map<G, Group<G, T>>();
   private count = 0;
 
   /** Items queued, over all groups. */
@@ -13,20 +14,44 @@ export class RoundRobinQueue<K, T> {
     return this.count;
   }
 
-  push(key: K, items: readonly T[]): void {
+  /** Appends to the group's items; a group not queued yet joins the rotation at the back. */
+  push(group: G, items: readonly T[]): void {
     if (items.length === 0) return;
-    this.groups.push({ key, items, next: 0 });
+    let g = this.byKey.get(group);
+    if (!g) {
+      g = { key: group, items: [], next: 0 };
+      this.byKey.set(group, g);
+      this.rotation.push(g);
+    }
+    for (const item of items) g.items.push(item);
     this.count += items.length;
   }
 
   /** The next item of the group at the front, which then goes to the back if it has more. */
-  shift(): { key: K; item: T } | undefined {
-    const group = this.groups.shift();
-    if (!group) return undefined;
-    const item = group.items[group.next]!;
-    group.next += 1;
+  shift(): T | undefined {
+    const g = this.rotation.shift();
+    if (!g) return undefined;
+    const item = g.items[g.next]!;
+    g.next += 1;
     this.count -= 1;
-    if (group.next < group.items.length) this.groups.push(group);
-    return { key: group.key, item };
+    if (g.next === g.items.length) {
+      this.byKey.delete(g.key);
+      return item;
+    }
+    // Drop what was taken once it is most of the array, so a long-lived group does not grow forever.
+    if (g.next >= COMPACT_AFTER && g.next * 2 >= g.items.length) {
+      g.items.splice(0, g.next);
+      g.next = 0;
+    }
+    this.rotation.push(g);
+    return item;
   }
 }
+
+interface Group<G, T> {
+  key: G;
+  items: T[];
+  next: number;
+}
+
+const COMPACT_AFTER = 1_024;
