@@ -2,7 +2,7 @@
 // the workflows once, then runs the test files with node:test. Each test file gets its own
 // database and task queue (test/support/stack.ts), so files can run side by side.
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
@@ -70,14 +70,24 @@ async function main(): Promise<number> {
     }
     // Fault tests measure recovery times (restart → ready within 10 s, ...) and load the machine
     // themselves (10,000 deliveries); side by side on 2 cores one would time the other's load. So they
-    // run one at a time, after the rest, on the same Temporal and PostgreSQL.
+    // run one at a time, after the rest, on the same Temporal and PostgreSQL. Those whose assertions
+    // hold at any speed of the box (order, counts, exactly-once; no time bound) run last, and the API
+    // fuzz run, when asked for, shares the box with them alone.
     const isFault = (f: string) => f.split(/[\\/]/).includes('faults');
+    const isUntimed = (f: string) => UNTIMED_FAULTS.includes(path.basename(f, '.test.ts'));
     const phases = [
       { files: selected.filter((f) => !isFault(f)), concurrency: 2 },
-      { files: selected.filter(isFault), concurrency: 1 },
+      { files: selected.filter((f) => isFault(f) && !isUntimed(f)), concurrency: 1 },
+      { files: selected.filter((f) => isFault(f) && isUntimed(f)), concurrency: 1 },
     ].filter((p) => p.files.length > 0);
+    const fuzz = process.env.HOOKFLOW_TEST_API_FUZZ === '1';
     let code = 0;
-    for (const p of phases) code = (await runNodeTest(p.files, env, nodeTestFlags, p.concurrency)) || code;
+    for (const [i, p] of phases.entries()) {
+      const beside = fuzz && i === phases.length - 1 && p.files.some(isUntimed) ? startApiFuzz(work) : undefined;
+      code = (await runNodeTest(p.files, env, nodeTestFlags, p.concurrency)) || code;
+      if (beside) code = (await beside) || code;
+    }
+    if (fuzz && !phases.at(-1)?.files.some(isUntimed)) code = (await startApiFuzz(work)) || code;
     return code;
   } finally {
     for (const c of cleanups) await c().catch((err: unknown) => console.error('[test] cleanup failed', err));
@@ -95,6 +105,31 @@ function runNodeTest(testFiles: string[], env: NodeJS.ProcessEnv, flags: string[
       env,
     });
     child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+  });
+}
+
+// Fault test files (by name) whose every assertion is about outcomes, never about how long something
+// took: they keep their meaning on a box another job is loading.
+const UNTIMED_FAULTS = ['api-crash-mid-fanout', 'fifo-worker-kill', 'multi-replica', 'postgres-outage', 'queue-depth', 'rolling-deploy'];
+
+// Schemathesis against `npm start` (test/api-fuzz/run.sh: root, its own stack in a loopback-only
+// network namespace, so no port or process is shared with the tests). Its output is held back and
+// printed whole when it ends, so it does not interleave with the test reporter's.
+function startApiFuzz(work: string): Promise<number> {
+  const log = path.join(work, 'api-fuzz.log');
+  console.log('[test] API fuzz (test/api-fuzz/run.sh) started beside the untimed fault tests');
+  return new Promise((resolve) => {
+    const out = openSync(log, 'w');
+    const child = spawn('bash', ['test/api-fuzz/run.sh'], { stdio: ['ignore', out, out] });
+    child.on('error', (err) => {
+      console.error('[test] API fuzz could not start', err);
+      resolve(1);
+    });
+    child.on('exit', (code, signal) => {
+      closeSync(out);
+      console.log(`[test] API fuzz output:\n${readFileSync(log, 'utf8')}`);
+      resolve(code ?? (signal ? 1 : 0));
+    });
   });
 }
 
