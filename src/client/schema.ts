@@ -3818,6 +3818,7 @@ export interface paths {
                 content: {
                     "application/json": {
                         name: string;
+                        /** @description Text must not contain NUL characters or unpaired UTF-16 surrogates (400). */
                         description?: string | null;
                         /** @description A JSON Schema (draft 2020-12) for the event's `data`, with the standard formats (email, date-time, uri, uuid, …). Unknown keywords and $refs that resolve nowhere are refused. */
                         schema?: {
@@ -4367,6 +4368,7 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
+                        /** @description Text must not contain NUL characters or unpaired UTF-16 surrogates (400). */
                         description?: string | null;
                         /** @description null removes the schema: any data is then accepted */
                         schema?: {

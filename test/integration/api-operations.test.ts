@@ -163,6 +163,18 @@ void describe('API: operations', () => {
     const sub = JSON.stringify(doc.paths['/v1/subscriptions/{id}'].get.responses['200']);
     assert.doesNotMatch(sub, /previous_secret|request_hash|"secret"/);
     assert.deepEqual(doc.components?.securitySchemes?.bearer, { type: 'http', scheme: 'bearer' });
+    // Free text that PostgreSQL stores refuses NUL, and the document says so with a pattern: a client
+    // (or a fuzzer) that follows the document never sends a request it must then see refused.
+    const bodyProperty = (p: string, m: string, field: string) => doc.paths[p][m].requestBody.content['application/json'].schema.properties[field];
+    for (const [p, m, field] of [
+      ['/v1/event-types', 'post', 'description'],
+      ['/v1/event-types/{name}', 'patch', 'description'],
+      ['/v1/subscriptions', 'post', 'description'],
+      ['/v1/subscriptions/{id}', 'patch', 'description'],
+      ['/v1/tenants', 'post', 'name'],
+    ] as const) {
+      assert.ok(JSON.stringify(bodyProperty(p, m, field)).includes('"pattern":"^[^\\\\u0000]*$"'), `${m.toUpperCase()} ${p}: ${field} states the NUL rule`);
+    }
   });
 
   void test('/docs renders in headless Chromium', async () => {

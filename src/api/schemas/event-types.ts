@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { RESERVED_PREFIX } from '../../ops-events/types';
-import { EVENT_TYPE_PATTERN, isStorableJson, isStorableText, paginationQuery, UNSTORABLE_MESSAGE, STORABLE_NOTE } from './common';
+import { EVENT_TYPE_PATTERN, isStorableJson, paginationQuery, UNSTORABLE_MESSAGE, STORABLE_NOTE, storableText } from './common';
 
 /** GET /v1/event-types/openapi.json is the published document, so no type may take that name. */
 export const OPENAPI_DOCUMENT_NAME = 'openapi.json';
@@ -13,7 +13,7 @@ export const eventTypeName = z
   .refine((n) => !n.toLowerCase().startsWith(RESERVED_PREFIX), `must not start with "${RESERVED_PREFIX}" (in any case): that prefix is reserved for hookflow's operational events`)
   .refine((n) => n !== OPENAPI_DOCUMENT_NAME, `"${OPENAPI_DOCUMENT_NAME}" is reserved: GET /v1/event-types/${OPENAPI_DOCUMENT_NAME} is the published catalog`);
 
-const description = z.string().max(2000).refine(isStorableText, UNSTORABLE_MESSAGE);
+const description = storableText(z.string().max(2000)).describe(STORABLE_NOTE);
 const schema = z
   .record(z.string(), z.unknown())
   .refine(isStorableJson, UNSTORABLE_MESSAGE)

@@ -29,14 +29,20 @@ export interface AttemptedRound {
 // The same statement looks for a success of this round already in the attempt log: an attempt whose
 // outcome never reached Temporal (its worker was killed first) runs again, and must not send again.
 const LOAD_TARGET_SQL = preparedStatement(
-  'load_target_v2',
+  'load_target_v3',
   `
   SELECT e.tenant_id, e.type, e.data::text AS data_text, e.created_at,
          s.url, s.secret, s.previous_secret, s.previous_secret_expires_at, s.headers, s.traceparent, (s.active AND s.deleted_at IS NULL) AS active,
-         (SELECT json_build_object('attempt', a.attempt, 'started_at', a.started_at, 'duration_ms', a.duration_ms, 'status_code', a.status_code)
-          FROM delivery_attempts a WHERE a.delivery_id = $3 AND a.round = $4 AND a.outcome = 'succeeded' ORDER BY a.id LIMIT 1) AS succeeded
-  FROM subscriptions s JOIN events e ON e.tenant_id = s.tenant_id AND e.id = $1 WHERE s.id = $2`,
+         ok.attempt AS succeeded_attempt, ok.started_at AS succeeded_started_at, ok.duration_ms AS succeeded_duration_ms, ok.status_code AS succeeded_status_code
+  FROM subscriptions s JOIN events e ON e.tenant_id = s.tenant_id AND e.id = $1
+  LEFT JOIN LATERAL (
+    SELECT a.attempt, a.started_at, a.duration_ms, a.status_code FROM delivery_attempts a
+    WHERE a.delivery_id = $3 AND a.round = $4 AND a.outcome = 'succeeded' ORDER BY a.id LIMIT 1
+  ) ok ON true
+  WHERE s.id = $2`,
 );
+
+type TargetRow = Omit<DeliveryTarget, 'succeeded'> & { [K in keyof SucceededAttempt as `succeeded_${K}`]: SucceededAttempt[K] | null };
 
 export async function loadDeliveryTarget(
   db: Pick<Db, 'query'>,
@@ -44,11 +50,10 @@ export async function loadDeliveryTarget(
   subscriptionId: string,
   round: AttemptedRound,
 ): Promise<DeliveryTarget | undefined> {
-  const { rows } = await db.query<Omit<DeliveryTarget, 'succeeded'> & { succeeded: (Omit<SucceededAttempt, 'started_at'> & { started_at: string }) | null }>({
-    ...LOAD_TARGET_SQL,
-    values: [eventId, subscriptionId, round.deliveryId, round.round],
-  });
+  const { rows } = await db.query<TargetRow>({ ...LOAD_TARGET_SQL, values: [eventId, subscriptionId, round.deliveryId, round.round] });
   const row = rows[0];
   if (!row) return undefined;
-  return { ...row, succeeded: row.succeeded ? { ...row.succeeded, started_at: new Date(row.succeeded.started_at) } : null };
+  const { succeeded_attempt: attempt, succeeded_started_at: startedAt, succeeded_duration_ms: durationMs, succeeded_status_code: statusCode, ...target } = row;
+  const succeeded = attempt === null ? null : { attempt, started_at: startedAt!, duration_ms: durationMs!, status_code: statusCode };
+  return { ...target, succeeded };
 }
