@@ -32,6 +32,8 @@ export class RoundRobinQueue<G, T> {
     const g = this.rotation.shift();
     if (!g) return undefined;
     const item = g.items[g.next]!;
+    // Released at once, not at the next compaction: a taken start must not keep its event's job alive.
+    g.items[g.next] = undefined;
     g.next += 1;
     this.count -= 1;
     if (g.next === g.items.length) {
@@ -50,7 +52,7 @@ export class RoundRobinQueue<G, T> {
 
 interface Group<G, T> {
   key: G;
-  items: T[];
+  items: (T | undefined)[];
   next: number;
 }
 

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { RoundRobinQueue } from '../../src/dispatch/round-robin-queue';
 
 const drain = <T>(q: RoundRobinQueue<string, T>): T[] => {
@@ -33,4 +35,16 @@ void test('pushing to a queued group appends to it (one tenant keeps its order o
   // A group that emptied joins again at the back.
   q.push('b', ['b3']);
   assert.deepEqual(drain(q), ['b3']);
+});
+
+void test('a taken item is released at once, not held until its group is compacted', async () => {
+  const q = new RoundRobinQueue<string, { payload: Uint8Array }>();
+  q.push('a', Array.from({ length: 10 }, () => ({ payload: new Uint8Array(1024) })));
+  const taken = new WeakRef(q.shift()!);
+  // A WeakRef keeps its target alive until the current job ends.
+  await new Promise((resolve) => setImmediate(resolve));
+  setFlagsFromString('--expose-gc');
+  (runInNewContext('gc') as () => void)();
+  assert.equal(taken.deref(), undefined, 'the queue still holds an item it handed out');
+  assert.equal(q.length, 9);
 });
