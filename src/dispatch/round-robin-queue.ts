@@ -27,6 +27,13 @@ export class RoundRobinQueue<G, T> {
     this.count += items.length;
   }
 
+  /** Drops every item, of every group. */
+  clear(): void {
+    this.rotation.length = 0;
+    this.byKey.clear();
+    this.count = 0;
+  }
+
   /** The next item of the group at the front, which then goes to the back if it has more. */
   shift(): T | undefined {
     const g = this.rotation.shift();

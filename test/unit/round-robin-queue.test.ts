@@ -48,3 +48,14 @@ void test('a taken item is released at once, not held until its group is compact
   assert.equal(taken.deref(), undefined, 'the queue still holds an item it handed out');
   assert.equal(q.length, 9);
 });
+
+void test('clear drops every group; the queue takes new items afterwards', () => {
+  const q = new RoundRobinQueue<string, string>();
+  q.push('a', ['a1', 'a2']);
+  q.push('b', ['b1']);
+  q.clear();
+  assert.equal(q.length, 0);
+  assert.equal(q.shift(), undefined);
+  q.push('a', ['a3']);
+  assert.deepEqual(drain(q), ['a3']);
+});
