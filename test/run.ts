@@ -83,11 +83,11 @@ async function main(): Promise<number> {
     const fuzz = process.env.HOOKFLOW_TEST_API_FUZZ === '1';
     let code = 0;
     for (const [i, p] of phases.entries()) {
-      const beside = fuzz && i === phases.length - 1 && p.files.some(isUntimed) ? startApiFuzz(work) : undefined;
+      const beside = fuzz && i === phases.length - 1 && p.files.some(isUntimed) ? startApiFuzz(work, 'beside the untimed fault tests') : undefined;
       code = (await runNodeTest(p.files, env, nodeTestFlags, p.concurrency)) || code;
       if (beside) code = (await beside) || code;
     }
-    if (fuzz && !phases.at(-1)?.files.some(isUntimed)) code = (await startApiFuzz(work)) || code;
+    if (fuzz && !phases.at(-1)?.files.some(isUntimed)) code = (await startApiFuzz(work, 'after the tests')) || code;
     return code;
   } finally {
     for (const c of cleanups) await c().catch((err: unknown) => console.error('[test] cleanup failed', err));
@@ -115,9 +115,9 @@ const UNTIMED_FAULTS = ['api-crash-mid-fanout', 'fifo-worker-kill', 'multi-repli
 // Schemathesis against `npm start` (test/api-fuzz/run.sh: root, its own stack in a loopback-only
 // network namespace, so no port or process is shared with the tests). Its output is held back and
 // printed whole when it ends, so it does not interleave with the test reporter's.
-function startApiFuzz(work: string): Promise<number> {
+function startApiFuzz(work: string, when: string): Promise<number> {
   const log = path.join(work, 'api-fuzz.log');
-  console.log('[test] API fuzz (test/api-fuzz/run.sh) started beside the untimed fault tests');
+  console.log(`[test] API fuzz (test/api-fuzz/run.sh) started ${when}`);
   return new Promise((resolve) => {
     const out = openSync(log, 'w');
     const child = spawn('bash', ['test/api-fuzz/run.sh'], { stdio: ['ignore', out, out] });

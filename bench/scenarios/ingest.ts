@@ -2,7 +2,6 @@
 // subscription. The events go to an API replica whose fan-out starts workflows on a task queue no
 // worker polls, so the API, PostgreSQL and Temporal do all of their accept-and-start work while no
 // delivery backlog is left behind to distort later scenarios.
-import type { RoundRobinQueue } from '../../src/dispatch/round-robin-queue';
 import { measure, type Ctx } from '../support/context';
 import { progress, say } from '../support/progress';
 import { sleep } from '../support/stats';
@@ -55,13 +54,7 @@ export async function ingest(ctx: Ctx) {
   }
   const startSeconds = (Date.now() - t0) / 1000;
   bar.done(`${started}/${accepted} events' workflows started`);
-  await sink.app.close();
-  // Whatever the replica has not started yet would compete with the next scenario; in production
-  // the sweeper would pick it up, here it is simply dropped.
-  // That includes the IDs it left in PostgreSQL to refill from.
-  const leftover = sink.fanout as unknown as { queue: RoundRobinQueue<string, unknown>; backlog: string[] };
-  leftover.queue.clear();
-  leftover.backlog = [];
+  await ctx.stack.retireExtraApi(sink);
   return { single, batch, atRate, workflowStarts: { accepted, started, seconds: startSeconds, perSecond: started / startSeconds } };
 }
 

@@ -97,10 +97,7 @@ export async function schemaIngest(ctx: Ctx) {
     const n = `${i + 1}/${roundCount}`;
     rounds.push({ without: await run(`without a schema (${n})`, BENCH_EVENT_TYPES.ingest), with: await run(`20-field schema (${n})`, SCHEMA_EVENT_TYPE) });
   }
-  await sink.app.close();
-  const leftover = sink.fanout as unknown as { queue: unknown[]; backlog: string[] };
-  leftover.queue.length = 0;
-  leftover.backlog = [];
+  await ctx.stack.retireExtraApi(sink);
 
   // Medians over the rounds: on a shared machine one round in a few meets a burst of foreign load.
   const median = (f: (r: (typeof rounds)[number]) => number) => {

@@ -44,6 +44,12 @@ export interface BenchStack {
   backends: { temporal: string; postgres: string };
   /** Another API replica on the same backends, for scenarios that need a different task queue. */
   extraApi(overrides: Partial<Config['temporal']>, config?: Partial<Config>): Promise<RunningApi>;
+  /**
+   * Closes an extra replica and drops the starts its fan-out has not made yet, with the event IDs it
+   * left in PostgreSQL to refill from: they would compete with the next scenario. (In production the
+   * sweeper would pick them up.)
+   */
+  retireExtraApi(extra: RunningApi): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -178,6 +184,10 @@ export async function startBenchStack(opts: { logFile: string }): Promise<BenchS
       const extra = await startApi({ config: c, db, temporal: temporal.client, log });
       extras.push(extra);
       return extra;
+    },
+    async retireExtraApi(extra) {
+      await extra.app.close();
+      extra.fanout.dropQueued();
     },
     async stop() {
       // Extra replicas may still hold a fan-out backlog; closing their servers is enough.

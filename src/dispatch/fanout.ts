@@ -113,6 +113,16 @@ export class Fanout {
     });
   }
 
+  /**
+   * Forgets every start not made yet, with the event IDs left in PostgreSQL to refill from: what a
+   * killed process loses. Those events stay undispatched, so the sweeper starts them again. (The
+   * bench retires a replica this way, so its backlog does not compete with the next scenario.)
+   */
+  dropQueued(): void {
+    this.queue.clear();
+    this.backlog = [];
+  }
+
   /** Resolves when nothing is queued, in flight or waiting to be marked (graceful shutdown, tests). */
   async idle(): Promise<void> {
     while (this.lanes > 0 || this.queue.length > 0) {

@@ -22,7 +22,8 @@ void describe('fan-out backlog: a full queue leaves events in PostgreSQL and ref
     await Promise.all([stack?.stop(), receiver?.close()]);
   });
 
-  void test('12 events through a queue bounded at 2 starts: each delivered once, every event marked dispatched', async () => {
+  /** Twelve accepted events of a new type with one subscription, all enqueued on a fan-out of one lane and a queue bounded at 2. */
+  async function enqueueTwelve() {
     const type = `backlog.${newId('evt')}`;
     await createSubscription(stack, { url: receiver.url, eventTypes: [type] });
     const accepted = [];
@@ -33,8 +34,6 @@ void describe('fan-out backlog: a full queue leaves events in PostgreSQL and ref
       ]);
       accepted.push(a!);
     }
-    const ids = accepted.map((a) => a.event.id);
-
     const fanout = new Fanout({
       db: stack.db,
       temporal: stack.temporal.client,
@@ -44,6 +43,11 @@ void describe('fan-out backlog: a full queue leaves events in PostgreSQL and ref
       maxQueuedStarts: 2,
     });
     for (const a of accepted) fanout.enqueue({ tenantId: a.event.tenant_id, eventId: a.event.id }, a.deliveries.map((d) => ({ ...d, eventType: type, retryPolicy: null })));
+    return { fanout, ids: accepted.map((a) => a.event.id) };
+  }
+
+  void test('12 events through a queue bounded at 2 starts: each delivered once, every event marked dispatched', async () => {
+    const { fanout, ids } = await enqueueTwelve();
     // Queued plus in flight: at most 2 waiting and the one lane's start; the other 9 or more wait in PostgreSQL.
     assert.ok(fanout.queuedStarts <= 3, `the fan-out held ${fanout.queuedStarts} starts; the bound is 2 queued + 1 in flight`);
 
@@ -54,5 +58,17 @@ void describe('fan-out backlog: a full queue leaves events in PostgreSQL and ref
     }, 'every event marked dispatched');
     await fanout.idle();
     for (const id of ids) assert.equal(receiver.received.filter((r) => r.headers['webhook-id'] === id).length, 1, `${id} arrived once`);
+  });
+
+  void test('dropQueued forgets the starts not made yet, as a killed process would: those events stay undispatched for the sweeper', async () => {
+    const { fanout, ids } = await enqueueTwelve();
+    fanout.dropQueued();
+    await fanout.idle();
+    assert.equal(fanout.queuedStarts, 0);
+    const { rows } = await stack.db.query<{ id: string }>('SELECT id FROM events WHERE id = ANY($1) AND dispatched_at IS NULL', [ids]);
+    const started = ids.filter((id) => !rows.some((r) => r.id === id));
+    // The one lane's start was already under way; nothing else was started or marked.
+    assert.ok(started.length <= 1, `started ${started.length} of 12 after the drop`);
+    assert.ok(rows.length >= 11, `${rows.length} events left undispatched`);
   });
 });
