@@ -114,6 +114,9 @@ export async function startBenchStack(opts: { logFile: string }): Promise<BenchS
     // The sweeper is crash recovery; with a long grace it never re-dispatches what the fan-out is
     // still working through, so it does not distort the figures.
     HOOKFLOW_SWEEP_GRACE_MS: '3600000',
+    // One tenant holds every scenario's subscriptions (1,000 for the fan-out, 1,000 filtered ones for
+    // the controls, 200 for FIFO and more), past the default limit of 1,000. The limit is not measured here.
+    HOOKFLOW_MAX_SUBSCRIPTIONS_PER_TENANT: '100000',
     ...(collector ? { OTEL_EXPORTER_OTLP_ENDPOINT: collector.endpoint, OTEL_SERVICE_NAME: 'hookflow-bench' } : {}),
   });
   const tracing = startTracing(config);
