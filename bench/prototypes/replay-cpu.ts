@@ -5,9 +5,12 @@
 //   npx tsx bench/prototypes/replay-cpu.ts [count=1000] [rounds=3]   (REPLAY_NO_PRELOAD=1: bundle without preloadModules)
 // REPLAY_FLOOR=1 also records one run of the bench's floor workflow (bench/floor: one local activity)
 // on a dev server of its own, and replays it the same way, interleaved: what the delivery workflow
-// costs in Node beyond the least a workflow with one local activity costs.
+// costs in Node beyond the least a workflow with one local activity costs. After the timed rounds it
+// also counts the promises each workflow creates (one replay in the main thread, a promise hook
+// counting those of the workflow's realm): the sandbox captures a stack for every one of them.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import v8 from 'node:v8';
 import { temporal } from '@temporalio/proto';
 import { Client } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
@@ -28,6 +31,19 @@ async function replayCpuUs(bundle: WorkflowBundleWithSourceMap, history: History
   const c = process.cpuUsage(c0);
   if (failed > 0) throw new Error(`${failed} replays of ${label} failed`);
   return (c.user + c.system) / count;
+}
+
+/** Promises created in the workflow sandbox during one replay (replay workers run workflows in this thread, so a hook sees them). */
+async function promisesPerReplay(bundle: WorkflowBundleWithSourceMap, history: History, label: string): Promise<number> {
+  let created = 0;
+  // The sandbox has its own realm: its promises are not this realm's Promise.
+  const stop = v8.promiseHooks.createHook({ init: (p: Promise<unknown>) => void (p.constructor !== Promise && created++) });
+  try {
+    for await (const result of Worker.runReplayHistories({ workflowBundle: bundle }, [{ workflowId: `promises-${label}`, history }])) if (result.error) throw result.error;
+  } finally {
+    stop();
+  }
+  return created;
 }
 
 /** One recorded run of the floor workflow, bundled as the floor process bundles it (no preload). */
@@ -67,6 +83,8 @@ async function main() {
     perReplayUs.push(await replayCpuUs(bundle, history, count, `delivery-${r}`));
     if (floor) floorUs.push(await replayCpuUs(floor.bundle, floor.history, count, `floor-${r}`));
   }
+  const promises = await promisesPerReplay(bundle, history, 'delivery');
+  const floorPromises = floor ? await promisesPerReplay(floor.bundle, floor.history, 'floor') : undefined;
   const median = (v: number[]) => Math.round([...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]!);
   console.log(
     JSON.stringify({
@@ -75,7 +93,8 @@ async function main() {
       rounds,
       cpuUsPerReplay: perReplayUs.map(Math.round),
       median: median(perReplayUs),
-      ...(floor ? { floorCpuUsPerReplay: floorUs.map(Math.round), floorMedian: median(floorUs), floorHistoryEvents: floor.history.events?.length } : {}),
+      promisesPerReplay: promises,
+      ...(floor ? { floorCpuUsPerReplay: floorUs.map(Math.round), floorMedian: median(floorUs), floorPromisesPerReplay: floorPromises, floorHistoryEvents: floor.history.events?.length } : {}),
     }),
   );
 }
